@@ -1,0 +1,43 @@
+# The two commands of ../shared/ARCHITECTURE.md §4: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | sha1sum | cut -c1-12)
+
+# Development defaults for `make run`; every one can be overridden from the environment.
+export WA_ALLOW_HTTP_WEBHOOKS ?= 1
+export WA_KEY_FILE ?= $(CURDIR)/var/keys/master.key
+export WA_API_HOST ?= 127.0.0.1
+export WA_API_PORT ?= 9090
+
+.PHONY: install run test bench lint clean
+
+install: $(STAMP)
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	$(BIN)/python -m infra.ensure_packages
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+run: install
+	@mkdir -p var/sandbox
+	@echo "API: http://$(WA_API_HOST):$(WA_API_PORT)   sandbox network: http://127.0.0.1:9400"
+	@echo "First login: curl -X POST -u admin:secret -H 'Content-Type: application/json' \\"
+	@echo "  -d '{\"new_password\": \"<8-64 chars, upper, lower, digit, special>\"}' http://$(WA_API_HOST):$(WA_API_PORT)/v1/users/login"
+	PATH=$(BIN):$$PATH $(BIN)/python -m infra.local_servers run --dir var -- $(BIN)/honcho start
+
+test: install
+	PATH=$(BIN):$$PATH $(BIN)/python -m pytest tests
+
+bench: install
+	PATH=$(BIN):$$PATH $(BIN)/python -m bench.end_to_end
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy services sandbox
+
+clean:
+	rm -rf var/ci .pytest_cache

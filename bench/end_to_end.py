@@ -1,0 +1,153 @@
+"""End-to-end benchmark: texts through /v1/messages until every `delivered` callback.
+
+Starts its own real servers and the real processes (as `make test` does), registers a
+business number, creates several virtual phones, sends a few thousand texts from
+concurrent clients and waits until the local webhook has every `delivered` callback.
+Prints accepted/s, delivered/s and p50/p99 from request to `delivered` callback.
+
+    make bench                       # defaults
+    BENCH_MESSAGES=5000 BENCH_CLIENTS=16 BENCH_PHONES=20 make bench
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import requests
+
+from infra.local_servers import LocalServers, Ports
+from tests.e2e.stack import Stack
+
+MESSAGES = int(os.environ.get("BENCH_MESSAGES", "3000"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+PHONES = int(os.environ.get("BENCH_PHONES", "10"))
+PASSWORD = "Bench!Passw0rd"
+
+
+class DeliveredCollector:
+    """A local webhook that notes when each message's `delivered` callback arrived."""
+
+    def __init__(self) -> None:
+        self.delivered: dict[str, float] = {}
+        self.lock = threading.Lock()
+        collector = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                now = time.monotonic()
+                with collector.lock:
+                    for status in body.get("statuses", []):
+                        if status["status"] == "delivered":
+                            collector.delivered.setdefault(status["id"], now)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def _setup(stack: Stack, webhook_url: str) -> str:
+    login = requests.post(f"{stack.api_url}/v1/users/login", auth=("admin", "secret"),
+                          json={"new_password": PASSWORD}, timeout=10)
+    token = login.json()["users"][0]["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    business = {"cc": "1", "phone_number": "5550199", "vname": "Bench Co"}
+    cert = requests.post(f"{stack.network_url}/sandbox/v1/certificates", json=business, timeout=10).json()["cert"]
+    requests.post(f"{stack.api_url}/v1/account", headers=headers, timeout=60,
+                  json={"cc": "1", "phone_number": "5550199", "method": "sms", "cert": cert}).raise_for_status()
+    code = requests.get(f"{stack.network_url}/sandbox/v1/verification-codes/15550199", timeout=10).json()["code"]
+    requests.post(f"{stack.api_url}/v1/account/verify", headers=headers, json={"code": code},
+                  timeout=60).raise_for_status()
+    requests.patch(f"{stack.api_url}/v1/settings/application", headers=headers, timeout=10, json={
+        "webhooks": {"url": webhook_url, "message": {"sent": False, "delivered": True, "read": False}},
+    }).raise_for_status()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        health = requests.get(f"{stack.api_url}/v1/health", headers=headers, timeout=10).json()
+        if health["health"].get("gateway_status") == "connected":
+            break
+        time.sleep(0.2)
+    return token
+
+
+def _phones(stack: Stack) -> list[str]:
+    phones = [f"1555900{n:04d}" for n in range(PHONES)]
+    for wa_id in phones:
+        requests.post(f"{stack.network_url}/sandbox/v1/phones", timeout=10, json={
+            "wa_id": wa_id, "name": f"Phone {wa_id}", "auto_delivered": True}).raise_for_status()
+    return phones
+
+
+def _send_all(stack: Stack, token: str, phones: list[str]) -> dict[str, float]:
+    started: dict[str, float] = {}
+    local = threading.local()
+
+    def send(n: int) -> None:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+            local.session.headers["Authorization"] = f"Bearer {token}"
+        begin = time.monotonic()
+        answer = local.session.post(f"{stack.api_url}/v1/messages", timeout=60, json={
+            "to": phones[n % len(phones)], "type": "text", "text": {"body": f"bench message {n}"}})
+        answer.raise_for_status()
+        started[answer.json()["messages"][0]["id"]] = begin
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        list(pool.map(send, range(MESSAGES)))
+    return started
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="wa-bench-") as tmp:
+        run_dir = Path(tmp)
+        servers = LocalServers(run_dir=run_dir / "servers", ports=Ports.free(), persistent=False)
+        servers.start()
+        stack = Stack.create(run_dir, {**servers.env(), "WA_MONGO_DB": "whatsapp_bench"})
+        collector = DeliveredCollector()
+        try:
+            stack.start()
+            token = _setup(stack, collector.url)
+            phones = _phones(stack)
+            print(f"bench: {MESSAGES} texts, {CLIENTS} concurrent clients, {PHONES} virtual phones")
+            first = time.monotonic()
+            started = _send_all(stack, token, phones)
+            accepted_at = time.monotonic()
+            deadline = accepted_at + 600
+            while len(collector.delivered.keys() & started.keys()) < len(started):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"only {len(collector.delivered)} of {len(started)} delivered")
+                stack.check_alive()
+                time.sleep(0.2)
+            latencies = [collector.delivered[mid] - begin for mid, begin in started.items()]
+            last_delivered = max(collector.delivered[mid] for mid in started)
+            print(f"accepted:  {MESSAGES / (accepted_at - first):8.1f} messages/s  (201 answers)")
+            print(f"delivered: {MESSAGES / (last_delivered - first):8.1f} messages/s  (delivered callbacks)")
+            print(f"request -> delivered callback: p50 {statistics.median(latencies) * 1000:8.1f} ms"
+                  f"   p99 {_percentile(latencies, 0.99) * 1000:8.1f} ms")
+        finally:
+            stack.stop_all()
+            collector.server.shutdown()
+            servers.stop()
+
+
+if __name__ == "__main__":
+    main()

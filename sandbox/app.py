@@ -1,0 +1,127 @@
+"""The sandbox application factory."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from sandbox.errors import ApiError, unauthorized
+from sandbox.network.connection import ConnectionManager
+from sandbox.persistence import Snapshotter
+from sandbox.routes import network as network_routes
+from sandbox.routes import sandbox as sandbox_routes
+from sandbox.routes.common import CONNECTIONS_KEY, STATE_KEY
+from sandbox.state import SandboxState
+
+log = logging.getLogger("sandbox.access")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+}
+
+
+@web.middleware
+async def access_log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    # One line per request, path only: no query string, no headers, no body (tokens!).
+    started = time.monotonic()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    finally:
+        log.info("%s %s %s %.1fms", request.method, request.path, status, (time.monotonic() - started) * 1000)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return web.json_response(exc.to_dict(), status=exc.status)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = _HTTP_CODES.get(exc.status, "http_error")
+        return web.json_response({"error": code, "message": exc.reason}, status=exc.status)
+    except Exception:
+        logging.getLogger("sandbox").exception("unhandled error on %s %s", request.method, request.path)
+        return web.json_response({"error": "internal_error", "message": "internal error"}, status=500)
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    path = request.path
+    if path.startswith(network_routes.PREFIX + "/") and path not in network_routes.PUBLIC_PATHS:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        wa_id = None
+        if scheme.lower() == "bearer":
+            wa_id = request.app[STATE_KEY].network.registry.authenticate(token.strip())
+        if wa_id is None:
+            raise unauthorized()
+        request["wa_id"] = wa_id
+    return await handler(request)
+
+
+def create_app(
+    state: SandboxState | None = None,
+    *,
+    state_file: str | Path | None = None,
+    ping_interval: float = 20.0,
+    snapshot_interval: float = 1.0,
+) -> web.Application:
+    """Build the sandbox app. With ``state_file`` and no ``state`` the state is loaded
+    from (and snapshotted to) that file."""
+    from sandbox.persistence import load_state
+
+    path = Path(state_file) if state_file else None
+    if state is None:
+        state = load_state(path) if path else SandboxState()
+
+    app = web.Application(
+        middlewares=[access_log_middleware, error_middleware, auth_middleware],
+        client_max_size=8 * 1024 * 1024,
+    )
+    app[STATE_KEY] = state
+    app[CONNECTIONS_KEY] = ConnectionManager(state.network.relay, ping_interval=ping_interval)
+    app.add_routes(network_routes.routes)
+    app.add_routes(sandbox_routes.routes)
+    app.router.add_get("/healthz", _healthz)
+
+    snapshotter = Snapshotter(state, path, snapshot_interval) if path else None
+
+    async def on_startup(app: web.Application) -> None:
+        state.phones.start()
+        if snapshotter is not None:
+            snapshotter.start()
+
+    async def on_shutdown(app: web.Application) -> None:
+        await app[CONNECTIONS_KEY].close_all()
+
+    async def on_cleanup(app: web.Application) -> None:
+        await state.phones.stop()
+        if snapshotter is not None:
+            await snapshotter.stop()
+
+    app.on_startup.append(on_startup)
+    app.on_shutdown.append(on_shutdown)
+    app.on_cleanup.append(on_cleanup)
+    return app
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})

@@ -1,0 +1,115 @@
+"""Registration: verification codes, users and network auth tokens.
+
+A business registers with a verified-name certificate and a 6-digit code "sent by
+SMS" (readable at ``GET /sandbox/v1/verification-codes/{wa_id}``); verifying the code
+issues a random bearer token. Only the SHA-256 of a token is kept; registering the
+same number again issues a new token and invalidates the old one. Virtual phones
+are users too (they reach the network in-process and hold no token).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+BUSINESS = "business"
+PHONE = "phone"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class PendingCode:
+    cc: str
+    phone_number: str
+    vname: str
+    code: str
+    method: str
+
+
+@dataclass
+class User:
+    wa_id: str
+    kind: str  # BUSINESS or PHONE
+    name: str
+    token_hash: str | None = None
+
+
+class Registry:
+    def __init__(self, on_change: Callable[[], None] = lambda: None) -> None:
+        self._on_change = on_change
+        self.users: dict[str, User] = {}
+        self.pending: dict[str, PendingCode] = {}
+        self.last_codes: dict[str, str] = {}
+        self._by_token: dict[str, str] = {}
+
+    # -- queries -----------------------------------------------------------
+    def is_user(self, wa_id: str) -> bool:
+        return wa_id in self.users
+
+    def get(self, wa_id: str) -> User | None:
+        return self.users.get(wa_id)
+
+    def authenticate(self, token: str) -> str | None:
+        """The wa_id a bearer token belongs to, or None."""
+        if not token:
+            return None
+        wa_id = self._by_token.get(hash_token(token))
+        if wa_id is None:
+            return None
+        user = self.users.get(wa_id)
+        if user is None or user.token_hash is None:
+            return None
+        # Constant-time comparison of the stored hash (defence in depth).
+        return wa_id if hmac.compare_digest(user.token_hash, hash_token(token)) else None
+
+    # -- businesses --------------------------------------------------------
+    def request_code(self, cc: str, phone_number: str, vname: str, method: str) -> str:
+        wa_id = cc + phone_number
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        self.pending[wa_id] = PendingCode(cc, phone_number, vname, code, method)
+        self.last_codes[wa_id] = code
+        self._on_change()
+        return code
+
+    def verify_code(self, cc: str, phone_number: str, code: str) -> tuple[str, str] | None:
+        """(wa_id, token) when the code matches the pending one, else None."""
+        wa_id = cc + phone_number
+        pending = self.pending.get(wa_id)
+        if pending is None or not hmac.compare_digest(pending.code.encode(), code.encode()):
+            return None
+        del self.pending[wa_id]
+        token = secrets.token_urlsafe(32)
+        old = self.users.get(wa_id)
+        if old is not None and old.token_hash is not None:
+            self._by_token.pop(old.token_hash, None)
+        user = User(wa_id=wa_id, kind=BUSINESS, name=pending.vname, token_hash=hash_token(token))
+        self.users[wa_id] = user
+        self._by_token[user.token_hash or ""] = wa_id
+        self._on_change()
+        return wa_id, token
+
+    # -- phones ------------------------------------------------------------
+    def add_phone(self, wa_id: str, name: str) -> None:
+        self.users[wa_id] = User(wa_id=wa_id, kind=PHONE, name=name)
+        self._on_change()
+
+    # -- persistence -------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "users": [asdict(u) for u in self.users.values()],
+            "pending": {k: asdict(v) for k, v in self.pending.items()},
+            "last_codes": dict(self.last_codes),
+        }
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.users = {u["wa_id"]: User(**u) for u in data.get("users", [])}
+        self.pending = {k: PendingCode(**v) for k, v in data.get("pending", {}).items()}
+        self.last_codes = dict(data.get("last_codes", {}))
+        self._by_token = {u.token_hash: u.wa_id for u in self.users.values() if u.token_hash}

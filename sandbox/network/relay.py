@@ -1,0 +1,120 @@
+"""The ciphertext relay: per-recipient mailboxes and the relay log.
+
+A mailbox holds items ``{"type": "envelope", "id", "envelope": {...}}`` and
+``{"type": "receipt", "id", "receipt": {...}}`` in arrival order until the recipient
+acknowledges them. Consumers (a business's WebSocket connection, a virtual phone's
+worker) register an :class:`asyncio.Event` that is set whenever their mailbox grows.
+The relay log keeps every envelope exactly as the server received it (ciphertext
+only: the server never holds plaintext).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sandbox.ids import item_id
+
+Item = dict[str, Any]
+
+DEFAULT_LOG_CAP = 10_000
+
+
+class Mailbox:
+    """Items for one recipient, kept in order until acknowledged."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, Item] = OrderedDict()
+
+    def push(self, item: Item) -> None:
+        self._items[item["id"]] = item
+
+    def pending(self) -> list[Item]:
+        return list(self._items.values())
+
+    def ack(self, ids: Iterable[str]) -> int:
+        removed = 0
+        for i in ids:
+            if self._items.pop(i, None) is not None:
+                removed += 1
+        return removed
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, item_id_: object) -> bool:
+        return item_id_ in self._items
+
+
+class Relay:
+    def __init__(self, on_change: Callable[[], None] = lambda: None, log_cap: int = DEFAULT_LOG_CAP) -> None:
+        self._on_change = on_change
+        self.mailboxes: dict[str, Mailbox] = {}
+        self.log: deque[dict[str, Any]] = deque(maxlen=log_cap)
+        self._watchers: dict[str, set[asyncio.Event]] = {}
+
+    # -- mailboxes ---------------------------------------------------------
+    def mailbox(self, wa_id: str) -> Mailbox:
+        box = self.mailboxes.get(wa_id)
+        if box is None:
+            box = self.mailboxes[wa_id] = Mailbox()
+        return box
+
+    def _push(self, recipient: str, item: Item) -> Item:
+        self.mailbox(recipient).push(item)
+        self._on_change()
+        for event in self._watchers.get(recipient, ()):
+            event.set()
+        return item
+
+    def queue_envelope(self, recipient: str, envelope: dict[str, Any], log: bool = True) -> Item:
+        if log:
+            self.log.append(envelope)
+        return self._push(recipient, {"type": "envelope", "id": item_id(), "envelope": envelope})
+
+    def queue_receipt(self, recipient: str, receipt: dict[str, Any]) -> Item:
+        return self._push(recipient, {"type": "receipt", "id": item_id(), "receipt": receipt})
+
+    def pending(self, wa_id: str) -> list[Item]:
+        box = self.mailboxes.get(wa_id)
+        return box.pending() if box else []
+
+    def ack(self, wa_id: str, ids: Iterable[str]) -> int:
+        box = self.mailboxes.get(wa_id)
+        if box is None:
+            return 0
+        removed = box.ack(ids)
+        if removed:
+            self._on_change()
+        return removed
+
+    # -- consumers ---------------------------------------------------------
+    def watch(self, wa_id: str, event: asyncio.Event) -> None:
+        self._watchers.setdefault(wa_id, set()).add(event)
+        event.set()  # whatever is already queued must be looked at
+
+    def unwatch(self, wa_id: str, event: asyncio.Event) -> None:
+        watchers = self._watchers.get(wa_id)
+        if watchers is not None:
+            watchers.discard(event)
+            if not watchers:
+                del self._watchers[wa_id]
+
+    # -- persistence -------------------------------------------------------
+    def to_dict(self, log_cap: int = 1000) -> dict[str, Any]:
+        log = list(self.log)[-log_cap:] if log_cap else []
+        return {
+            "mailboxes": {k: v.pending() for k, v in self.mailboxes.items() if len(v)},
+            "log": log,
+        }
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.mailboxes = {}
+        for wa_id, items in data.get("mailboxes", {}).items():
+            box = self.mailbox(wa_id)
+            for item in items:
+                box.push(item)
+        self.log.clear()
+        self.log.extend(data.get("log", []))

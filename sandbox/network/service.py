@@ -1,0 +1,143 @@
+"""The network as one object: what the ``/network/v1`` routes and the virtual phones
+both call. Phones reach it in-process but go through exactly the same checks,
+logging and queueing as a business client over HTTP."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sandbox.errors import ApiError, bad_request, forbidden, not_a_user
+from sandbox.network import keys
+from sandbox.network.certificates import CertificateAuthority, CertificateError
+from sandbox.network.directory import Directory
+from sandbox.network.registration import PHONE, Registry
+from sandbox.network.relay import Relay
+from sandbox.validation import require_digits, require_object, require_str
+
+RECEIPT_STATUSES = ("delivered", "read", "played")
+MAX_IDS_PER_RECEIPT = 1000
+
+
+class Network:
+    def __init__(self, on_change: Callable[[], None] = lambda: None, ca: CertificateAuthority | None = None) -> None:
+        self.ca = ca or CertificateAuthority()
+        self.registry = Registry(on_change)
+        self.directory = Directory(on_change)
+        self.relay = Relay(on_change)
+
+    # -- registration ------------------------------------------------------
+    def request_code(self, body: Any) -> dict[str, Any]:
+        body = require_object(body)
+        cc = require_digits(body, "cc", 1, 3)
+        phone_number = require_digits(body, "phone_number", 4, 14)
+        method = body.get("method", "sms")
+        if method not in ("sms", "voice"):
+            raise bad_request("'method' must be 'sms' or 'voice'")
+        try:
+            details = self.ca.verify(body.get("cert"), cc=cc, phone_number=phone_number)
+        except CertificateError as exc:
+            raise ApiError(400, "invalid_certificate", str(exc)) from exc
+        user = self.registry.get(cc + phone_number)
+        if user is not None and user.kind == PHONE:
+            raise ApiError(409, "number_in_use", "this number belongs to a virtual phone")
+        self.registry.request_code(cc, phone_number, details.vname, method)
+        return {"vname": details.vname}
+
+    def verify_code(self, body: Any) -> dict[str, Any]:
+        body = require_object(body)
+        cc = require_digits(body, "cc", 1, 3)
+        phone_number = require_digits(body, "phone_number", 4, 14)
+        code = body.get("code")
+        if isinstance(code, int) and not isinstance(code, bool):
+            code = f"{code:06d}"
+        if not isinstance(code, str) or not code:
+            raise bad_request("'code' must be a string")
+        result = self.registry.verify_code(cc, phone_number, code.replace("-", "").strip())
+        if result is None:
+            raise ApiError(403, "invalid_code", "the verification code is wrong or was not requested")
+        wa_id, token = result
+        return {"wa_id": wa_id, "auth_token": token}
+
+    def verification_code(self, wa_id: str) -> str | None:
+        return self.registry.last_codes.get(wa_id)
+
+    # -- keys --------------------------------------------------------------
+    def publish_keys(self, wa_id: str, body: Any) -> dict[str, Any]:
+        body = require_object(body)
+        identity, signed_prekey, otpks = keys.check_upload(
+            body.get("identity"), body.get("signed_prekey"), body.get("one_time_prekeys", [])
+        )
+        n = self.directory.publish(wa_id, identity, signed_prekey, otpks)
+        return {"one_time_prekeys": n}
+
+    def add_one_time_prekeys(self, wa_id: str, body: Any) -> dict[str, Any]:
+        body = require_object(body)
+        if not self.directory.has_keys(wa_id):
+            raise ApiError(409, "no_keys", "publish your identity and signed prekey first (PUT /network/v1/keys)")
+        otpks = keys.check_one_time_prekeys(body.get("one_time_prekeys"))
+        return {"one_time_prekeys": self.directory.add_one_time(wa_id, otpks)}
+
+    def key_count(self, wa_id: str) -> dict[str, Any]:
+        return {"one_time_prekeys": self.directory.count(wa_id), "published": self.directory.has_keys(wa_id)}
+
+    def fetch_bundle(self, wa_id: str) -> dict[str, Any]:
+        if not self.registry.is_user(wa_id):
+            raise not_a_user(wa_id)
+        taken = self.directory.take(wa_id)
+        if taken is None:
+            raise not_a_user(wa_id)
+        entry, otpk = taken
+        return keys.build_bundle(entry, otpk)
+
+    # -- relay -------------------------------------------------------------
+    def submit_envelope(self, sender: str, body: Any) -> dict[str, Any]:
+        envelope = keys.check_envelope(require_object(body))
+        if envelope["from"] != sender:
+            raise forbidden("'from' must be your own wa_id", code="sender_mismatch")
+        recipient = envelope["to"]
+        if not self.registry.is_user(recipient):
+            raise not_a_user(recipient)
+        item = self.relay.queue_envelope(recipient, body)
+        return {"id": item["id"], "timestamp": int(time.time())}
+
+    def submit_receipt(self, sender: str, body: Any) -> dict[str, Any]:
+        body = require_object(body)
+        to = require_str(body, "to")
+        status = body.get("status")
+        if status not in RECEIPT_STATUSES:
+            raise bad_request(f"'status' must be one of {', '.join(RECEIPT_STATUSES)}")
+        ids = body.get("message_ids")
+        if (
+            not isinstance(ids, list)
+            or not ids
+            or len(ids) > MAX_IDS_PER_RECEIPT
+            or not all(isinstance(i, str) and i for i in ids)
+        ):
+            raise bad_request("'message_ids' must be a non-empty list of strings")
+        if not self.registry.is_user(to):
+            raise not_a_user(to)
+        receipt = {"from": sender, "to": to, "status": status, "message_ids": ids, "timestamp": int(time.time())}
+        self.relay.queue_receipt(to, receipt)
+        return {}
+
+    def ack(self, wa_id: str, ids: list[str]) -> int:
+        return self.relay.ack(wa_id, ids)
+
+    # -- persistence -------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ca_key": base64.b64encode(self.ca.private_bytes()).decode(),
+            "registry": self.registry.to_dict(),
+            "directory": self.directory.to_dict(),
+            "relay": self.relay.to_dict(),
+        }
+
+    def load(self, data: dict[str, Any]) -> None:
+        if "ca_key" in data:
+            self.ca = CertificateAuthority.from_private_bytes(base64.b64decode(data["ca_key"]))
+        self.registry.load(data.get("registry", {}))
+        self.directory.load(data.get("directory", {}))
+        self.relay.load(data.get("relay", {}))

@@ -1,0 +1,444 @@
+"""Virtual phones: simulated WhatsApp users living inside the sandbox.
+
+Each phone is an ordinary client of the network: its own identity key, signed prekey
+and one-time prekeys are published to the directory; it fetches bundles, encrypts with
+``services.protocol`` and submits envelopes and receipts through the same
+:class:`~sandbox.network.service.Network` checks as a business over HTTP (so they are
+in the relay log). Items addressed to a phone wait in its mailbox; one asyncio task per
+phone takes them in order, decrypts them with the phone's own keys, records them and
+acknowledges them. Nothing here blocks on network I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox.errors import bad_request, conflict, not_found
+from sandbox.ids import phone_message_id
+from sandbox.network.registration import BUSINESS
+from sandbox.network.service import Network
+from sandbox.validation import is_wa_id, optional_bool, require_digits, require_object, require_str
+from services.protocol import (
+    Envelope,
+    IdentityKeyPair,
+    OneTimePrekey,
+    PrekeyBundle,
+    ProtocolError,
+    Session,
+    SignedPrekey,
+    is_new_session,
+    prekey_ids,
+)
+
+log = logging.getLogger(__name__)
+
+INITIAL_ONE_TIME_PREKEYS = 50
+REFILL_BELOW = 10
+REFILL_COUNT = 50
+MAX_TEXT = 4096
+MAX_ERRORS = 100
+
+STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "played": 4}
+MESSAGE_TYPES = frozenset(
+    {
+        "text",
+        "image",
+        "audio",
+        "video",
+        "document",
+        "sticker",
+        "voice",
+        "location",
+        "contacts",
+        "interactive",
+        "button",
+        "reaction",
+        "order",
+    }
+)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text)
+
+
+@dataclass
+class VirtualPhone:
+    wa_id: str
+    name: str
+    auto_delivered: bool = True
+    auto_read: bool = False
+    auto_reply: str | None = None
+    identity: IdentityKeyPair = field(default_factory=IdentityKeyPair.generate)
+    signed_prekeys: dict[int, SignedPrekey] = field(default_factory=dict)
+    one_time_prekeys: dict[int, OneTimePrekey] = field(default_factory=dict)
+    next_key_id: int = 1
+    sessions: dict[str, Session] = field(default_factory=dict)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    installs: int = 1
+
+    def __post_init__(self) -> None:
+        self._index: dict[str, dict[str, Any]] = {m["id"]: m for m in self.messages}
+
+    # -- keys ----------------------------------------------------------------
+    def fingerprint(self) -> str:
+        return self.identity.public.fingerprint()
+
+    def _new_key_ids(self, count: int) -> int:
+        start = self.next_key_id
+        self.next_key_id += count
+        return start
+
+    def generate_keys(self) -> dict[str, Any]:
+        """A fresh signed prekey and one-time prekeys; the upload body for the directory."""
+        spk = SignedPrekey.generate(self.identity, self._new_key_ids(1))
+        self.signed_prekeys = {spk.key_id: spk}
+        otpks = OneTimePrekey.generate_batch(self._new_key_ids(INITIAL_ONE_TIME_PREKEYS), INITIAL_ONE_TIME_PREKEYS)
+        self.one_time_prekeys = {k.key_id: k for k in otpks}
+        return {
+            "identity": self.identity.public.to_dict(),
+            "signed_prekey": spk.to_public_dict(),
+            "one_time_prekeys": [k.to_public_dict() for k in otpks],
+        }
+
+    def more_one_time_prekeys(self, count: int) -> dict[str, Any]:
+        otpks = OneTimePrekey.generate_batch(self._new_key_ids(count), count)
+        self.one_time_prekeys.update({k.key_id: k for k in otpks})
+        return {"one_time_prekeys": [k.to_public_dict() for k in otpks]}
+
+    # -- history -------------------------------------------------------------
+    def record(self, message: dict[str, Any]) -> None:
+        self.messages.append(message)
+        self._index[message["id"]] = message
+
+    def find(self, message_id: str) -> dict[str, Any] | None:
+        return self._index.get(message_id)
+
+    def note_error(self, error: str, **extra: Any) -> None:
+        self.errors.append({"error": error, "timestamp": int(time.time()), **extra})
+        del self.errors[:-MAX_ERRORS]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "wa_id": self.wa_id,
+            "name": self.name,
+            "auto_delivered": self.auto_delivered,
+            "auto_read": self.auto_read,
+            "auto_reply": self.auto_reply,
+            "identity": self.fingerprint(),
+            "installs": self.installs,
+            "sessions": sorted(self.sessions),
+            "messages": len(self.messages),
+            "errors": self.errors[-20:],
+        }
+
+    # -- persistence ---------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "wa_id": self.wa_id,
+            "name": self.name,
+            "auto_delivered": self.auto_delivered,
+            "auto_read": self.auto_read,
+            "auto_reply": self.auto_reply,
+            "identity": _b64(self.identity.to_bytes()),
+            "signed_prekeys": [_b64(k.to_bytes()) for k in self.signed_prekeys.values()],
+            "one_time_prekeys": [_b64(k.to_bytes()) for k in self.one_time_prekeys.values()],
+            "next_key_id": self.next_key_id,
+            "sessions": {peer: s.to_dict() for peer, s in self.sessions.items()},
+            "messages": self.messages,
+            "errors": self.errors,
+            "installs": self.installs,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VirtualPhone:
+        spks = [SignedPrekey.from_bytes(_unb64(k)) for k in data["signed_prekeys"]]
+        otpks = [OneTimePrekey.from_bytes(_unb64(k)) for k in data["one_time_prekeys"]]
+        return cls(
+            wa_id=data["wa_id"],
+            name=data["name"],
+            auto_delivered=data["auto_delivered"],
+            auto_read=data["auto_read"],
+            auto_reply=data["auto_reply"],
+            identity=IdentityKeyPair.from_bytes(_unb64(data["identity"])),
+            signed_prekeys={k.key_id: k for k in spks},
+            one_time_prekeys={k.key_id: k for k in otpks},
+            next_key_id=data["next_key_id"],
+            sessions={peer: Session.from_dict(s) for peer, s in data["sessions"].items()},
+            messages=data["messages"],
+            errors=data.get("errors", []),
+            installs=data.get("installs", 1),
+        )
+
+
+def _check_message_body(body: Any) -> tuple[str, str, Any]:
+    body = require_object(body)
+    to = require_digits(body, "to", 5, 20)
+    kind = body.get("type", "text")
+    if kind not in MESSAGE_TYPES:
+        raise bad_request(f"'type' must be one of {', '.join(sorted(MESSAGE_TYPES))}")
+    payload = body.get(kind)
+    if kind == "text":
+        text = require_object(payload) if isinstance(payload, dict) else None
+        if text is None:
+            raise bad_request("'text' must be an object with a 'body'")
+        text_body = require_str(text, "body")
+        if len(text_body) > MAX_TEXT:
+            raise bad_request(f"'text.body' is longer than {MAX_TEXT} characters")
+        payload = {"body": text_body}
+    elif kind == "contacts":
+        if not isinstance(payload, list) or not payload:
+            raise bad_request("'contacts' must be a non-empty list")
+    elif not isinstance(payload, dict):
+        raise bad_request(f"'{kind}' must be an object")
+    return to, kind, payload
+
+
+class PhoneBook:
+    """All virtual phones, their workers, and what the sandbox routes ask of them."""
+
+    def __init__(self, network: Network, on_change: Callable[[], None] = lambda: None) -> None:
+        self.network = network
+        self._on_change = on_change
+        self.phones: dict[str, VirtualPhone] = {}
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._running = False
+
+    # -- lookup ------------------------------------------------------------
+    def all(self) -> list[VirtualPhone]:
+        return list(self.phones.values())
+
+    def get(self, wa_id: str) -> VirtualPhone:
+        phone = self.phones.get(wa_id)
+        if phone is None:
+            raise not_found(f"no virtual phone {wa_id}", code="phone_not_found")
+        return phone
+
+    # -- lifecycle ---------------------------------------------------------
+    def create(self, body: Any) -> VirtualPhone:
+        body = require_object(body)
+        wa_id = body.get("wa_id")
+        if not is_wa_id(wa_id):
+            raise bad_request("'wa_id' must be a string of 5-20 digits")
+        name = require_str(body, "name")
+        auto_delivered = optional_bool(body, "auto_delivered", True)
+        auto_read = optional_bool(body, "auto_read", False)
+        auto_reply = body.get("auto_reply")
+        if auto_reply not in (None, "echo"):
+            raise bad_request("'auto_reply' must be null or 'echo'")
+        user = self.network.registry.get(wa_id)
+        if user is not None and user.kind == BUSINESS:
+            raise conflict("this number is registered by a business", code="number_in_use")
+        phone = self.phones.get(wa_id)
+        if phone is not None:  # re-creating a phone updates its settings, keeps keys and history
+            phone.name, phone.auto_delivered, phone.auto_read = name, auto_delivered, auto_read
+            phone.auto_reply = auto_reply
+            self.network.registry.add_phone(wa_id, name)
+            return phone
+        phone = VirtualPhone(wa_id, name, auto_delivered, auto_read, auto_reply)
+        self.network.registry.add_phone(wa_id, name)
+        self.network.publish_keys(wa_id, phone.generate_keys())
+        self.phones[wa_id] = phone
+        self._on_change()
+        if self._running:
+            self._spawn(phone)
+        log.info("virtual phone %s created", wa_id)
+        return phone
+
+    def reinstall(self, phone: VirtualPhone) -> None:
+        """New identity, new prekeys, no sessions: as after reinstalling WhatsApp."""
+        phone.identity = IdentityKeyPair.generate()
+        phone.sessions.clear()
+        phone.installs += 1
+        self.network.publish_keys(phone.wa_id, phone.generate_keys())
+        self._on_change()
+        log.info("virtual phone %s reinstalled", phone.wa_id)
+
+    # -- sending -----------------------------------------------------------
+    def send(self, phone: VirtualPhone, body: Any) -> str:
+        to, kind, payload = _check_message_body(body)
+        if to == phone.wa_id:
+            raise bad_request("a phone cannot message itself")
+        return self._send(phone, to, kind, payload)
+
+    def _send(self, phone: VirtualPhone, to: str, kind: str, payload: Any) -> str:
+        session = phone.sessions.get(to)
+        if session is None:
+            bundle = PrekeyBundle.from_dict(self.network.fetch_bundle(to))  # 404 not_a_user
+            session = Session.initiate(phone.identity, bundle)
+        message_id = phone_message_id()
+        timestamp = int(time.time())
+        plaintext = json.dumps({"type": kind, kind: payload, "profile": {"name": phone.name}}).encode()
+        routing = Envelope(id=message_id, sender=phone.wa_id, recipient=to, timestamp=timestamp, content={})
+        content = session.encrypt(plaintext, associated=routing.associated_data())
+        envelope = Envelope(message_id, phone.wa_id, to, timestamp, content)
+        self.network.submit_envelope(phone.wa_id, envelope.to_dict())
+        phone.sessions[to] = session
+        phone.record(
+            {
+                "direction": "out",
+                "id": message_id,
+                "peer": to,
+                "type": kind,
+                kind: payload,
+                "timestamp": timestamp,
+                "status": "sent",
+                "statuses": {"sent": timestamp},
+            }
+        )
+        self._on_change()
+        return message_id
+
+    def _receipt(self, phone: VirtualPhone, to: str, status: str, message_ids: list[str]) -> None:
+        self.network.submit_receipt(phone.wa_id, {"to": to, "status": status, "message_ids": message_ids})
+
+    def mark_read(self, phone: VirtualPhone, message_id: str) -> None:
+        message = phone.find(message_id)
+        if message is None or message["direction"] != "in":
+            raise not_found("this phone received no message with that id", code="message_not_found")
+        self._receipt(phone, message["peer"], "read", [message_id])
+        message["status"] = "read"
+        message.setdefault("statuses", {})["read"] = int(time.time())
+        self._on_change()
+
+    # -- receiving ---------------------------------------------------------
+    def process(self, phone: VirtualPhone, item: dict[str, Any]) -> None:
+        if item.get("type") == "envelope":
+            self._on_envelope(phone, item["envelope"])
+        elif item.get("type") == "receipt":
+            self._on_receipt(phone, item["receipt"])
+
+    def _on_receipt(self, phone: VirtualPhone, receipt: dict[str, Any]) -> None:
+        status = receipt["status"]
+        for message_id in receipt["message_ids"]:
+            message = phone.find(message_id)
+            if message is None or message["direction"] != "out" or message["peer"] != receipt["from"]:
+                continue
+            message.setdefault("statuses", {}).setdefault(status, receipt["timestamp"])
+            if STATUS_RANK.get(status, 0) > STATUS_RANK.get(message.get("status", ""), 0):
+                message["status"] = status
+
+    def _on_envelope(self, phone: VirtualPhone, raw: dict[str, Any]) -> None:
+        envelope = Envelope.from_dict(raw)
+        peer = envelope.sender
+        seen = phone.find(envelope.id)
+        if seen is not None and seen["direction"] == "in" and seen["peer"] == peer:
+            # A retransmission of something already stored: confirm again, record once.
+            if phone.auto_delivered:
+                self._receipt(phone, peer, "delivered", [envelope.id])
+            return
+        plaintext = self._decrypt(phone, envelope)
+        try:
+            message = json.loads(plaintext)
+            kind = message["type"]
+            payload = message[kind]
+        except (ValueError, KeyError, TypeError):
+            phone.note_error("bad_plaintext", id=envelope.id, peer=peer)
+            return
+        record: dict[str, Any] = {
+            "direction": "in",
+            "id": envelope.id,
+            "peer": peer,
+            "type": kind,
+            kind: payload,
+            "timestamp": envelope.timestamp,
+            "status": "received",
+        }
+        profile = message.get("profile")
+        if isinstance(profile, dict):
+            record["profile"] = profile
+        phone.record(record)
+        if phone.auto_delivered:
+            self._receipt(phone, peer, "delivered", [envelope.id])
+        if phone.auto_read:
+            self.mark_read(phone, envelope.id)
+        if phone.auto_reply == "echo" and kind == "text" and isinstance(payload, dict):
+            self._send(phone, peer, "text", {"body": str(payload.get("body", ""))})
+
+    def _decrypt(self, phone: VirtualPhone, envelope: Envelope) -> bytes:
+        content = envelope.content
+        associated = envelope.associated_data()
+        session = phone.sessions.get(envelope.sender)
+        if is_new_session(session, content):
+            spk_id, otpk_id = prekey_ids(content)
+            spk = phone.signed_prekeys.get(spk_id)
+            otpk = phone.one_time_prekeys.get(otpk_id) if otpk_id is not None else None
+            if spk is None or (otpk_id is not None and otpk is None):
+                raise ProtocolError("prekey content for keys this phone does not have")
+            session, plaintext = Session.accept(phone.identity, spk, otpk, content, associated=associated)
+            if otpk_id is not None:
+                del phone.one_time_prekeys[otpk_id]
+            phone.sessions[envelope.sender] = session
+            self._refill_prekeys(phone)
+            return plaintext
+        if session is None:
+            raise ProtocolError("no session with the sender")
+        return session.decrypt(content, associated=associated)
+
+    def _refill_prekeys(self, phone: VirtualPhone) -> None:
+        if self.network.directory.count(phone.wa_id) < REFILL_BELOW:
+            self.network.add_one_time_prekeys(phone.wa_id, phone.more_one_time_prekeys(REFILL_COUNT))
+
+    # -- workers -----------------------------------------------------------
+    async def _work(self, phone: VirtualPhone) -> None:
+        relay = self.network.relay
+        wakeup = asyncio.Event()
+        relay.watch(phone.wa_id, wakeup)
+        try:
+            while True:
+                await wakeup.wait()
+                wakeup.clear()
+                for item in relay.pending(phone.wa_id):
+                    current = self.phones.get(phone.wa_id)
+                    if current is None:
+                        return
+                    try:
+                        self.process(current, item)
+                    except Exception as exc:  # one bad item must not stop the phone
+                        log.warning("phone %s could not process item %s: %s", phone.wa_id, item.get("id"), exc)
+                        current.note_error(type(exc).__name__, item=item.get("id"), message=str(exc))
+                    relay.ack(phone.wa_id, [item["id"]])
+                    self._on_change()
+                    await asyncio.sleep(0)
+        finally:
+            relay.unwatch(phone.wa_id, wakeup)
+
+    def _spawn(self, phone: VirtualPhone) -> None:
+        task = self._workers.get(phone.wa_id)
+        if task is None or task.done():
+            self._workers[phone.wa_id] = asyncio.create_task(self._work(phone), name=f"phone-{phone.wa_id}")
+
+    def start(self) -> None:
+        self._running = True
+        for phone in self.phones.values():
+            self._spawn(phone)
+
+    async def stop(self) -> None:
+        self._running = False
+        tasks = list(self._workers.values())
+        self._workers.clear()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # -- persistence -------------------------------------------------------
+    def to_dict(self) -> list[dict[str, Any]]:
+        return [p.to_dict() for p in self.phones.values()]
+
+    def load(self, data: list[dict[str, Any]]) -> None:
+        self.phones = {p.wa_id: p for p in (VirtualPhone.from_dict(d) for d in data)}

@@ -1,0 +1,66 @@
+"""``/network/v1``: what a WhatsApp client (the business's core worker) talks to."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from sandbox.errors import bad_request
+from sandbox.routes.common import CONNECTIONS_KEY, STATE_KEY, json_response, read_json
+from sandbox.validation import is_wa_id
+
+routes = web.RouteTableDef()
+
+PREFIX = "/network/v1"
+PUBLIC_PATHS = frozenset({f"{PREFIX}/registration/code", f"{PREFIX}/registration/verify"})
+
+
+@routes.post(f"{PREFIX}/registration/code")
+async def registration_code(request: web.Request) -> web.Response:
+    return json_response(request.app[STATE_KEY].network.request_code(await read_json(request)))
+
+
+@routes.post(f"{PREFIX}/registration/verify")
+async def registration_verify(request: web.Request) -> web.Response:
+    return json_response(request.app[STATE_KEY].network.verify_code(await read_json(request)))
+
+
+@routes.put(f"{PREFIX}/keys")
+async def put_keys(request: web.Request) -> web.Response:
+    network = request.app[STATE_KEY].network
+    return json_response(network.publish_keys(request["wa_id"], await read_json(request)))
+
+
+@routes.get(f"{PREFIX}/keys")
+async def own_key_count(request: web.Request) -> web.Response:
+    return json_response(request.app[STATE_KEY].network.key_count(request["wa_id"]))
+
+
+@routes.post(f"{PREFIX}/keys/one-time")
+async def add_one_time(request: web.Request) -> web.Response:
+    network = request.app[STATE_KEY].network
+    return json_response(network.add_one_time_prekeys(request["wa_id"], await read_json(request)))
+
+
+@routes.get(f"{PREFIX}/keys/{{wa_id}}")
+async def get_bundle(request: web.Request) -> web.Response:
+    wa_id = request.match_info["wa_id"]
+    if not is_wa_id(wa_id):
+        raise bad_request("the wa_id must be digits")
+    return json_response(request.app[STATE_KEY].network.fetch_bundle(wa_id))
+
+
+@routes.post(f"{PREFIX}/envelopes")
+async def post_envelope(request: web.Request) -> web.Response:
+    network = request.app[STATE_KEY].network
+    return json_response(network.submit_envelope(request["wa_id"], await read_json(request)))
+
+
+@routes.post(f"{PREFIX}/receipts")
+async def post_receipts(request: web.Request) -> web.Response:
+    network = request.app[STATE_KEY].network
+    return json_response(network.submit_receipt(request["wa_id"], await read_json(request)))
+
+
+@routes.get(f"{PREFIX}/connect")
+async def connect(request: web.Request) -> web.StreamResponse:
+    return await request.app[CONNECTIONS_KEY].handle(request, request["wa_id"])

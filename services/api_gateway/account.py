@@ -1,0 +1,80 @@
+"""``/v1/account``: registration through the core's control RPC (admin; spec §9.4).
+
+The core answers ``{"http_status": 201|202, "payload": {...}}`` or
+``{"error": {"code", "details"}}`` (docs/design.md "Gateway ↔ core").
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery.exceptions import TimeoutError as CeleryTimeout
+from flask import Blueprint, current_app
+
+from services.api_gateway import auth, state
+from services.api_gateway.envelope import respond
+from services.api_gateway.schemas.account import validate_registration, validate_verify
+from services.api_gateway.schemas.common import json_body
+from services.common.errors import ApiError
+from services.common.queues import CONTROL_QUEUE, REQUEST_CODE, VERIFY_CODE
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("account", __name__, url_prefix="/v1/account")
+
+CORE_DOWN = "Please check if the core service is running"
+RPC_TIMEOUT_KEY = "WA_CONTROL_RPC_TIMEOUT"
+DEFAULT_RPC_TIMEOUT = 30.0
+
+
+def control_rpc(task: str, kwargs: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Call a core control task and return (payload, HTTP status), or raise ApiError."""
+    timeout = float(current_app.config.get(RPC_TIMEOUT_KEY, DEFAULT_RPC_TIMEOUT))
+    # expires: a core that picks the task up after we gave up discards it.
+    result = state.celery().send_task(task, kwargs=kwargs, queue=CONTROL_QUEUE, expires=timeout)
+    try:
+        answer = result.get(timeout=timeout, propagate=True)
+    except CeleryTimeout:
+        raise ApiError(1014, CORE_DOWN) from None
+    except Exception:
+        log.exception("control task %s failed in the core", task)  # kwargs hold secrets: not logged
+        raise ApiError(1014, "The core service failed to process the request") from None
+    finally:
+        _forget(result)
+    return _interpret(task, answer)
+
+
+def _forget(result: Any) -> None:
+    try:
+        result.forget()
+    except Exception:  # noqa: BLE001 - best effort cleanup of the result key
+        pass
+
+
+def _interpret(task: str, answer: Any) -> tuple[dict[str, Any], int]:
+    if not isinstance(answer, dict):
+        log.error("control task %s returned a malformed answer", task)
+        raise ApiError(1014, "The core service returned a malformed answer")
+    if "error" in answer:
+        error = answer["error"] or {}
+        raise ApiError(int(error.get("code", 1000)), error.get("details"))
+    status = int(answer.get("http_status", 200))
+    payload = answer.get("payload") or {}
+    return payload, status
+
+
+@bp.post("")
+@auth.require_auth(admin=True)
+def request_code():
+    registration = validate_registration(json_body())
+    payload, status = control_rpc(REQUEST_CODE, registration.rpc_kwargs())
+    return respond(payload, status=status)
+
+
+@bp.post("/verify")
+@auth.require_auth(admin=True)
+def verify_code():
+    code = validate_verify(json_body())
+    payload, status = control_rpc(VERIFY_CODE, {"code": code})
+    return respond(payload, status=status)

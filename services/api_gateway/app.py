@@ -1,0 +1,97 @@
+"""The gateway's Flask app factory.
+
+One ``create_app`` call builds one app with its own Mongo database handle, Redis
+client and Celery producer (``app.extensions``); gunicorn calls it once per worker.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from flask import Flask, request
+from pymongo.errors import PyMongoError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from services.api_gateway import account, health, messages, settings, users
+from services.api_gateway.envelope import error_response
+from services.api_gateway.state import GatewayState, install
+from services.common.celery_app import make_celery
+from services.common.config import Config
+from services.common.errors import ApiError
+from services.common.mongo import ensure_indexes, get_db
+
+log = logging.getLogger(__name__)
+
+# Bodies are small JSON documents here (media goes through the media service).
+MAX_CONTENT_LENGTH = 1024 * 1024
+
+BLUEPRINTS = (users.bp, messages.bp, settings.bp, account.bp, health.bp)
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    db = get_db(config)
+    ensure_indexes(db)
+    install(
+        app,
+        GatewayState(
+            config=config,
+            db=db,
+            redis=redis.Redis.from_url(config.redis_url),
+            celery=make_celery(config, "gateway"),
+        ),
+    )
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    _register_error_handlers(app)
+    return app
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(error: ApiError):
+        headers = {}
+        if error.status == 401:
+            scheme = "Basic" if request.path.endswith("/users/login") else "Bearer"
+            headers["WWW-Authenticate"] = f'{scheme} realm="WhatsApp Business API"'
+        return error_response(error, headers=headers)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return error_response(*http_exception_errors(error), headers=_allow_header(error))
+
+    @app.errorhandler(PyMongoError)
+    def database_error(error: PyMongoError):
+        log.exception("database error on %s %s", request.method, request.path)
+        return error_response(ApiError(1023, "Database error occurred"))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        # Method and path only: bodies, passwords and tokens never reach the log.
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(ApiError(1014, "Internal error"))
+
+
+def http_exception_errors(error: HTTPException) -> list[ApiError]:
+    """Werkzeug's routing and protocol errors in the On-Prem envelope."""
+    status = error.code or 500
+    if status == 404:
+        return [ApiError(1006, "Unknown path")]
+    if status == 405:
+        return [ApiError(1025, f"Method {request.method} is not allowed on this path", http_status=405)]
+    if status == 413:
+        return [ApiError(1025, "Request body is too large", http_status=413)]
+    if 400 <= status < 500:
+        return [ApiError(1025, "Request is not valid", http_status=status)]
+    return [ApiError(1014, "Internal error", http_status=status)]
+
+
+def _allow_header(error: HTTPException) -> dict[str, str]:
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        return {"Allow": ", ".join(sorted(error.valid_methods))}
+    return {}

@@ -1,0 +1,37 @@
+"""gunicorn settings for the gateway, from the environment.
+
+Run: ``gunicorn -c services/api_gateway/gunicorn_conf.py services.api_gateway.wsgi:app``
+"""
+
+from __future__ import annotations
+
+import os
+
+bind = f"{os.environ.get('WA_API_HOST', '127.0.0.1')}:{os.environ.get('WA_API_PORT', '9090')}"
+workers = int(os.environ.get("WA_GATEWAY_WORKERS", "2"))
+worker_class = "gthread"
+threads = 4
+# Each worker builds its own app (Mongo, Redis and Celery clients are not fork-safe).
+preload_app = False
+timeout = 60  # longer than the 30 s registration RPC
+graceful_timeout = 30
+keepalive = 5
+
+accesslog = "-"
+errorlog = "-"
+# Remote address, time, method, path without the query string, status, size, duration.
+# No request headers at all, so Authorization (Basic passwords, tokens, API keys)
+# never reaches the access log.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+# gunicorn's control socket defaults to one per-user path ($HOME/.gunicorn/gunicorn.ctl),
+# which several gunicorn services on one host would fight over.
+control_socket_disable = True
+
+
+def post_fork(server, worker):  # noqa: ARG001 - gunicorn hook signature
+    # The app's own loggers (tracebacks of 500s) go to stderr in the shared format,
+    # whichever entry point is used (wsgi:app or "app:create_app()" as in the Procfile).
+    from services.common.logging_setup import configure_logging
+
+    configure_logging("gateway")

@@ -1,0 +1,67 @@
+"""``/v1/messages``: send and mark-read (spec §6, docs/design.md "Gateway ↔ core")."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from services.api_gateway import auth, state
+from services.api_gateway.envelope import respond
+from services.api_gateway.schemas.common import json_body
+from services.api_gateway.schemas.messages import validate_mark_read, validate_send
+from services.common import kicks, message_store
+from services.common.clock import utcnow
+from services.common.errors import ApiError
+from services.common.ids import outbound_message_id
+from services.common.sharding import shard_for
+
+bp = Blueprint("messages", __name__, url_prefix="/v1/messages")
+
+NOT_REGISTERED = "The client is not registered: use /v1/account first"
+
+
+def require_registered() -> dict:
+    account = state.db().account.find_one({"_id": "account"})
+    if account is None or account.get("state") != "registered":
+        raise ApiError(1011, NOT_REGISTERED)
+    return account
+
+
+@bp.post("")
+@auth.require_auth()
+def send():
+    request_ = validate_send(json_body())
+    require_registered()
+    config = state.config()
+    shard = shard_for(request_.wa_id, config.shards)
+    message_id = outbound_message_id()
+    message_store.insert_outbound(
+        state.db(),
+        message_id=message_id,
+        wa_id=request_.wa_id,
+        shard=shard,
+        message_type=request_.type,
+        content=request_.content,
+    )
+    kicks.kick_outbound(state.celery(), shard)
+    return respond({"messages": [{"id": message_id}]}, status=201)
+
+
+@bp.put("/<message_id>")
+@auth.require_auth()
+def mark_read(message_id: str):
+    validate_mark_read(json_body())
+    db = state.db()
+    message = db.messages.find_one({"_id": message_id, "direction": "inbound"})
+    if message is None:
+        raise ApiError(1006, "Message not found")
+    shard = message.get("shard")
+    if shard is None:
+        shard = shard_for(message["wa_id"], state.config().shards)
+    db.messages.update_one(
+        {"_id": message_id, "status": {"$ne": "read"}},
+        {"$set": {"status": "read", "status_timestamps.read": utcnow()}},
+    )
+    message_store.queue_read_receipt(db, message_id=message_id, wa_id=message["wa_id"], shard=shard)
+    # Receipts are drained with the outbound work of the contact's shard.
+    kicks.kick_outbound(state.celery(), shard)
+    return respond()

@@ -1,0 +1,1 @@
+"""Request schemas: pure validators that raise ``ApiError`` with On-Prem wording."""

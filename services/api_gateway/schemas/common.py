@@ -1,0 +1,55 @@
+"""Helpers shared by the request schemas."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from services.common.errors import ApiError, invalid, missing
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def require_object(body: Any) -> dict[str, Any]:
+    """The JSON body as an object; ``None`` (no body) becomes ``{}``."""
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise ApiError(1025, "Request body must be a JSON object")
+    return body
+
+
+def first_error(error: ValidationError) -> ApiError:
+    """Map pydantic's first error onto 1008 (missing), 1010 (extra) or 1009 (invalid)."""
+    item = error.errors()[0]
+    path = ".".join(str(part) for part in item["loc"])
+    if item["type"] == "missing":
+        return missing(path)
+    if item["type"] == "extra_forbidden":
+        return ApiError(1010, f"Parameter '{path}' is not required")
+    return invalid(path, item.get("input"))
+
+
+def parse(model: type[M], body: Any) -> M:
+    try:
+        return model.model_validate(require_object(body))
+    except ValidationError as error:
+        raise first_error(error) from None
+
+
+def json_body() -> Any:
+    """The request's JSON (``None`` when there is no body); 1025 when it is not JSON.
+
+    The content type is not enforced: clients of the original often omit it.
+    """
+    from flask import request
+
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(1025, "Request body is not valid JSON") from None

@@ -1,0 +1,26 @@
+"""The Celery app factory shared by producers (gateway) and workers."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from services.common.config import Config
+
+
+def make_celery(config: Config, name: str) -> Celery:
+    app = Celery(name, broker=config.redis_url, backend=config.redis_url)
+    app.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        result_expires=3600,
+        # A kick is cheap to repeat and MongoDB holds the work, so a task is
+        # acknowledged only after it ran: a killed worker leaves it for the next one.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600},
+        worker_hijack_root_logger=False,
+    )
+    return app

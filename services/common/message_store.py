@@ -1,0 +1,59 @@
+"""Writes that several services make to the ``messages`` and related collections.
+
+Each shard has its own sequence counter: the order in which the API accepted work
+for a contact is the order its shard consumer processes it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.database import Database
+
+from services.common.clock import utcnow
+
+
+def next_seq(db: Database, counter: str) -> int:
+    doc = db.counters.find_one_and_update(
+        {"_id": counter}, {"$inc": {"value": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+    )
+    return int(doc["value"])
+
+
+def insert_outbound(
+    db: Database, *, message_id: str, wa_id: str, shard: int, message_type: str, content: dict[str, Any]
+) -> dict[str, Any]:
+    now = utcnow()
+    doc = {
+        "_id": message_id,
+        "direction": "outbound",
+        "wa_id": wa_id,
+        "shard": shard,
+        "seq": next_seq(db, f"outbound:{shard}"),
+        "type": message_type,
+        "content": content,
+        "status": "accepted",
+        "status_timestamps": {},
+        "created_at": now,
+        "errors": [],
+    }
+    db.messages.insert_one(doc)
+    return doc
+
+
+def queue_read_receipt(db: Database, *, message_id: str, wa_id: str, shard: int) -> None:
+    """Ask the core to tell the sender that the business read ``message_id``."""
+    db.outbound_receipts.update_one(
+        {"_id": message_id},
+        {
+            "$setOnInsert": {
+                "wa_id": wa_id,
+                "shard": shard,
+                "status": "read",
+                "seq": next_seq(db, f"receipts:{shard}"),
+                "created_at": utcnow(),
+            }
+        },
+        upsert=True,
+    )

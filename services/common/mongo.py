@@ -1,0 +1,28 @@
+"""MongoDB access: one client per process, and the indexes every collection needs."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pymongo
+from pymongo.database import Database
+
+from services.common.config import Config
+
+
+@lru_cache(maxsize=4)
+def _client(url: str) -> pymongo.MongoClient:
+    return pymongo.MongoClient(url, tz_aware=True, serverSelectionTimeoutMS=10_000)
+
+
+def get_db(config: Config) -> Database:
+    return _client(config.mongo_url)[config.mongo_db]
+
+
+def ensure_indexes(db: Database) -> None:
+    db.tokens.create_index("expires_at", expireAfterSeconds=0)
+    db.tokens.create_index("username")
+    db.messages.create_index([("shard", 1), ("direction", 1), ("status", 1), ("seq", 1)])
+    db.messages.create_index([("wa_id", 1), ("seq", 1)])
+    db.inbound_events.create_index([("shard", 1), ("seq", 1)])
+    db.pending_callbacks.create_index("next_attempt_at")

@@ -1,0 +1,21 @@
+"""Queue and task names shared by producers and consumers.
+
+Producers send tasks by name (``send_task``) so the gateway never imports worker code.
+"""
+
+from __future__ import annotations
+
+CONTROL_QUEUE = "core.control"
+DISPATCHER_QUEUE = "dispatcher"
+MEDIA_QUEUE = "media"
+
+DRAIN_OUTBOUND = "core.drain_outbound"
+DRAIN_INBOUND = "core.drain_inbound"
+REQUEST_CODE = "core.request_code"
+VERIFY_CODE = "core.verify_code"
+DELIVER_CALLBACK = "dispatcher.deliver"
+SWEEP_CALLBACKS = "dispatcher.sweep"
+
+
+def shard_queue(shard: int) -> str:
+    return f"core.shard.{shard}"

@@ -1,0 +1,70 @@
+"""The core Celery app and its tasks: thin wrappers around the drain and control logic."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task
+
+from services.common.celery_app import make_celery
+from services.common.config import Config
+from services.common.queues import (
+    CONTROL_QUEUE,
+    DRAIN_INBOUND,
+    DRAIN_OUTBOUND,
+    REQUEST_CODE,
+    VERIFY_CODE,
+)
+from services.core_worker import inbound, outbound, registration
+from services.core_worker.context import CoreContext
+from services.core_worker.network_client import NetworkError
+
+log = logging.getLogger(__name__)
+
+config = Config.from_env()
+celery = make_celery(config, "core")
+celery.conf.task_routes = {REQUEST_CODE: {"queue": CONTROL_QUEUE}, VERIFY_CODE: {"queue": CONTROL_QUEUE}}
+context = CoreContext(config, celery)
+
+NETWORK_RETRY_SECONDS = 2
+
+
+def _drain_with_shard_lock(task: Task, shard: int, drain) -> int:
+    # One consumer per shard queue already serialises a shard; the lock guards
+    # against a misconfigured second consumer breaking per-contact order.
+    lock = context.redis.lock(f"shard-lock:{shard}", timeout=600, blocking_timeout=5)
+    if not lock.acquire():
+        raise task.retry(countdown=NETWORK_RETRY_SECONDS, max_retries=None)
+    try:
+        return drain(context, shard)
+    except NetworkError as error:
+        log.warning("shard %s: network unavailable (%s); retrying", shard, error)
+        raise task.retry(countdown=NETWORK_RETRY_SECONDS, max_retries=None) from None
+    finally:
+        lock.release()
+
+
+@celery.task(name=DRAIN_OUTBOUND, bind=True)
+def drain_outbound(self: Task, shard: int) -> int:
+    return _drain_with_shard_lock(self, shard, outbound.drain)
+
+
+@celery.task(name=DRAIN_INBOUND, bind=True)
+def drain_inbound(self: Task, shard: int) -> int:
+    handled = _drain_with_shard_lock(self, shard, inbound.drain)
+    if handled:
+        try:
+            registration.replenish_one_time_prekeys(context)
+        except NetworkError as error:
+            log.warning("could not replenish one-time prekeys: %s", error)
+    return handled
+
+
+@celery.task(name=REQUEST_CODE)
+def request_code(cc: str, phone_number: str, method: str, cert: str, pin: str | None = None) -> dict:
+    return registration.request_code(context, cc=cc, phone_number=phone_number, method=method, cert=cert)
+
+
+@celery.task(name=VERIFY_CODE)
+def verify_code(code: str) -> dict:
+    return registration.verify_code(context, code=code)

@@ -1,0 +1,142 @@
+"""The long-lived connection to the network that receives envelopes and receipts.
+
+Each pushed item is written to ``inbound_events`` (journaled) *before* it is
+acknowledged, so an item the network forgets is one we already hold. One core
+process holds the connection at a time (a Redis lease), as only one device may be
+connected for a number.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Any
+
+from pymongo import WriteConcern
+from pymongo.errors import BulkWriteError
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from services.common import sharding
+from services.common.clock import utcnow
+from services.common.kicks import kick_inbound
+from services.common.message_store import next_seq
+from services.core_worker import account_store
+from services.core_worker.context import CoreContext
+
+log = logging.getLogger(__name__)
+
+STATUS_KEY = "network:connection"
+LEASE_KEY = "network:connection:lease"
+STATUS_TTL = 15
+RECEIVE_TIMEOUT = 5.0
+MAX_BATCH = 500
+
+
+class NetworkConnection(threading.Thread):
+    def __init__(self, ctx: CoreContext, owner: str) -> None:
+        super().__init__(name="network-connection", daemon=True)
+        self.ctx = ctx
+        self.owner = owner
+        self.stopping = threading.Event()
+        self._events = ctx.db.get_collection(
+            "inbound_events", write_concern=WriteConcern(w=1, j=True)
+        )
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run(self) -> None:
+        backoff = 0.5
+        while not self.stopping.is_set():
+            try:
+                account = account_store.load_registered(self.ctx.db, self.ctx.master_key)
+                if account is None or not self._hold_lease():
+                    self.stopping.wait(1.0)
+                    continue
+                self._serve(account.network_token)
+                backoff = 0.5
+            except (OSError, ConnectionClosed, InvalidStatus, TimeoutError) as error:
+                log.warning("network connection lost: %s", error.__class__.__name__)
+            except Exception:  # keep the connection thread alive whatever happens
+                log.exception("network connection failed")
+            self.ctx.redis.delete(STATUS_KEY)
+            self.stopping.wait(backoff)
+            backoff = min(backoff * 2, 10.0)
+
+    def _hold_lease(self) -> bool:
+        redis = self.ctx.redis
+        if redis.set(LEASE_KEY, self.owner, nx=True, ex=STATUS_TTL):
+            return True
+        if redis.get(LEASE_KEY) == self.owner.encode():
+            redis.expire(LEASE_KEY, STATUS_TTL)
+            return True
+        return False
+
+    def _serve(self, token: str) -> None:
+        url = self.ctx.network(token).connect_url
+        with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=10,
+                     max_size=16 * 1024 * 1024) as socket:
+            log.info("connected to the network")
+            while not self.stopping.is_set():
+                if not self._hold_lease():
+                    return
+                self.ctx.redis.set(STATUS_KEY, "connected", ex=STATUS_TTL)
+                items = self._receive_batch(socket)
+                if items:
+                    self._store_and_ack(socket, items)
+
+    def _receive_batch(self, socket: ClientConnection) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        try:
+            frame = socket.recv(timeout=RECEIVE_TIMEOUT)
+        except TimeoutError:
+            return items
+        items.extend(_parse(frame))
+        # Drain whatever else already arrived so one journaled write covers many items.
+        while len(items) < MAX_BATCH:
+            try:
+                frame = socket.recv(timeout=0)
+            except TimeoutError:
+                break
+            items.extend(_parse(frame))
+        return items
+
+    def _store_and_ack(self, socket: ClientConnection, items: list[dict[str, Any]]) -> None:
+        docs = [self._event_doc(item) for item in items]
+        try:
+            self._events.insert_many(docs, ordered=False)
+        except BulkWriteError as error:
+            # Items pushed again after a reconnect are already stored: that is fine.
+            if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
+                raise
+        socket.send(json.dumps({"type": "ack", "ids": [item["id"] for item in items]}))
+        for shard in sorted({doc["shard"] for doc in docs}):
+            kick_inbound(self.ctx.celery, shard)
+
+    def _event_doc(self, item: dict[str, Any]) -> dict[str, Any]:
+        kind = item["type"]
+        payload = item[kind]
+        sender = str(payload.get("from", ""))
+        shard = sharding.shard_for(sender, self.ctx.config.shards)
+        return {
+            "_id": item["id"],
+            "kind": kind,
+            "payload": payload,
+            "shard": shard,
+            "seq": next_seq(self.ctx.db, f"inbound:{shard}"),
+            "received_at": utcnow(),
+        }
+
+
+def _parse(frame: str | bytes) -> list[dict[str, Any]]:
+    try:
+        item = json.loads(frame)
+    except ValueError:
+        log.warning("ignoring a malformed frame from the network")
+        return []
+    if item.get("type") in ("envelope", "receipt") and item.get("id") is not None:
+        return [item]
+    return []
+

@@ -1,0 +1,125 @@
+"""Draining a shard's inbound events: envelopes to decrypt and store, receipts to apply.
+
+Events were stored (and only then acknowledged to the network) by the connection, in
+arrival order; they are processed in that order and deleted only once their effects
+(message, contact, callback) are stored, so a crash in between replays them harmlessly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from services.common.clock import utcnow
+from services.core_worker import callback_payloads, keystore, session_store, status_updates
+from services.core_worker.context import CoreContext
+from services.protocol import Envelope, ProtocolError, Session, is_new_session, prekey_ids
+from services.webhook_dispatcher.outbox import enqueue_callback
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+
+
+def drain(ctx: CoreContext, shard: int) -> int:
+    db = ctx.db
+    handled = 0
+    while True:
+        batch = list(db.inbound_events.find({"shard": shard}).sort("seq", 1).limit(BATCH))
+        if not batch:
+            return handled
+        for event in batch:
+            if event["kind"] == "envelope":
+                _receive_envelope(ctx, event["payload"])
+            elif event["kind"] == "receipt":
+                _apply_receipt(ctx, event["payload"])
+            db.inbound_events.delete_one({"_id": event["_id"]})
+            handled += 1
+
+
+def _apply_receipt(ctx: CoreContext, receipt: dict[str, Any]) -> None:
+    status = receipt.get("status")
+    if status not in ("delivered", "read"):
+        return
+    messages = ctx.db.messages.find(
+        {"_id": {"$in": list(receipt.get("message_ids", []))}, "direction": "outbound",
+         "wa_id": receipt.get("from")}
+    )
+    for message in messages:
+        status_updates.record(ctx, message, status, int(receipt.get("timestamp", 0)))
+
+
+def _receive_envelope(ctx: CoreContext, raw: dict[str, Any]) -> None:
+    if ctx.db.messages.count_documents({"_id": raw.get("id")}, limit=1):
+        return  # redelivered after we stored it: its key is spent, the message is kept
+    try:
+        envelope = Envelope.from_dict(raw)
+        message = json.loads(_decrypt(ctx, envelope))
+    except (ProtocolError, ValueError, LookupError) as error:
+        # Nothing can be done with an envelope we cannot open; keep its id for support.
+        log.warning("dropping undecryptable envelope %s: %s", raw.get("id"), error.__class__.__name__)
+        return
+    _store_message(ctx, envelope, message)
+
+
+def _decrypt(ctx: CoreContext, envelope: Envelope) -> bytes:
+    db, key = ctx.db, ctx.master_key
+    sender = envelope.sender
+    session = session_store.load(db, key, sender)
+    associated = envelope.associated_data()
+    if session is None or is_new_session(session, envelope.content):
+        session, plaintext = _accept(ctx, envelope)
+        if session_store.load(db, key, sender) is not None:
+            _identity_changed(ctx, sender, session)
+    else:
+        plaintext = session.decrypt(envelope.content, associated)
+    session_store.save(db, key, sender, session)
+    return plaintext
+
+
+def _accept(ctx: CoreContext, envelope: Envelope) -> tuple[Session, bytes]:
+    db, key = ctx.db, ctx.master_key
+    signed_id, one_time_id = prekey_ids(envelope.content)
+    signed = keystore.load_signed_prekey(db, key, signed_id)
+    if signed is None:
+        raise LookupError(f"unknown signed prekey {signed_id}")
+    one_time = keystore.load_one_time_prekey(db, key, one_time_id) if one_time_id is not None else None
+    identity = keystore.load_identity(db, key)
+    session, plaintext = Session.accept(identity, signed, one_time, envelope.content, envelope.associated_data())
+    if one_time_id is not None:
+        keystore.discard_one_time_prekey(db, one_time_id)
+    return session, plaintext
+
+
+def _identity_changed(ctx: CoreContext, wa_id: str, session: Session) -> None:
+    fingerprint = session.remote_identity.fingerprint()
+    ctx.db.contacts.update_one(
+        {"_id": wa_id}, {"$set": {"identity_hash": fingerprint, "identity_acknowledged": False}}, upsert=True
+    )
+    log.info("identity of %s changed", wa_id)
+
+
+def _store_message(ctx: CoreContext, envelope: Envelope, message: dict[str, Any]) -> None:
+    db = ctx.db
+    profile_name = (message.get("profile") or {}).get("name")
+    message_type = str(message.get("type", "unknown"))
+    content = {k: v for k, v in message.items() if k not in {"type", "profile"}}
+    now = utcnow()
+    db.messages.update_one(
+        {"_id": envelope.id},
+        {"$setOnInsert": {
+            "direction": "inbound", "wa_id": envelope.sender, "type": message_type, "content": content,
+            "status": "received", "timestamp": envelope.timestamp, "created_at": now,
+        }},
+        upsert=True,
+    )
+    contact_update: dict[str, Any] = {"last_inbound_at": now, "updated_at": now}
+    if profile_name:
+        contact_update["profile_name"] = profile_name
+    db.contacts.update_one({"_id": envelope.sender}, {"$set": contact_update}, upsert=True)
+    payload = callback_payloads.inbound_message(
+        wa_id=envelope.sender, profile_name=profile_name, message_id=envelope.id,
+        timestamp=envelope.timestamp, message={"type": message_type, **content},
+    )
+    enqueue_callback(db, ctx.celery, f"in:{envelope.id}", payload)

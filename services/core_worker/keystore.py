@@ -1,0 +1,87 @@
+"""Our identity key and prekeys in MongoDB, private parts sealed with the master key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pymongo import ReturnDocument
+from pymongo.database import Database
+
+from services.protocol import IdentityKeyPair, OneTimePrekey, SignedPrekey, at_rest
+
+ONE_TIME_BATCH = 100
+REPLENISH_BELOW = 25
+
+
+@dataclass(frozen=True)
+class NewKeys:
+    identity: IdentityKeyPair
+    signed_prekey: SignedPrekey
+    one_time_prekeys: list[OneTimePrekey]
+
+
+def _context(key_id: str) -> bytes:
+    return f"key:{key_id}".encode()
+
+
+def _store(db: Database, master_key: bytes, key_id: str, private: bytes, public: dict) -> None:
+    db.keys.replace_one(
+        {"_id": key_id},
+        {"_id": key_id, "public": public, "sealed": at_rest.seal(master_key, private, _context(key_id))},
+        upsert=True,
+    )
+
+
+def _open(db: Database, master_key: bytes, key_id: str) -> bytes | None:
+    doc = db.keys.find_one({"_id": key_id})
+    if doc is None:
+        return None
+    return at_rest.open_sealed(master_key, doc["sealed"], _context(key_id))
+
+
+def create_keys(db: Database, master_key: bytes) -> NewKeys:
+    """A fresh identity for a (re-)registration; older keys are dropped."""
+    db.keys.delete_many({})
+    identity = IdentityKeyPair.generate()
+    _store(db, master_key, "identity", identity.to_bytes(), identity.public.to_dict())
+    signed = SignedPrekey.generate(identity, 1)
+    _store(db, master_key, f"spk:{signed.key_id}", signed.to_bytes(), signed.to_public_dict())
+    return NewKeys(identity, signed, generate_one_time_prekeys(db, master_key, ONE_TIME_BATCH))
+
+
+def generate_one_time_prekeys(db: Database, master_key: bytes, count: int) -> list[OneTimePrekey]:
+    counter = db.counters.find_one_and_update(
+        {"_id": "one_time_prekey"}, {"$inc": {"value": count}}, upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    start = int(counter["value"]) - count + 1
+    batch = OneTimePrekey.generate_batch(start, count)
+    for key in batch:
+        _store(db, master_key, f"otpk:{key.key_id}", key.to_bytes(), key.to_public_dict())
+    return batch
+
+
+def load_identity(db: Database, master_key: bytes) -> IdentityKeyPair:
+    raw = _open(db, master_key, "identity")
+    if raw is None:
+        raise LookupError("no identity key: the client is not registered")
+    return IdentityKeyPair.from_bytes(raw)
+
+
+def load_signed_prekey(db: Database, master_key: bytes, key_id: int) -> SignedPrekey | None:
+    raw = _open(db, master_key, f"spk:{key_id}")
+    return SignedPrekey.from_bytes(raw) if raw else None
+
+
+def load_one_time_prekey(db: Database, master_key: bytes, key_id: int) -> OneTimePrekey | None:
+    raw = _open(db, master_key, f"otpk:{key_id}")
+    return OneTimePrekey.from_bytes(raw) if raw else None
+
+
+def discard_one_time_prekey(db: Database, key_id: int) -> None:
+    # Forward secrecy: a one-time prekey is deleted as soon as a session used it.
+    db.keys.delete_one({"_id": f"otpk:{key_id}"})
+
+
+def one_time_prekey_count(db: Database) -> int:
+    return db.keys.count_documents({"_id": {"$regex": "^otpk:"}})

@@ -1,0 +1,85 @@
+"""HTTP client for the WhatsApp network's client endpoints (docs/design.md, Network API).
+
+The one place the core talks HTTP to the network; everything above it deals in
+protocol objects and these exceptions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+
+class NetworkError(Exception):
+    """The network could not be reached or failed; the work should be retried."""
+
+
+class NetworkRejected(Exception):
+    """The network refused the request for a reason retrying will not fix."""
+
+    def __init__(self, status: int, code: str, message: str = "") -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+
+
+class NotAUser(NetworkRejected):
+    pass
+
+
+class NetworkClient:
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 15.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._http = requests.Session()
+        if token:
+            self._http.headers["Authorization"] = f"Bearer {token}"
+
+    @property
+    def connect_url(self) -> str:
+        scheme, rest = self.base_url.split("://", 1)
+        return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/network/v1/connect"
+
+    def _call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        try:
+            response = self._http.request(
+                method, f"{self.base_url}/network/v1{path}", json=body, timeout=self.timeout
+            )
+        except requests.RequestException as error:
+            raise NetworkError(f"{method} {path}: {error.__class__.__name__}") from None
+        if response.status_code >= 500:
+            raise NetworkError(f"{method} {path}: HTTP {response.status_code}")
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        if response.status_code >= 400:
+            code = str(data.get("error", "error"))
+            error_class = NotAUser if code == "not_a_user" else NetworkRejected
+            raise error_class(response.status_code, code, str(data.get("message", "")))
+        return data
+
+    def request_code(self, cc: str, phone_number: str, method: str, cert: str) -> dict[str, Any]:
+        body = {"cc": cc, "phone_number": phone_number, "method": method, "cert": cert}
+        return self._call("POST", "/registration/code", body)
+
+    def verify(self, cc: str, phone_number: str, code: str) -> dict[str, Any]:
+        return self._call("POST", "/registration/verify", {"cc": cc, "phone_number": phone_number, "code": code})
+
+    def publish_keys(self, identity: dict, signed_prekey: dict, one_time_prekeys: list[dict]) -> int:
+        body = {"identity": identity, "signed_prekey": signed_prekey, "one_time_prekeys": one_time_prekeys}
+        return int(self._call("PUT", "/keys", body).get("one_time_prekeys", 0))
+
+    def add_one_time_prekeys(self, one_time_prekeys: list[dict]) -> int:
+        body = {"one_time_prekeys": one_time_prekeys}
+        return int(self._call("POST", "/keys/one-time", body).get("one_time_prekeys", 0))
+
+    def fetch_bundle(self, wa_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/keys/{wa_id}")
+
+    def submit_envelope(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", "/envelopes", envelope)
+
+    def send_receipt(self, to: str, status: str, message_ids: list[str]) -> None:
+        self._call("POST", "/receipts", {"to": to, "status": status, "message_ids": message_ids})

@@ -1,0 +1,63 @@
+"""Re-kicking shards whose work sits in MongoDB without a queued kick.
+
+Kicks live in Redis; if one is lost (Redis restarted, a worker killed mid-task) the
+work is still in MongoDB, and this sweep finds it. It is what makes "accepted means
+never lost" hold across any process dying.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from services.common.clock import utcnow
+from services.common.kicks import kick_inbound, kick_outbound
+from services.core_worker.context import CoreContext
+
+log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL = 5.0
+STALE_AFTER = timedelta(seconds=10)
+
+
+def stale_shards(ctx: CoreContext, shards: list[int], stale_after: timedelta = STALE_AFTER):
+    """(outbound shards, inbound shards) with work older than ``stale_after``."""
+    db = ctx.db
+    cutoff = utcnow() - stale_after
+    outbound = set(db.messages.distinct(
+        "shard", {"direction": "outbound", "status": "accepted", "created_at": {"$lt": cutoff},
+                  "shard": {"$in": shards}}))
+    outbound |= set(db.outbound_receipts.distinct(
+        "shard", {"created_at": {"$lt": cutoff}, "shard": {"$in": shards}}))
+    inbound = set(db.inbound_events.distinct(
+        "shard", {"received_at": {"$lt": cutoff}, "shard": {"$in": shards}}))
+    return sorted(outbound), sorted(inbound)
+
+
+def kick_all(ctx: CoreContext, shards: list[int]) -> None:
+    for shard in shards:
+        kick_outbound(ctx.celery, shard)
+        kick_inbound(ctx.celery, shard)
+
+
+class RecoverySweeper(threading.Thread):
+    def __init__(self, ctx: CoreContext, shards: list[int]) -> None:
+        super().__init__(name="recovery-sweeper", daemon=True)
+        self.ctx = ctx
+        self.shards = shards
+        self.stopping = threading.Event()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run(self) -> None:
+        while not self.stopping.wait(SWEEP_INTERVAL):
+            try:
+                outbound, inbound = stale_shards(self.ctx, self.shards)
+                for shard in outbound:
+                    kick_outbound(self.ctx.celery, shard)
+                for shard in inbound:
+                    kick_inbound(self.ctx.celery, shard)
+            except Exception:  # a failed sweep is retried at the next interval
+                log.exception("recovery sweep failed")

@@ -1,0 +1,72 @@
+"""Registration of the business number with the network (the control RPCs).
+
+Answers are plain dicts for the gateway: ``{"http_status", "payload"}`` or
+``{"error": {"code", "details"}}`` (docs/design.md, Gateway ↔ core).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from services.core_worker import account_store, keystore
+from services.core_worker.context import CoreContext
+from services.core_worker.network_client import NetworkClient, NetworkError, NetworkRejected
+
+log = logging.getLogger(__name__)
+
+
+def _error(code: int, details: str) -> dict[str, Any]:
+    return {"error": {"code": code, "details": details}}
+
+
+def request_code(ctx: CoreContext, *, cc: str, phone_number: str, method: str, cert: str) -> dict[str, Any]:
+    current = account_store.load_raw(ctx.db) or {}
+    if current.get("state") == "registered" and (current.get("cc"), current.get("phone_number")) == (
+        cc, phone_number,
+    ):
+        return {"http_status": 201, "payload": {}}
+    try:
+        answer = ctx.network().request_code(cc, phone_number, method, cert)
+    except NetworkRejected as error:
+        return _error(1009, f"The network refused the registration: {error.code}")
+    except NetworkError as error:
+        return _error(1014, f"The network is unreachable: {error}")
+    vname = str(answer.get("vname", ""))
+    account_store.record_code_requested(ctx.db, cc=cc, phone_number=phone_number, cert=cert, vname=vname)
+    return {"http_status": 202, "payload": {"account": [{"vname": vname}]}}
+
+
+def verify_code(ctx: CoreContext, *, code: str) -> dict[str, Any]:
+    pending = (account_store.load_raw(ctx.db) or {}).get("pending")
+    if not pending:
+        return _error(1005, "No registration code was requested")
+    try:
+        answer = ctx.network().verify(pending["cc"], pending["phone_number"], code)
+        token = str(answer["auth_token"])
+        keys = keystore.create_keys(ctx.db, ctx.master_key)
+        NetworkClient(ctx.config.network_url, token).publish_keys(
+            keys.identity.public.to_dict(),
+            keys.signed_prekey.to_public_dict(),
+            [key.to_public_dict() for key in keys.one_time_prekeys],
+        )
+    except NetworkRejected as error:
+        return _error(1009, f"Parameter 'code' has invalid value '{code}'" if error.code == "invalid_code"
+                      else f"The network refused the verification: {error.code}")
+    except NetworkError as error:
+        return _error(1014, f"The network is unreachable: {error}")
+    # Sessions belong to the previous identity; peers will start new ones.
+    ctx.db.sessions.delete_many({})
+    account_store.record_registered(ctx.db, ctx.master_key, wa_id=str(answer["wa_id"]), token=token)
+    log.info("registered as %s", answer["wa_id"])
+    return {"http_status": 201, "payload": {}}
+
+
+def replenish_one_time_prekeys(ctx: CoreContext) -> None:
+    if keystore.one_time_prekey_count(ctx.db) >= keystore.REPLENISH_BELOW:
+        return
+    account = account_store.load_registered(ctx.db, ctx.master_key)
+    if account is None:
+        return
+    batch = keystore.generate_one_time_prekeys(ctx.db, ctx.master_key, keystore.ONE_TIME_BATCH)
+    ctx.network(account.network_token).add_one_time_prekeys([key.to_public_dict() for key in batch])

@@ -1,0 +1,36 @@
+"""Double Ratchet sessions per contact, sealed at rest.
+
+Only the consumer of a contact's shard reads or writes its session, so a plain
+replace is safe: there is never a second writer.
+"""
+
+from __future__ import annotations
+
+from pymongo.database import Database
+
+from services.common.clock import utcnow
+from services.protocol import Session, at_rest
+
+
+def _context(wa_id: str) -> bytes:
+    return f"session:{wa_id}".encode()
+
+
+def load(db: Database, master_key: bytes, wa_id: str) -> Session | None:
+    doc = db.sessions.find_one({"_id": wa_id})
+    if doc is None:
+        return None
+    return Session.from_bytes(at_rest.open_sealed(master_key, doc["sealed"], _context(wa_id)))
+
+
+def save(db: Database, master_key: bytes, wa_id: str, session: Session) -> None:
+    db.sessions.replace_one(
+        {"_id": wa_id},
+        {
+            "_id": wa_id,
+            "sealed": at_rest.seal(master_key, session.to_bytes(), _context(wa_id)),
+            "remote_identity": session.remote_identity.fingerprint(),
+            "updated_at": utcnow(),
+        },
+        upsert=True,
+    )

@@ -1,0 +1,67 @@
+"""``python -m services.webhook_dispatcher``: the Celery worker for queue ``dispatcher``.
+
+The sweep's beat runs inside the worker. It is a thread, not the separate process that
+``celery worker -B`` forks: a ``-B`` beat child outlives a SIGKILLed worker and keeps
+sending sweeps, while a thread dies with it. Its schedule lives in memory (the base
+``celery.beat.Scheduler``), so there is no schedule file to place or share.
+
+``WA_DISPATCHER_CONCURRENCY`` sets the thread count (default 6, the default of
+``webhooks.max_concurrent_requests``); ``WA_DISPATCHER_METRICS_PORT``, when set, serves
+the Prometheus counters.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from celery import bootsteps
+from celery.beat import EmbeddedService
+
+from services.common.logging_setup import configure_logging
+from services.common.queues import DISPATCHER_QUEUE
+
+DEFAULT_CONCURRENCY = 6
+
+
+class ThreadedBeat(bootsteps.StartStopStep):
+    label = "ThreadedBeat"
+
+    def create(self, w):  # noqa: ANN001, ANN201 (celery bootstep signature)
+        return EmbeddedService(w.app, thread=True, scheduler_cls="celery.beat:Scheduler")
+
+
+def worker_argv(concurrency: int) -> list[str]:
+    return [
+        "worker",
+        f"--queues={DISPATCHER_QUEUE}",
+        "--pool=threads",
+        f"--concurrency={concurrency}",
+        "--loglevel=INFO",
+        "--hostname=dispatcher@%h",
+        # Dispatchers share no worker state (revokes, clocks), so skip the start-up chatter.
+        "--without-mingle",
+        "--without-gossip",
+    ]
+
+
+def _start_metrics(port: str | None) -> None:
+    if port:
+        from prometheus_client import start_http_server
+
+        start_http_server(int(port), addr="127.0.0.1")
+
+
+def main() -> None:
+    configure_logging("dispatcher")
+    # Imported after logging is configured: building the app reads the environment.
+    from services.webhook_dispatcher.app import celery_app
+
+    celery_app.steps["worker"].add(ThreadedBeat)
+    _start_metrics(os.environ.get("WA_DISPATCHER_METRICS_PORT"))
+    concurrency = int(os.environ.get("WA_DISPATCHER_CONCURRENCY", DEFAULT_CONCURRENCY))
+    celery_app.worker_main(argv=worker_argv(concurrency))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

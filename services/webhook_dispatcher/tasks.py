@@ -1,0 +1,154 @@
+"""Celery tasks ``dispatcher.deliver`` and ``dispatcher.sweep`` (spec §15.1).
+
+MongoDB's ``pending_callbacks`` is the source of truth; a Celery message is only a
+kick. A kick may be duplicated (the sweep, a redelivered message) or lost (Redis, a
+killed worker): claiming a due callback atomically makes duplicates harmless, and the
+sweep re-kicks callbacks whose kick never came. Delivery is therefore at least once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.database import Database
+
+from services.common import app_settings
+from services.common.clock import utcnow
+from services.common.config import Config
+from services.common.mongo import get_db
+from services.common.queues import DELIVER_CALLBACK, DISPATCHER_QUEUE, SWEEP_CALLBACKS
+from services.webhook_dispatcher import metrics, retry_policy
+from services.webhook_dispatcher.app import celery_app, config, timing
+from services.webhook_dispatcher.delivery import Outcome, post_callback
+
+log = logging.getLogger(__name__)
+
+# The lease outlives the request timeout so a slow but live attempt is not doubled.
+LEASE_MARGIN_SECONDS = 10.0
+# A Celery countdown may fire a little before the stored time; such a kick still counts.
+EARLY_KICK_TOLERANCE = timedelta(milliseconds=250)
+SWEEP_BATCH = 1000
+NO_URL_ERROR = "webhooks.url is not configured"
+
+Schedule = Callable[[str, float], None]
+Post = Callable[..., Outcome]
+
+
+def kick(callback_id: str, delay_seconds: float) -> None:
+    deliver.apply_async(args=[callback_id], countdown=max(0.0, delay_seconds), queue=DISPATCHER_QUEUE)
+
+
+def claim(db: Database, callback_id: str, lease_seconds: float) -> dict[str, Any] | None:
+    """Take a due callback for one attempt; None when it is gone or not due (someone has it)."""
+    now = utcnow()
+    return db.pending_callbacks.find_one_and_update(
+        {"_id": callback_id, "next_attempt_at": {"$lte": now + EARLY_KICK_TOLERANCE}},
+        {"$set": {"next_attempt_at": now + timedelta(seconds=lease_seconds)}},
+        return_document=ReturnDocument.BEFORE,
+    )
+
+
+def postpone(db: Database, callback_id: str, delay_ms: int, error: str, *, attempted: bool) -> bool:
+    """Release the lease until the next attempt; False when the callback is gone meanwhile."""
+    update: dict[str, Any] = {
+        "$set": {
+            "next_attempt_at": utcnow() + timedelta(milliseconds=delay_ms),
+            "last_error": error,
+        }
+    }
+    if attempted:
+        update["$inc"] = {"attempts": 1}
+    return db.pending_callbacks.update_one({"_id": callback_id}, update).matched_count == 1
+
+
+def _retry_later(
+    db: Database, doc: dict[str, Any], settings: dict[str, Any], outcome: Outcome | None, schedule: Schedule
+) -> str:
+    # outcome None: no URL to try, which is not an attempt (the backoff does not grow).
+    step_ms, cap_ms = retry_policy.backoff_settings(settings)
+    attempted = outcome is not None
+    attempt = doc["attempts"] + 1
+    delay_ms = retry_policy.backoff_delay_ms(attempt, step_ms, cap_ms)
+    error = outcome.error if outcome else NO_URL_ERROR
+    if postpone(db, doc["_id"], delay_ms, error or "failed", attempted=attempted):
+        schedule(doc["_id"], delay_ms / 1000)
+    if attempted:
+        metrics.FAILED_ATTEMPTS.labels(metrics.failure_reason(outcome.status)).inc()
+        log.warning(
+            "callback %s attempt %d failed (status=%s, error=%s); retry in %d ms",
+            doc["_id"],
+            attempt,
+            outcome.status,
+            outcome.error,
+            delay_ms,
+        )
+        return "retry"
+    log.warning("callback %s kept pending: %s; retry in %d ms", doc["_id"], NO_URL_ERROR, delay_ms)
+    return "no_url"
+
+
+def deliver_once(
+    db: Database,
+    cfg: Config,
+    callback_id: str,
+    *,
+    schedule: Schedule = kick,
+    post: Post = post_callback,
+) -> str:
+    """One delivery attempt; returns what happened (for logs and tests)."""
+    doc = claim(db, callback_id, cfg.webhook_timeout_seconds + LEASE_MARGIN_SECONDS)
+    if doc is None:
+        return "skipped"
+    settings = app_settings.load(db)
+    url = retry_policy.webhook_url(settings)
+    if url is None:
+        return _retry_later(db, doc, settings, None, schedule)
+    outcome = post(url, doc["payload"], callback_id=callback_id, timeout=cfg.webhook_timeout_seconds)
+    if not outcome.ok:
+        return _retry_later(db, doc, settings, outcome, schedule)
+    db.pending_callbacks.delete_one({"_id": callback_id})
+    metrics.DELIVERED.inc()
+    log.info("callback %s delivered on attempt %d (status=%s)", callback_id, doc["attempts"] + 1, outcome.status)
+    return "delivered"
+
+
+def sweep_once(db: Database, grace_seconds: float, *, schedule: Schedule = kick, batch: int = SWEEP_BATCH) -> int:
+    """Re-kick callbacks overdue by more than the grace; returns how many."""
+    now = utcnow()
+    overdue = (
+        db.pending_callbacks.find(
+            {"next_attempt_at": {"$lt": now - timedelta(seconds=grace_seconds)}},
+            {"_id": 1, "next_attempt_at": 1},
+        )
+        .sort("next_attempt_at", 1)
+        .limit(batch)
+    )
+    kicked = 0
+    for doc in overdue:
+        # Re-arming to "due now" (unless a worker claimed it meanwhile) means a backed-up
+        # queue gets one extra kick per grace period, not one per sweep.
+        rearmed = db.pending_callbacks.update_one(
+            {"_id": doc["_id"], "next_attempt_at": doc["next_attempt_at"]},
+            {"$set": {"next_attempt_at": now}},
+        )
+        if rearmed.modified_count:
+            schedule(doc["_id"], 0.0)
+            kicked += 1
+    if kicked:
+        metrics.SWEPT.inc(kicked)
+        log.warning("sweep re-kicked %d overdue callback(s)", kicked)
+    return kicked
+
+
+@celery_app.task(name=DELIVER_CALLBACK)
+def deliver(callback_id: str) -> str:
+    return deliver_once(get_db(config), config, callback_id)
+
+
+@celery_app.task(name=SWEEP_CALLBACKS)
+def sweep() -> int:
+    return sweep_once(get_db(config), timing.grace_seconds)

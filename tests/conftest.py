@@ -1,0 +1,50 @@
+"""Shared fixtures: one isolated set of real servers for the whole test run.
+
+Unit tests never touch these fixtures; integration and end-to-end tests ask for
+``servers_env`` (the WA_* variables pointing at real Redis, MongoDB and S3 on free
+ports with temporary data) and get the same servers for the whole session.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def servers_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    from infra.local_servers import LocalServers, Ports
+
+    run_dir = tmp_path_factory.mktemp("servers")
+    servers = LocalServers(run_dir=run_dir, ports=Ports.free(), persistent=False)
+    servers.start()
+    try:
+        env = dict(servers.env())
+        env["WA_MONGO_DB"] = "whatsapp_test"
+        env["WA_KEY_FILE"] = str(run_dir / "master.key")
+        yield env
+    finally:
+        servers.stop()
+
+
+@pytest.fixture
+def config(servers_env: dict[str, str]):
+    from services.common.config import Config
+
+    return Config.from_env({**os.environ, **servers_env})
+
+
+@pytest.fixture
+def db(config):
+    """A clean database per test."""
+    from services.common.mongo import ensure_indexes, get_db
+
+    database = get_db(config)
+    for name in database.list_collection_names():
+        database.drop_collection(name)
+    ensure_indexes(database)
+    return database

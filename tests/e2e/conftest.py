@@ -1,0 +1,107 @@
+"""End-to-end fixtures: the whole stack of real processes, a registered client, a webhook."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.stack import Stack
+from tests.e2e.webhook_receiver import WebhookReceiver
+
+NEW_PASSWORD = "S3cure!Passw0rd"
+BUSINESS = {"cc": "1", "phone_number": "5550100", "vname": "Acme Test"}
+
+
+@pytest.fixture(scope="session")
+def stack(servers_env, tmp_path_factory) -> Stack:
+    running = Stack.create(tmp_path_factory.mktemp("stack"), servers_env)
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop_all()
+
+
+@pytest.fixture(scope="session")
+def first_logins(stack: Stack) -> dict[str, requests.Response]:
+    """The first two logins ever made on this stack, kept for the first-login test."""
+    url = f"{stack.api_url}/v1/users/login"
+    refused = requests.post(url, auth=("admin", "secret"), timeout=10)
+    accepted = requests.post(url, auth=("admin", "secret"), json={"new_password": NEW_PASSWORD}, timeout=10)
+    return {"without_new_password": refused, "with_new_password": accepted}
+
+
+@pytest.fixture(scope="session")
+def token(first_logins: dict[str, requests.Response]) -> str:
+    return first_logins["with_new_password"].json()["users"][0]["token"]
+
+
+@pytest.fixture(scope="session")
+def api(stack: Stack, token: str) -> Callable[..., requests.Response]:
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+
+    def call(method: str, path: str, **kwargs: Any) -> requests.Response:
+        return session.request(method, f"{stack.api_url}{path}", timeout=30, **kwargs)
+
+    return call
+
+
+@pytest.fixture(scope="session")
+def network(stack: Stack) -> Callable[..., requests.Response]:
+    def call(method: str, path: str, **kwargs: Any) -> requests.Response:
+        return requests.request(method, f"{stack.network_url}{path}", timeout=30, **kwargs)
+
+    return call
+
+
+@pytest.fixture(scope="session")
+def registration(api, network) -> dict[str, Any]:
+    """Registers the business number through the sandbox, as an operator would."""
+    cert = network("POST", "/sandbox/v1/certificates", json=BUSINESS).json()["cert"]
+    before = api("GET", "/v1/health").json()
+    requested = api("POST", "/v1/account", json={"cc": BUSINESS["cc"], "phone_number": BUSINESS["phone_number"],
+                                                  "method": "sms", "cert": cert})
+    code = network("GET", f"/sandbox/v1/verification-codes/{BUSINESS['cc']}{BUSINESS['phone_number']}").json()
+    verified = api("POST", "/v1/account/verify", json={"code": code["code"]})
+    deadline = time.monotonic() + 30
+    after = api("GET", "/v1/health").json()
+    while after["health"].get("gateway_status") != "connected" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        after = api("GET", "/v1/health").json()
+    return {"health_before": before, "requested": requested, "verified": verified, "health_after": after,
+            "wa_id": BUSINESS["cc"] + BUSINESS["phone_number"]}
+
+
+@pytest.fixture(scope="session")
+def webhook(api, registration) -> WebhookReceiver:
+    receiver = WebhookReceiver()
+    answer = api("PATCH", "/v1/settings/application", json={
+        "webhooks": {"url": receiver.url, "message": {"sent": True, "delivered": True, "read": True}},
+        "callback_backoff_delay_ms": 300, "max_callback_backoff_delay_ms": 2000,
+    })
+    assert answer.status_code == 200, answer.text
+    yield receiver
+    receiver.close()
+
+
+_phone_counter = iter(range(1, 10_000))
+
+
+@pytest.fixture
+def new_phone(network) -> Callable[..., str]:
+    """Creates a virtual phone with a fresh number; returns its wa_id."""
+
+    def create(name: str = "Alice", **behaviour: Any) -> str:
+        wa_id = f"1555000{next(_phone_counter):04d}"
+        body = {"wa_id": wa_id, "name": name, "auto_delivered": True, "auto_read": False, "auto_reply": None}
+        body.update(behaviour)
+        answer = network("POST", "/sandbox/v1/phones", json=body)
+        assert answer.status_code == 201, answer.text
+        return wa_id
+
+    return create

@@ -1,0 +1,120 @@
+"""The real processes of the Procfile, started for end-to-end tests.
+
+Each process is started with the same command the Procfile gives, on free ports,
+against the test run's real Redis, MongoDB and S3, and stopped by its pid.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def commands(sandbox_state: Path) -> dict[str, list[str]]:
+    return {
+        "sandbox": [sys.executable, "-m", "sandbox", "--state-file", str(sandbox_state)],
+        "gateway": [str(BIN / "gunicorn"), "-c", "services/api_gateway/gunicorn_conf.py",
+                    "services.api_gateway.app:create_app()"],
+        "core": [sys.executable, "-m", "services.core_worker"],
+        "dispatcher": [sys.executable, "-m", "services.webhook_dispatcher"],
+        "media": [sys.executable, "-m", "services.media_service"],
+    }
+
+
+@dataclass
+class Stack:
+    run_dir: Path
+    env: dict[str, str]
+    api_url: str
+    network_url: str
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, run_dir: Path, servers_env: dict[str, str]) -> Stack:
+        api_port, network_port = free_port(), free_port()
+        env = {
+            **os.environ,
+            **servers_env,
+            "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+            "WA_MONGO_DB": "whatsapp_e2e",
+            # Redis database 1: integration tests use database 0 for their own queues.
+            "WA_REDIS_URL": servers_env["WA_REDIS_URL"].rsplit("/", 1)[0] + "/1",
+            "WA_KEY_FILE": str(run_dir / "master.key"),
+            "WA_ALLOW_HTTP_WEBHOOKS": "1",
+            "WA_API_HOST": "127.0.0.1",
+            "WA_API_PORT": str(api_port),
+            "WA_NETWORK_URL": f"http://127.0.0.1:{network_port}",
+            "SANDBOX_HOST": "127.0.0.1",
+            "SANDBOX_PORT": str(network_port),
+            "WA_DISPATCHER_SCHEDULE_DIR": str(run_dir),
+        }
+        return cls(run_dir, env, f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{network_port}")
+
+    def start(self, *names: str) -> None:
+        all_commands = commands(self.run_dir / "sandbox-state.json")
+        for name in names or tuple(all_commands):
+            log = open(self.run_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
+            self.processes[name] = subprocess.Popen(
+                all_commands[name], cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        for url in (f"{self.network_url}/sandbox/v1/relay/log", f"{self.api_url}/v1/health"):
+            while True:
+                self.check_alive()
+                try:
+                    requests.get(url, timeout=2)
+                    break
+                except requests.RequestException:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{url} not answering\n{self.logs()}") from None
+                    time.sleep(0.2)
+
+    def check_alive(self) -> None:
+        dead = {name: proc.returncode for name, proc in self.processes.items() if proc.poll() is not None}
+        if dead:
+            raise RuntimeError(f"processes exited: {dead}\n{self.logs()}")
+
+    def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
+        proc = self.processes.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        # Each process leads its own session: signal the group so gunicorn's and
+        # Celery's children go too — all of them ours, and nothing else.
+        os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    def logs(self, lines: int = 40) -> str:
+        parts = []
+        for path in sorted(self.run_dir.glob("*.log")):
+            tail = path.read_text(errors="replace").splitlines()[-lines:]
+            parts.append(f"--- {path.name}\n" + "\n".join(tail))
+        return "\n".join(parts)

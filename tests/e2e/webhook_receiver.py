@@ -1,0 +1,74 @@
+"""A real HTTP webhook for end-to-end tests: records every callback it is sent."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class WebhookReceiver:
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.attempts: list[tuple[float, dict[str, Any], int]] = []
+        self._failures: list[list[Any]] = []  # [predicate, attempts still to refuse]
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                status = receiver._record(body)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/webhook"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def refuse(self, predicate: Callable[[dict[str, Any]], bool], times: int) -> None:
+        """Answer 500 to the next ``times`` callbacks whose body matches ``predicate``."""
+        with self._lock:
+            self._failures.append([predicate, times])
+
+    def _record(self, body: dict[str, Any]) -> int:
+        with self._lock:
+            status = 200
+            for failure in self._failures:
+                if failure[1] > 0 and failure[0](body):
+                    failure[1] -= 1
+                    status = 500
+                    break
+            self.attempts.append((time.monotonic(), body, status))
+            if status == 200:
+                self.received.append(body)
+            return status
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def statuses(self, message_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [s for body in self.received for s in body.get("statuses", []) if s["id"] == message_id]
+
+    def messages(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(message, contact) pairs of every inbound-message callback."""
+        with self._lock:
+            return [(m, body["contacts"][0]) for body in self.received for m in body.get("messages", [])]
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = predicate()
+            if result:
+                return result
+            time.sleep(0.1)
+        raise TimeoutError("webhook condition not met in time")

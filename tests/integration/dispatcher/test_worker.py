@@ -1,0 +1,72 @@
+"""The real dispatcher worker against real Redis and MongoDB and a local webhook."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from services.common import app_settings
+from services.webhook_dispatcher.outbox import enqueue_callback
+
+PAYLOAD = {"statuses": [{"id": "gBEGkYiEB1VXAglK1ZEqA1YKPrU", "status": "delivered", "timestamp": "1518694235"}]}
+STEP_MS = 200
+
+
+def _wait_gone(db, callback_id: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if db.pending_callbacks.find_one({"_id": callback_id}) is None:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _wait_attempts(db, callback_id: str, attempts: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        doc = db.pending_callbacks.find_one({"_id": callback_id}) or {}
+        if doc.get("attempts", 0) >= attempts:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_retries_with_linear_backoff_until_200(db, webhook, dispatcher, producer):
+    webhook.script = [500, 500, 500]
+    app_settings.apply_patch(db, {"webhooks.url": webhook.url, "callback_backoff_delay_ms": STEP_MS})
+    dispatcher.start()
+
+    assert enqueue_callback(db, producer, "cb-linear", PAYLOAD)
+
+    assert webhook.wait_for_hits(4, timeout=15), dispatcher.log_tail()
+    assert _wait_gone(db, "cb-linear", timeout=5), dispatcher.log_tail()
+    time.sleep(0.5)  # a fifth request would mean the 200 was not taken as final
+    assert len(webhook.hits) == 4
+    assert {hit.body for hit in webhook.hits} == {webhook.hits[0].body}
+    assert json.loads(webhook.hits[0].body) == PAYLOAD
+    assert webhook.hits[0].headers["Content-Type"] == "application/json"
+    assert webhook.hits[0].headers["X-Request-Id"] == "cb-linear"
+    gaps = [later.at - earlier.at for earlier, later in zip(webhook.hits, webhook.hits[1:], strict=False)]
+    for attempt, gap in enumerate(gaps, start=1):
+        expected = attempt * STEP_MS / 1000
+        assert expected * 0.9 <= gap <= expected + 0.8, (attempt, gaps)
+    assert gaps[0] < gaps[1] < gaps[2], gaps
+
+
+def test_callback_survives_a_killed_dispatcher(db, webhook, dispatcher, producer):
+    webhook.then = 500
+    app_settings.apply_patch(db, {"webhooks.url": webhook.url, "callback_backoff_delay_ms": 500})
+    dispatcher.start()
+    enqueue_callback(db, producer, "cb-survivor", PAYLOAD)
+    assert _wait_attempts(db, "cb-survivor", 2, timeout=10), dispatcher.log_tail()
+
+    # Killed between attempts (not mid-request, where the lease would make the test
+    # wait out the request timeout): the kick for the next attempt dies with the worker.
+    dispatcher.kill()
+    webhook.then = 200
+    seen = len(webhook.hits)
+    dispatcher.start()
+
+    assert _wait_gone(db, "cb-survivor", timeout=15), dispatcher.log_tail()
+    assert len(webhook.hits) > seen
+    assert json.loads(webhook.hits[-1].body) == PAYLOAD

@@ -1,0 +1,72 @@
+"""Gateway integration fixtures: the real app against the session's Redis and MongoDB."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+import redis as redis_lib
+
+NEW_PASSWORD = "N3w-Passw0rd!"
+META = {"api_status": "stable", "version": "v2.45.1"}
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    raw = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {raw}"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def redis(config):
+    client = redis_lib.Redis.from_url(config.redis_url)
+    client.flushdb()
+    yield client
+    client.flushdb()  # leave no kicks or RPC requests for other suites' workers
+    client.close()
+
+
+@pytest.fixture
+def app(config, db, redis):
+    from services.api_gateway.app import create_app
+
+    application = create_app(config)
+    application.config["WA_CONTROL_RPC_TIMEOUT"] = 1.0
+    return application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def token(client) -> str:
+    """An admin token, after the first-login password change."""
+    response = client.post("/v1/users/login", headers=basic("admin", "secret"), json={"new_password": NEW_PASSWORD})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["users"][0]["token"]
+
+
+@pytest.fixture
+def auth(token) -> dict[str, str]:
+    return bearer(token)
+
+
+def assert_error(response, status: int, code: int, details: str | None = None) -> None:
+    body = response.get_json()
+    assert response.status_code == status, body
+    assert body["meta"] == META
+    assert body["errors"][-1]["code"] == code, body
+    if details is not None:
+        assert body["errors"][-1]["details"] == details, body
+    assert set(body) == {"meta", "errors"}
+
+
+def register(db, wa_id: str = "16315550000") -> None:
+    db.account.insert_one(
+        {"_id": "account", "cc": "1", "phone_number": wa_id[1:], "wa_id": wa_id, "state": "registered"}
+    )

@@ -1,0 +1,170 @@
+"""A minimal business client, written against the network API the way the project's
+core worker talks to it: certificate + code registration, key upload, sessions from
+``services.protocol``, envelopes over HTTP, items over the WebSocket."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+from typing import Any
+
+import requests
+from websockets.sync.client import ClientConnection, connect
+
+from services.protocol import (
+    Envelope,
+    IdentityKeyPair,
+    OneTimePrekey,
+    PrekeyBundle,
+    Session,
+    SignedPrekey,
+    is_new_session,
+    prekey_ids,
+)
+
+
+def business_message_id() -> str:
+    while True:
+        text = base64.b64encode(b"\x80\x11\x06" + os.urandom(17)).decode().rstrip("=")
+        if text.isalnum():
+            return text
+
+
+class Business:
+    def __init__(self, base_url: str, cc: str, phone_number: str, vname: str = "Acme") -> None:
+        self.base = base_url
+        self.cc = cc
+        self.phone_number = phone_number
+        self.wa_id = cc + phone_number
+        self.vname = vname
+        self.token = ""
+        self.identity = IdentityKeyPair.generate()
+        self.signed_prekey = SignedPrekey.generate(self.identity, 1)
+        self.one_time: dict[int, OneTimePrekey] = {}
+        self.sessions: dict[str, Session] = {}
+
+    # -- http --------------------------------------------------------------
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def post(self, path: str, body: Any, auth: bool = True) -> requests.Response:
+        return requests.post(self.base + path, json=body, headers=self.headers if auth else {}, timeout=10)
+
+    def get(self, path: str) -> requests.Response:
+        return requests.get(self.base + path, headers=self.headers, timeout=10)
+
+    # -- registration and keys ---------------------------------------------
+    def certificate(self) -> str:
+        r = requests.post(
+            self.base + "/sandbox/v1/certificates",
+            json={"cc": self.cc, "phone_number": self.phone_number, "vname": self.vname},
+            timeout=10,
+        )
+        assert r.status_code == 201, r.text
+        return r.json()["cert"]
+
+    def register(self) -> None:
+        r = self.post(
+            "/network/v1/registration/code",
+            {"cc": self.cc, "phone_number": self.phone_number, "method": "sms", "cert": self.certificate()},
+            auth=False,
+        )
+        assert r.status_code == 200, r.text
+        assert r.json() == {"vname": self.vname}
+        code = requests.get(f"{self.base}/sandbox/v1/verification-codes/{self.wa_id}", timeout=10).json()["code"]
+        r = self.post(
+            "/network/v1/registration/verify",
+            {"cc": self.cc, "phone_number": self.phone_number, "code": code},
+            auth=False,
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["wa_id"] == self.wa_id
+        self.token = r.json()["auth_token"]
+
+    def publish_keys(self, count: int = 5) -> None:
+        otpks = OneTimePrekey.generate_batch(1, count)
+        self.one_time = {k.key_id: k for k in otpks}
+        r = requests.put(
+            self.base + "/network/v1/keys",
+            json={
+                "identity": self.identity.public.to_dict(),
+                "signed_prekey": self.signed_prekey.to_public_dict(),
+                "one_time_prekeys": [k.to_public_dict() for k in otpks],
+            },
+            headers=self.headers,
+            timeout=10,
+        )
+        assert r.status_code == 200, r.text
+        assert r.json() == {"one_time_prekeys": count}
+
+    def setup(self, keys: int = 5) -> Business:
+        self.register()
+        self.publish_keys(keys)
+        return self
+
+    # -- messages ----------------------------------------------------------
+    def send_text(self, to: str, body: str) -> tuple[str, dict[str, Any]]:
+        session = self.sessions.get(to)
+        if session is None:
+            r = self.get(f"/network/v1/keys/{to}")
+            assert r.status_code == 200, r.text
+            session = Session.initiate(self.identity, PrekeyBundle.from_dict(r.json()))
+            self.sessions[to] = session
+        message_id = business_message_id()
+        ts = int(time.time())
+        plaintext = json.dumps({"type": "text", "text": {"body": body}, "profile": {"name": self.vname}})
+        ad = Envelope(message_id, self.wa_id, to, ts, {}).associated_data()
+        envelope = Envelope(message_id, self.wa_id, to, ts, session.encrypt(plaintext.encode(), associated=ad))
+        r = self.post("/network/v1/envelopes", envelope.to_dict())
+        assert r.status_code == 200, r.text
+        return message_id, r.json()
+
+    def decrypt(self, raw: dict[str, Any]) -> dict[str, Any]:
+        envelope = Envelope.from_dict(raw)
+        ad = envelope.associated_data()
+        session = self.sessions.get(envelope.sender)
+        if is_new_session(session, envelope.content):
+            spk_id, otpk_id = prekey_ids(envelope.content)
+            assert spk_id == self.signed_prekey.key_id
+            otpk = self.one_time.pop(otpk_id) if otpk_id is not None else None
+            session, plaintext = Session.accept(self.identity, self.signed_prekey, otpk, envelope.content, ad)
+            self.sessions[envelope.sender] = session
+        else:
+            assert session is not None
+            plaintext = session.decrypt(envelope.content, associated=ad)
+        return json.loads(plaintext)
+
+    def receipt(self, to: str, status: str, message_ids: list[str]) -> requests.Response:
+        return self.post("/network/v1/receipts", {"to": to, "status": status, "message_ids": message_ids})
+
+    # -- connection --------------------------------------------------------
+    def connect(self) -> ClientConnection:
+        url = self.base.replace("http://", "ws://") + "/network/v1/connect"
+        return connect(url, additional_headers=self.headers, open_timeout=10)
+
+
+def next_item(ws: ClientConnection, timeout: float = 10.0, skip_pings: bool = True) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        item = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+        if skip_pings and item.get("type") == "ping":
+            continue
+        return item
+
+
+def ack(ws: ClientConnection, *items: dict[str, Any]) -> None:
+    ws.send(json.dumps({"type": "ack", "ids": [i["id"] for i in items]}))
+
+
+def wait_for(predicate: Any, timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.05)

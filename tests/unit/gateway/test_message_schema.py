@@ -1,0 +1,152 @@
+import pytest
+
+from services.api_gateway.schemas.messages import (
+    MESSAGE_TYPES,
+    normalize_recipient,
+    ttl_seconds,
+    validate_mark_read,
+    validate_send,
+)
+from services.common.errors import ApiError
+
+
+def text(**extra):
+    return {"to": "16315551234", "type": "text", "text": {"body": "hello"}, **extra}
+
+
+def error_of(body) -> tuple[int, str, int]:
+    with pytest.raises(ApiError) as caught:
+        validate_send(body)
+    return caught.value.code, caught.value.details, caught.value.status
+
+
+def test_minimal_text():
+    request = validate_send({"to": "16315551234", "text": {"body": "hello"}})
+    assert request.wa_id == "16315551234"
+    assert request.type == "text"
+    assert request.content == {"text": {"body": "hello"}, "preview_url": False}
+
+
+def test_preview_url_and_ttl_stored():
+    request = validate_send(text(preview_url=True, ttl="P1D"))
+    assert request.content == {"text": {"body": "hello"}, "preview_url": True, "ttl": 86400}
+
+
+def test_lenient_keys_accepted():
+    request = validate_send(
+        text(context={"message_id": "x"}, messaging_product="whatsapp", recipient_type="individual")
+    )
+    assert request.wa_id == "16315551234"
+
+
+@pytest.mark.parametrize(
+    ("to", "wa_id"),
+    [("+1 631-555-1234", "16315551234"), ("1 (631) 555.1234", "16315551234"), (16315551234, "16315551234")],
+)
+def test_to_is_normalised(to, wa_id):
+    assert normalize_recipient(to) == wa_id
+    assert validate_send(text(to=to)).wa_id == wa_id
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"text": {"body": "x"}}, (1008, "Missing mandatory parameter 'to'", 400)),
+        (text(to=""), (1008, "Missing mandatory parameter 'to'", 400)),
+        (text(to=None), (1008, "Missing mandatory parameter 'to'", 400)),
+        (text(to="abc"), (1009, "Parameter 'to' has invalid value 'abc'", 400)),
+        (text(to="+ - "), (1009, "Parameter 'to' has invalid value '+ - '", 400)),
+        (text(to="1631abc"), (1009, "Parameter 'to' has invalid value '1631abc'", 400)),
+        (text(to=True), (1009, "Parameter 'to' has invalid value 'True'", 400)),
+        (text(type="foo"), (1009, "Parameter 'type' has invalid value 'foo'", 400)),
+        (text(type=None), (1009, "Parameter 'type' has invalid value 'None'", 400)),
+        (
+            text(recipient_type="group"),
+            (1009, "Parameter 'recipient_type' has invalid value 'group': groups are not supported", 400),
+        ),
+        (text(recipient_type="broadcast"), (1002, "Parameter 'recipient_type' has invalid value 'broadcast'", 400)),
+        (text(preview_url="true"), (1009, "Parameter 'preview_url' has invalid value 'true'", 400)),
+        (text(render_mentions=1), (1009, "Parameter 'render_mentions' has invalid value '1'", 400)),
+        (text(ttl=""), (1009, "Empty TTL value not allowed", 400)),
+        (text(ttl=None), (1009, "Empty TTL value not allowed", 400)),
+        (text(ttl="soon"), (1009, "Parameter 'ttl' has invalid value 'soon'", 400)),
+        (text(image={"id": "1"}), (1010, "Parameter 'image' is not required for type 'text'", 400)),
+        (text(template={}), (1010, "Parameter 'template' is not required for type 'text'", 400)),
+        (
+            {"to": "1", "type": "image", "text": {"body": "x"}},
+            (1010, "Parameter 'text' is not required for type 'image'", 400),
+        ),
+        ({"to": "1", "type": "text"}, (1008, "Parameter 'text' is mandatory for type 'text'", 400)),
+        ({"to": "1", "text": "hello"}, (1009, "Parameter 'text' has invalid value 'hello'", 400)),
+        ({"to": "1", "text": {}}, (1008, "Parameter 'text.body' is mandatory for type 'text'", 400)),
+        ({"to": "1", "text": {"body": ""}}, (1009, "Parameter 'text.body' has invalid value ''", 400)),
+        ({"to": "1", "text": {"body": 5}}, (1009, "Parameter 'text.body' has invalid value '5'", 400)),
+        (
+            {"to": "1", "text": {"body": "x", "caption": "c"}},
+            (1010, "Parameter 'text.caption' is not required for type 'text'", 400),
+        ),
+        ({"to": "1", "text": {"body": "x" * 4097}}, (1001, "Text body must be at most 4096 characters, got 4097", 400)),
+        (
+            {"to": "1", "type": "image", "image": {"id": "1"}},
+            (1009, "Parameter 'type' has invalid value 'image': not supported yet", 400),
+        ),
+        ([1, 2], (1025, "Request body must be a JSON object", 400)),
+    ],
+)
+def test_errors(body, expected):
+    assert error_of(body) == expected
+
+
+def test_body_at_limit_is_accepted():
+    assert validate_send({"to": "1", "text": {"body": "é" * 4096}}).content["text"]["body"] == "é" * 4096
+
+
+def test_validation_order():
+    # Everything is wrong: `to` is reported first, then `type`, then recipient_type...
+    body = {"type": "foo", "recipient_type": "x", "preview_url": "y", "ttl": "", "image": {}}
+    assert error_of(body)[0] == 1008
+    body["to"] = "1"
+    assert error_of(body)[1] == "Parameter 'type' has invalid value 'foo'"
+    body["type"] = "text"
+    assert error_of(body)[0] == 1002
+    body["recipient_type"] = "individual"
+    assert error_of(body)[1] == "Parameter 'preview_url' has invalid value 'y'"
+    body["preview_url"] = False
+    assert error_of(body)[1] == "Empty TTL value not allowed"
+    body["ttl"] = 60
+    assert error_of(body)[0] == 1010
+    del body["image"]
+    assert error_of(body)[1] == "Parameter 'text' is mandatory for type 'text'"
+
+
+def test_every_listed_type_is_known():
+    assert set(MESSAGE_TYPES) == {
+        "text", "image", "audio", "video", "document", "location", "contacts",
+        "template", "hsm", "interactive", "sticker", "reaction",
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("P1D", 86400), ("PT1H30M", 5400), ("3600", 3600), (120, 120), ("P1DT1S", 86401)]
+)
+def test_ttl_forms(value, seconds):
+    assert ttl_seconds(value) == seconds
+
+
+@pytest.mark.parametrize("value", ["P", "PT", "0", 0, -5, "1.5", True, "P1W"])
+def test_ttl_invalid(value):
+    with pytest.raises(ApiError) as caught:
+        ttl_seconds(value)
+    assert caught.value.code == 1009
+
+
+def test_mark_read_schema():
+    assert validate_mark_read({"status": "read"}) == "read"
+    for body, code, details in [
+        ({}, 1008, "Missing mandatory parameter 'status'"),
+        (None, 1008, "Missing mandatory parameter 'status'"),
+        ({"status": "delivered"}, 1009, "Parameter 'status' has invalid value 'delivered'"),
+    ]:
+        with pytest.raises(ApiError) as caught:
+            validate_mark_read(body)
+        assert (caught.value.code, caught.value.details) == (code, details)

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from sandbox.errors import ApiError
+from sandbox.phones import INITIAL_ONE_TIME_PREKEYS, REFILL_BELOW, VirtualPhone
+from sandbox.state import SandboxState
+
+
+async def settle(state: SandboxState) -> None:
+    for _ in range(50):
+        await asyncio.sleep(0)
+        if not any(state.network.relay.pending(p.wa_id) for p in state.phones.all()):
+            return
+
+
+def test_phone_to_phone_with_receipts_and_echo():
+    async def run() -> None:
+        state = SandboxState()
+        phones = state.phones
+        phones.start()
+        try:
+            alice = phones.create({"wa_id": "4470001", "name": "Alice"})
+            bob = phones.create({"wa_id": "4470002", "name": "Bob", "auto_read": True, "auto_reply": "echo"})
+            assert state.network.directory.count(bob.wa_id) == INITIAL_ONE_TIME_PREKEYS
+            mid = phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "hi"}})
+            await settle(state)
+            received = bob.find(mid)
+            assert received is not None and received["text"] == {"body": "hi"}
+            assert received["profile"] == {"name": "Alice"} and received["status"] == "read"
+            sent = alice.find(mid)
+            assert sent is not None and sent["status"] == "read"
+            assert set(sent["statuses"]) == {"sent", "delivered", "read"}
+            echo = alice.messages[-1]
+            assert echo["direction"] == "in" and echo["text"] == {"body": "hi"} and echo["peer"] == bob.wa_id
+            assert not alice.errors and not bob.errors
+            # Both directions are in the relay log, as ciphertext.
+            assert len(state.network.relay.log) == 2
+        finally:
+            await phones.stop()
+
+    asyncio.run(run())
+
+
+def test_one_time_prekeys_are_refilled():
+    async def run() -> None:
+        state = SandboxState()
+        phones = state.phones
+        phones.start()
+        try:
+            bob = phones.create({"wa_id": "4470002", "name": "Bob"})
+            # Other senders drain Bob's pool down to the refill threshold.
+            for _ in range(INITIAL_ONE_TIME_PREKEYS - REFILL_BELOW + 1):
+                state.network.fetch_bundle(bob.wa_id)
+            alice = phones.create({"wa_id": "4470001", "name": "Alice"})
+            phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "hi"}})
+            await settle(state)
+            assert state.network.directory.count(bob.wa_id) > REFILL_BELOW
+        finally:
+            await phones.stop()
+
+    asyncio.run(run())
+
+
+def test_phone_state_round_trip():
+    async def run() -> None:
+        state = SandboxState()
+        state.phones.start()
+        alice = state.phones.create({"wa_id": "4470001", "name": "Alice"})
+        bob = state.phones.create({"wa_id": "4470002", "name": "Bob"})
+        state.phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "one"}})
+        await settle(state)
+        await state.phones.stop()
+
+        again = SandboxState.from_dict(state.to_dict())
+        again.phones.start()
+        try:
+            alice2 = again.phones.get("4470001")
+            bob2 = again.phones.get("4470002")
+            assert isinstance(alice2, VirtualPhone) and alice2.fingerprint() == alice.fingerprint()
+            # Bob answers within the restored session: a "message" content.
+            again.phones.send(bob2, {"to": alice2.wa_id, "type": "text", "text": {"body": "two"}})
+            assert again.network.relay.log[-1]["content"]["kind"] == "message"
+            await settle(again)
+            assert alice2.messages[-1]["text"] == {"body": "two"}
+        finally:
+            await again.phones.stop()
+
+    asyncio.run(run())
+
+
+def test_create_validates_and_is_idempotent():
+    state = SandboxState()
+    phones = state.phones
+    with pytest.raises(ApiError):
+        phones.create({"wa_id": "abc", "name": "x"})
+    with pytest.raises(ApiError):
+        phones.create({"wa_id": "4470001", "name": "x", "auto_read": "yes"})
+    first = phones.create({"wa_id": "4470001", "name": "Alice"})
+    again = phones.create({"wa_id": "4470001", "name": "Alicia", "auto_reply": "echo"})
+    assert again is first and first.name == "Alicia" and first.auto_reply == "echo"
+    with pytest.raises(ApiError) as exc:
+        phones.send(first, {"to": "4470009", "type": "text", "text": {"body": "x"}})
+    assert exc.value.code == "not_a_user"
