@@ -5,11 +5,12 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | sha1sum | cut -c1-12)
 
-# Development defaults for `make run`; every one can be overridden from the environment.
-export WA_ALLOW_HTTP_WEBHOOKS ?= 1
-export WA_KEY_FILE ?= $(CURDIR)/var/keys/master.key
-export WA_API_HOST ?= 127.0.0.1
-export WA_API_PORT ?= 9090
+# Development defaults for `make run` only (tests set their own); each can be overridden
+# from the environment.
+run: export WA_ALLOW_HTTP_WEBHOOKS ?= 1
+run: export WA_KEY_FILE ?= $(CURDIR)/var/keys/master.key
+WA_API_HOST ?= 127.0.0.1
+WA_API_PORT ?= 9090
 
 .PHONY: install run test bench lint clean
 

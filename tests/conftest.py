@@ -26,6 +26,8 @@ def servers_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         env = dict(servers.env())
         env["WA_MONGO_DB"] = "whatsapp_test"
         env["WA_KEY_FILE"] = str(run_dir / "master.key")
+        # Production behaviour unless a test asks otherwise, whatever the shell exported.
+        env["WA_ALLOW_HTTP_WEBHOOKS"] = "0"
         yield env
     finally:
         servers.stop()
