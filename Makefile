@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.t
 # from the environment.
 run: export WA_ALLOW_HTTP_WEBHOOKS ?= 1
 run: export WA_KEY_FILE ?= $(CURDIR)/var/keys/master.key
+run: export SANDBOX_STATE_FILE ?= $(CURDIR)/var/sandbox/state.json
 WA_API_HOST ?= 127.0.0.1
 WA_API_PORT ?= 9090
 

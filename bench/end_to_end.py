@@ -24,7 +24,7 @@ from pathlib import Path
 import requests
 
 from infra.local_servers import LocalServers, Ports
-from tests.e2e.stack import Stack
+from infra.process_stack import Stack
 
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "3000"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))

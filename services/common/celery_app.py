@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from celery import Celery
 
 from services.common.config import Config
@@ -24,3 +26,18 @@ def make_celery(config: Config, name: str) -> Celery:
         worker_hijack_root_logger=False,
     )
     return app
+
+
+def worker_argv(*, name: str, queues: list[str], pool: str, concurrency: int = 1) -> list[str]:
+    """The `celery worker` arguments every service's ``__main__`` uses."""
+    return [
+        "worker",
+        f"--queues={','.join(queues)}",
+        f"--pool={pool}",
+        f"--concurrency={concurrency}",
+        f"--loglevel={os.environ.get('WA_LOG_LEVEL', 'INFO')}",
+        f"--hostname={name}-{os.getpid()}@%h",
+        # Our workers share no worker state (revokes, clocks): skip the start-up chatter.
+        "--without-mingle",
+        "--without-gossip",
+    ]

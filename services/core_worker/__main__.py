@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 
+from services.common.celery_app import worker_argv
 from services.common.logging_setup import configure_logging
 from services.common.queues import CONTROL_QUEUE, shard_queue
 
@@ -36,11 +37,8 @@ def main() -> None:
     NetworkConnection(context, owner).start()
     RecoverySweeper(context, shards).start()
     kick_all(context, shards)
-    queues = ",".join([CONTROL_QUEUE, *(shard_queue(shard) for shard in shards)])
-    celery.worker_main(
-        ["worker", "--pool", "solo", "--queues", queues, "--hostname", f"core-{os.getpid()}@%h",
-         "--loglevel", os.environ.get("WA_LOG_LEVEL", "INFO"), "--without-gossip", "--without-mingle"]
-    )
+    queues = [CONTROL_QUEUE, *(shard_queue(shard) for shard in shards)]
+    celery.worker_main(worker_argv(name="core", queues=queues, pool="solo"))
 
 
 if __name__ == "__main__":

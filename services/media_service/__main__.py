@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from services.common.celery_app import worker_argv
 from services.common.logging_setup import configure_logging
 from services.common.queues import MEDIA_QUEUE
 
@@ -13,11 +14,8 @@ def main() -> None:
     from services.media_service.app import celery, object_store
 
     object_store().ensure_bucket()
-    celery.worker_main(
-        ["worker", "--pool", "threads", "--concurrency", os.environ.get("WA_MEDIA_CONCURRENCY", "4"),
-         "--queues", MEDIA_QUEUE, "--hostname", f"media-{os.getpid()}@%h",
-         "--loglevel", os.environ.get("WA_LOG_LEVEL", "INFO"), "--without-gossip", "--without-mingle"]
-    )
+    concurrency = int(os.environ.get("WA_MEDIA_CONCURRENCY", "4"))
+    celery.worker_main(worker_argv(name="media", queues=[MEDIA_QUEUE], pool="threads", concurrency=concurrency))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import sys
 from celery import bootsteps
 from celery.beat import EmbeddedService
 
+from services.common.celery_app import worker_argv
 from services.common.logging_setup import configure_logging
 from services.common.queues import DISPATCHER_QUEUE
 
@@ -29,20 +30,6 @@ class ThreadedBeat(bootsteps.StartStopStep):
 
     def create(self, w):  # noqa: ANN001, ANN201 (celery bootstep signature)
         return EmbeddedService(w.app, thread=True, scheduler_cls="celery.beat:Scheduler")
-
-
-def worker_argv(concurrency: int) -> list[str]:
-    return [
-        "worker",
-        f"--queues={DISPATCHER_QUEUE}",
-        "--pool=threads",
-        f"--concurrency={concurrency}",
-        "--loglevel=INFO",
-        "--hostname=dispatcher@%h",
-        # Dispatchers share no worker state (revokes, clocks), so skip the start-up chatter.
-        "--without-mingle",
-        "--without-gossip",
-    ]
 
 
 def _start_metrics(port: str | None) -> None:
@@ -60,7 +47,9 @@ def main() -> None:
     celery_app.steps["worker"].add(ThreadedBeat)
     _start_metrics(os.environ.get("WA_DISPATCHER_METRICS_PORT"))
     concurrency = int(os.environ.get("WA_DISPATCHER_CONCURRENCY", DEFAULT_CONCURRENCY))
-    celery_app.worker_main(argv=worker_argv(concurrency))
+    celery_app.worker_main(
+        argv=worker_argv(name="dispatcher", queues=[DISPATCHER_QUEUE], pool="threads", concurrency=concurrency)
+    )
 
 
 if __name__ == "__main__":

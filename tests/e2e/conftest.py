@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.stack import Stack
+from infra.process_stack import Stack
 from tests.e2e.webhook_receiver import WebhookReceiver
 
 NEW_PASSWORD = "S3cure!Passw0rd"

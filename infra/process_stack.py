@@ -1,4 +1,4 @@
-"""The real processes of the Procfile, started for end-to-end tests.
+"""The real processes of the Procfile, started for end-to-end tests and benchmarks.
 
 Each process is started with the same command the Procfile gives, on free ports,
 against the test run's real Redis, MongoDB and S3, and stopped by its pid.
@@ -7,6 +7,7 @@ against the test run's real Redis, MongoDB and S3, and stopped by its pid.
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
@@ -27,15 +28,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def commands(sandbox_state: Path) -> dict[str, list[str]]:
-    return {
-        "sandbox": [sys.executable, "-m", "sandbox", "--state-file", str(sandbox_state)],
-        "gateway": [str(BIN / "gunicorn"), "-c", "services/api_gateway/gunicorn_conf.py",
-                    "services.api_gateway.app:create_app()"],
-        "core": [sys.executable, "-m", "services.core_worker"],
-        "dispatcher": [sys.executable, "-m", "services.webhook_dispatcher"],
-        "media": [sys.executable, "-m", "services.media_service"],
-    }
+def procfile_commands(procfile: Path = REPO / "Procfile") -> dict[str, list[str]]:
+    """The Procfile's processes, so tests run exactly what `make run` runs."""
+    found = {}
+    for line in procfile.read_text().splitlines():
+        name, _, command = line.partition(":")
+        if command.strip() and not name.startswith("#"):
+            found[name.strip()] = shlex.split(command)
+    return found
 
 
 @dataclass
@@ -63,12 +63,12 @@ class Stack:
             "WA_NETWORK_URL": f"http://127.0.0.1:{network_port}",
             "SANDBOX_HOST": "127.0.0.1",
             "SANDBOX_PORT": str(network_port),
-            "WA_DISPATCHER_SCHEDULE_DIR": str(run_dir),
+            "SANDBOX_STATE_FILE": str(run_dir / "sandbox-state.json"),
         }
         return cls(run_dir, env, f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{network_port}")
 
     def start(self, *names: str) -> None:
-        all_commands = commands(self.run_dir / "sandbox-state.json")
+        all_commands = procfile_commands()
         for name in names or tuple(all_commands):
             log = open(self.run_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
             self.processes[name] = subprocess.Popen(

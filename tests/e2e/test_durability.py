@@ -1,0 +1,28 @@
+"""Accepted means never lost: work survives a killed core and lost queue messages."""
+
+from __future__ import annotations
+
+import signal
+import uuid
+
+import redis
+
+from tests.e2e.test_messaging import _phone_messages, _send_text
+
+
+def test_messages_accepted_while_the_core_is_dead_are_delivered_in_order(stack, api, webhook, network, new_phone):
+    phone = new_phone("Grace")
+    stack.stop("core", signal.SIGKILL)
+    bodies = [f"while down #{n} {uuid.uuid4()}" for n in range(10)]
+    ids = [_send_text(api, phone, body) for body in bodies]
+    # Lose every queued kick too, as if Redis had been restarted without persistence.
+    redis.Redis.from_url(stack.env["WA_REDIS_URL"]).flushdb()
+    stack.start("core")
+
+    webhook.wait_for(lambda: len(_phone_messages(network, phone, "in")) >= len(ids), timeout=60)
+    received = _phone_messages(network, phone, "in")
+    assert [m["id"] for m in received] == ids
+    assert [m["text"]["body"] for m in received] == bodies
+    webhook.wait_for(lambda: all(
+        any(s["status"] == "delivered" for s in webhook.statuses(message_id)) for message_id in ids
+    ), timeout=60)
