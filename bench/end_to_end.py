@@ -111,6 +111,28 @@ def _send_all(stack: Stack, token: str, phones: list[str]) -> dict[str, float]:
     return started
 
 
+class PipelineTrace(threading.Thread):
+    """With BENCH_TRACE=1: once a second, where the messages are in the pipeline."""
+
+    def __init__(self, mongo_url: str, database: str, collector: DeliveredCollector) -> None:
+        super().__init__(daemon=True)
+        import pymongo
+
+        self.db = pymongo.MongoClient(mongo_url)[database]
+        self.collector = collector
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        began = time.monotonic()
+        while not self.stopping.wait(1.0):
+            counts = {status: self.db.messages.count_documents({"direction": "outbound", "status": status})
+                      for status in ("accepted", "sent", "delivered")}
+            print(f"  t={time.monotonic() - began:5.1f}s {counts} inbound_events="
+                  f"{self.db.inbound_events.estimated_document_count()} pending_callbacks="
+                  f"{self.db.pending_callbacks.estimated_document_count()} "
+                  f"delivered_callbacks={len(self.collector.delivered)}", flush=True)
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -121,13 +143,17 @@ def main() -> None:
         run_dir = Path(tmp)
         servers = LocalServers(run_dir=run_dir / "servers", ports=Ports.free(), persistent=False)
         servers.start()
-        stack = Stack.create(run_dir, {**servers.env(), "WA_MONGO_DB": "whatsapp_bench"})
+        stack = Stack.create(run_dir, servers.env())
         collector = DeliveredCollector()
         try:
             stack.start()
             token = _setup(stack, collector.url)
             phones = _phones(stack)
             print(f"bench: {MESSAGES} texts, {CLIENTS} concurrent clients, {PHONES} virtual phones")
+            trace = None
+            if os.environ.get("BENCH_TRACE"):
+                trace = PipelineTrace(stack.env["WA_MONGO_URL"], stack.env["WA_MONGO_DB"], collector)
+                trace.start()
             first = time.monotonic()
             started = _send_all(stack, token, phones)
             accepted_at = time.monotonic()
@@ -137,6 +163,8 @@ def main() -> None:
                     raise TimeoutError(f"only {len(collector.delivered)} of {len(started)} delivered")
                 stack.check_alive()
                 time.sleep(0.2)
+            if trace:
+                trace.stopping.set()
             latencies = [collector.delivered[mid] - begin for mid, begin in started.items()]
             last_delivered = max(collector.delivered[mid] for mid in started)
             print(f"accepted:  {MESSAGES / (accepted_at - first):8.1f} messages/s  (201 answers)")

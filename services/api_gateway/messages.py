@@ -42,7 +42,7 @@ def send():
         message_type=request_.type,
         content=request_.content,
     )
-    kicks.kick_outbound(state.celery(), shard)
+    kicks.kick_outbound(state.celery(), shard, state.redis_client())
     return respond({"messages": [{"id": message_id}]}, status=201)
 
 
@@ -63,5 +63,5 @@ def mark_read(message_id: str):
     )
     message_store.queue_read_receipt(db, message_id=message_id, wa_id=message["wa_id"], shard=shard)
     # Receipts are drained with the outbound work of the contact's shard.
-    kicks.kick_outbound(state.celery(), shard)
+    kicks.kick_outbound(state.celery(), shard, state.redis_client())
     return respond()

@@ -15,10 +15,16 @@ from services.common.clock import utcnow
 
 
 def next_seq(db: Database, counter: str) -> int:
+    return reserve_seq(db, counter, 1)
+
+
+def reserve_seq(db: Database, counter: str, count: int) -> int:
+    """Reserve ``count`` consecutive numbers of ``counter``; returns the first."""
     doc = db.counters.find_one_and_update(
-        {"_id": counter}, {"$inc": {"value": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+        {"_id": counter}, {"$inc": {"value": count}}, upsert=True, return_document=ReturnDocument.AFTER
     )
-    return int(doc["value"])
+    assert doc is not None  # upsert with ReturnDocument.AFTER always returns the document
+    return int(doc["value"]) - count + 1
 
 
 def insert_outbound(

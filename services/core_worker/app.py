@@ -8,6 +8,7 @@ from celery import Task
 
 from services.common.celery_app import make_celery
 from services.common.config import Config
+from services.common.kicks import clear_flag, kick_inbound, kick_outbound
 from services.common.queues import (
     CONTROL_QUEUE,
     DRAIN_INBOUND,
@@ -30,6 +31,7 @@ NETWORK_RETRY_SECONDS = 2
 
 
 def _drain_with_shard_lock(task: Task, shard: int, drain) -> int:
+    clear_flag(context.redis, task.name, shard)
     # One consumer per shard queue already serialises a shard; the lock guards
     # against a misconfigured second consumer breaking per-contact order.
     lock = context.redis.lock(f"shard-lock:{shard}", timeout=600, blocking_timeout=5)
@@ -46,12 +48,18 @@ def _drain_with_shard_lock(task: Task, shard: int, drain) -> int:
 
 @celery.task(name=DRAIN_OUTBOUND, bind=True)
 def drain_outbound(self: Task, shard: int) -> int:
-    return _drain_with_shard_lock(self, shard, outbound.drain)
+    handled = _drain_with_shard_lock(self, shard, outbound.drain)
+    if handled >= outbound.BATCH:
+        # More may wait: queue behind whatever inbound work arrived meanwhile.
+        kick_outbound(celery, shard, context.redis)
+    return handled
 
 
 @celery.task(name=DRAIN_INBOUND, bind=True)
 def drain_inbound(self: Task, shard: int) -> int:
     handled = _drain_with_shard_lock(self, shard, inbound.drain)
+    if handled >= inbound.BATCH:
+        kick_inbound(celery, shard, context.redis)
     if handled:
         try:
             registration.replenish_one_time_prekeys(context)

@@ -21,7 +21,7 @@ from websockets.sync.client import ClientConnection, connect
 from services.common import sharding
 from services.common.clock import utcnow
 from services.common.kicks import kick_inbound
-from services.common.message_store import next_seq
+from services.common.message_store import reserve_seq
 from services.core_worker import account_store
 from services.core_worker.context import CoreContext
 
@@ -104,7 +104,7 @@ class NetworkConnection(threading.Thread):
         return items
 
     def _store_and_ack(self, socket: ClientConnection, items: list[dict[str, Any]]) -> None:
-        docs = [self._event_doc(item) for item in items]
+        docs = self._event_docs(items)
         try:
             self._events.insert_many(docs, ordered=False)
         except BulkWriteError as error:
@@ -113,21 +113,26 @@ class NetworkConnection(threading.Thread):
                 raise
         socket.send(json.dumps({"type": "ack", "ids": [item["id"] for item in items]}))
         for shard in sorted({doc["shard"] for doc in docs}):
-            kick_inbound(self.ctx.celery, shard)
+            kick_inbound(self.ctx.celery, shard, self.ctx.redis)
 
-    def _event_doc(self, item: dict[str, Any]) -> dict[str, Any]:
-        kind = item["type"]
-        payload = item[kind]
-        sender = str(payload.get("from", ""))
-        shard = sharding.shard_for(sender, self.ctx.config.shards)
-        return {
-            "_id": item["id"],
-            "kind": kind,
-            "payload": payload,
-            "shard": shard,
-            "seq": next_seq(self.ctx.db, f"inbound:{shard}"),
-            "received_at": utcnow(),
-        }
+    def _event_docs(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Documents for ``items`` with per-shard sequence numbers in arrival order."""
+        by_shard: dict[int, list[dict[str, Any]]] = {}
+        now = utcnow()
+        for item in items:
+            kind = item["type"]
+            payload = item[kind]
+            shard = sharding.shard_for(str(payload.get("from", "")), self.ctx.config.shards)
+            by_shard.setdefault(shard, []).append(
+                {"_id": item["id"], "kind": kind, "payload": payload, "shard": shard, "received_at": now}
+            )
+        docs = []
+        for shard, shard_docs in by_shard.items():
+            first = reserve_seq(self.ctx.db, f"inbound:{shard}", len(shard_docs))
+            for offset, doc in enumerate(shard_docs):
+                doc["seq"] = first + offset
+            docs.extend(shard_docs)
+        return docs
 
 
 def _parse(frame: str | bytes) -> list[dict[str, Any]]:

@@ -19,23 +19,20 @@ from services.webhook_dispatcher.outbox import enqueue_callback
 
 log = logging.getLogger(__name__)
 
-BATCH = 200
+BATCH = 100
 
 
 def drain(ctx: CoreContext, shard: int) -> int:
+    """Process up to one batch of ``shard``'s events; the caller kicks again after a full one."""
     db = ctx.db
-    handled = 0
-    while True:
-        batch = list(db.inbound_events.find({"shard": shard}).sort("seq", 1).limit(BATCH))
-        if not batch:
-            return handled
-        for event in batch:
-            if event["kind"] == "envelope":
-                _receive_envelope(ctx, event["payload"])
-            elif event["kind"] == "receipt":
-                _apply_receipt(ctx, event["payload"])
-            db.inbound_events.delete_one({"_id": event["_id"]})
-            handled += 1
+    batch = list(db.inbound_events.find({"shard": shard}).sort("seq", 1).limit(BATCH))
+    for event in batch:
+        if event["kind"] == "envelope":
+            _receive_envelope(ctx, event["payload"])
+        elif event["kind"] == "receipt":
+            _apply_receipt(ctx, event["payload"])
+        db.inbound_events.delete_one({"_id": event["_id"]})
+    return len(batch)
 
 
 def _apply_receipt(ctx: CoreContext, receipt: dict[str, Any]) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pymongo import ReturnDocument
 from pymongo.database import Database
 
+from services.common.message_store import reserve_seq
 from services.protocol import IdentityKeyPair, OneTimePrekey, SignedPrekey, at_rest
 
 ONE_TIME_BATCH = 100
@@ -50,11 +50,7 @@ def create_keys(db: Database, master_key: bytes) -> NewKeys:
 
 
 def generate_one_time_prekeys(db: Database, master_key: bytes, count: int) -> list[OneTimePrekey]:
-    counter = db.counters.find_one_and_update(
-        {"_id": "one_time_prekey"}, {"$inc": {"value": count}}, upsert=True,
-        return_document=ReturnDocument.AFTER,
-    )
-    start = int(counter["value"]) - count + 1
+    start = reserve_seq(db, "one_time_prekey", count)
     batch = OneTimePrekey.generate_batch(start, count)
     for key in batch:
         _store(db, master_key, f"otpk:{key.key_id}", key.to_bytes(), key.to_public_dict())

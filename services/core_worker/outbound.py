@@ -20,7 +20,7 @@ from services.protocol import Envelope, PrekeyBundle, Session
 
 log = logging.getLogger(__name__)
 
-BATCH = 200
+BATCH = 100
 
 
 def plaintext_for(message: dict[str, Any], profile_name: str) -> bytes:
@@ -31,8 +31,10 @@ def plaintext_for(message: dict[str, Any], profile_name: str) -> bytes:
 
 
 def drain(ctx: CoreContext, shard: int) -> int:
-    """Send what is pending for ``shard``; returns how many items were handled.
+    """Send up to one batch of what is pending for ``shard``; returns how many items.
 
+    One batch at a time, so that inbound work queued on the same shard is not starved
+    while the API keeps accepting messages; the caller kicks again after a full batch.
     Raises NetworkError when the network is unreachable: the caller retries.
     """
     account = account_store.load_registered(ctx.db, ctx.master_key)
@@ -46,19 +48,16 @@ def drain(ctx: CoreContext, shard: int) -> int:
 
 def _send_messages(ctx: CoreContext, network: NetworkClient, account, shard: int) -> int:
     db = ctx.db
-    handled = 0
-    while True:
-        batch = list(
-            db.messages.find({"shard": shard, "direction": "outbound", "status": "accepted"})
-            .sort("seq", 1)
-            .limit(BATCH)
-        )
-        if not batch:
-            return handled
+    batch = list(
+        db.messages.find({"shard": shard, "direction": "outbound", "status": "accepted"})
+        .sort("seq", 1)
+        .limit(BATCH)
+    )
+    if batch:
         identity = keystore.load_identity(db, ctx.master_key)
         for message in batch:
             _send_one(ctx, network, account, identity, message)
-            handled += 1
+    return len(batch)
 
 
 def _session_for(ctx: CoreContext, network: NetworkClient, identity, wa_id: str) -> Session:

@@ -41,7 +41,7 @@ def record(
     )
     if result.modified_count == 0:
         return False
-    settings = app_settings.load(db)
+    settings = ctx.settings()
     if app_settings.status_callback_enabled(settings, status):
         extra = _pricing(ctx, message["wa_id"], timestamp) if status in _WITH_PRICING else None
         payload = callback_payloads.status(

@@ -13,7 +13,6 @@ the Prometheus counters.
 from __future__ import annotations
 
 import os
-import sys
 
 from celery import bootsteps
 from celery.beat import EmbeddedService
@@ -53,4 +52,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -76,7 +76,7 @@ def _retry_later(
     error = outcome.error if outcome else NO_URL_ERROR
     if postpone(db, doc["_id"], delay_ms, error or "failed", attempted=attempted):
         schedule(doc["_id"], delay_ms / 1000)
-    if attempted:
+    if outcome is not None:
         metrics.FAILED_ATTEMPTS.labels(metrics.failure_reason(outcome.status)).inc()
         log.warning(
             "callback %s attempt %d failed (status=%s, error=%s); retry in %d ms",
