@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.errors import bad_request, conflict, not_found
+from sandbox.errors import ApiError, bad_request, conflict, not_found
 from sandbox.ids import phone_message_id
 from sandbox.network.registration import BUSINESS
 from sandbox.network.service import Network
@@ -45,6 +45,11 @@ REFILL_BELOW = 10
 REFILL_COUNT = 50
 MAX_TEXT = 4096
 MAX_ERRORS = 100
+MAX_RETRIES_PER_MESSAGE = 2
+"""Retry receipts a phone sends per message id it cannot decrypt, and resends it makes
+per message id on retry receipts: a broken peer cannot make two parties loop."""
+MAX_UNDECRYPTABLE = 1000
+"""Failure records kept per phone (oldest dropped first)."""
 
 STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "played": 4}
 MESSAGE_TYPES = frozenset(
@@ -89,6 +94,9 @@ class VirtualPhone:
     messages: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     installs: int = 1
+    undecryptable: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Message ids this phone could not decrypt and has not received since:
+    ``{id: {"peer", "retries": retry receipts sent}}``."""
 
     def __post_init__(self) -> None:
         self._index: dict[str, dict[str, Any]] = {m["id"]: m for m in self.messages}
@@ -143,6 +151,7 @@ class VirtualPhone:
             "sessions": sorted(self.sessions),
             "messages": len(self.messages),
             "errors": self.errors[-20:],
+            "undecryptable": list(self.undecryptable)[-20:],
         }
 
     # -- persistence ---------------------------------------------------------
@@ -161,6 +170,7 @@ class VirtualPhone:
             "messages": self.messages,
             "errors": self.errors,
             "installs": self.installs,
+            "undecryptable": self.undecryptable,
         }
 
     @classmethod
@@ -181,6 +191,7 @@ class VirtualPhone:
             messages=data["messages"],
             errors=data.get("errors", []),
             installs=data.get("installs", 1),
+            undecryptable=data.get("undecryptable", {}),
         )
 
 
@@ -274,18 +285,27 @@ class PhoneBook:
             raise bad_request("a phone cannot message itself")
         return self._send(phone, to, kind, payload)
 
-    def _send(self, phone: VirtualPhone, to: str, kind: str, payload: Any) -> str:
+    def _session_for(self, phone: VirtualPhone, to: str) -> Session:
         session = phone.sessions.get(to)
         if session is None:
             bundle = PrekeyBundle.from_dict(self.network.fetch_bundle(to))  # 404 not_a_user
             session = Session.initiate(phone.identity, bundle)
-        message_id = phone_message_id()
-        timestamp = int(time.time())
+        return session
+
+    def _submit(
+        self, phone: VirtualPhone, session: Session, to: str, message_id: str, timestamp: int, kind: str, payload: Any
+    ) -> None:
         plaintext = json.dumps({"type": kind, kind: payload, "profile": {"name": phone.name}}).encode()
         routing = Envelope(id=message_id, sender=phone.wa_id, recipient=to, timestamp=timestamp, content={})
         content = session.encrypt(plaintext, associated=routing.associated_data())
         envelope = Envelope(message_id, phone.wa_id, to, timestamp, content)
         self.network.submit_envelope(phone.wa_id, envelope.to_dict())
+
+    def _send(self, phone: VirtualPhone, to: str, kind: str, payload: Any) -> str:
+        session = self._session_for(phone, to)
+        message_id = phone_message_id()
+        timestamp = int(time.time())
+        self._submit(phone, session, to, message_id, timestamp, kind, payload)
         phone.sessions[to] = session
         phone.record(
             {
@@ -323,6 +343,9 @@ class PhoneBook:
 
     def _on_receipt(self, phone: VirtualPhone, receipt: dict[str, Any]) -> None:
         status = receipt["status"]
+        if status == "retry":
+            self._on_retry(phone, receipt["from"], receipt["message_ids"])
+            return
         for message_id in receipt["message_ids"]:
             message = phone.find(message_id)
             if message is None or message["direction"] != "out" or message["peer"] != receipt["from"]:
@@ -330,6 +353,53 @@ class PhoneBook:
             message.setdefault("statuses", {}).setdefault(status, receipt["timestamp"])
             if STATUS_RANK.get(status, 0) > STATUS_RANK.get(message.get("status", ""), 0):
                 message["status"] = status
+
+    def _on_retry(self, phone: VirtualPhone, peer: str, message_ids: list[str]) -> None:
+        """The peer could not decrypt these messages of ours: start a new session from
+        a fresh bundle (the peer may have reinstalled) and send them again, same ids and
+        timestamps, at most ``MAX_RETRIES_PER_MESSAGE`` times each."""
+        wanted: list[dict[str, Any]] = []
+        for message_id in dict.fromkeys(message_ids):
+            message = phone.find(message_id)
+            if message is None or message["direction"] != "out" or message["peer"] != peer:
+                continue
+            if message.get("resent", 0) >= MAX_RETRIES_PER_MESSAGE:
+                phone.note_error("retry_limit", id=message_id, peer=peer)
+                continue
+            wanted.append(message)
+        if not wanted:
+            return
+        phone.sessions.pop(peer, None)
+        try:
+            session = self._session_for(phone, peer)
+        except ApiError as exc:  # the peer is gone or published no keys
+            phone.note_error("resend_failed", ids=[m["id"] for m in wanted], peer=peer, message=exc.message)
+            return
+        for message in wanted:
+            kind = message["type"]
+            self._submit(phone, session, peer, message["id"], message["timestamp"], kind, message.get(kind))
+            message["resent"] = message.get("resent", 0) + 1
+        phone.sessions[peer] = session
+        self._on_change()
+
+    def _request_retry(self, phone: VirtualPhone, envelope: Envelope, exc: Exception) -> None:
+        """Could not decrypt: tell the sender (a ``retry`` receipt), at most
+        ``MAX_RETRIES_PER_MESSAGE`` times per message id."""
+        peer = envelope.sender
+        phone.note_error(type(exc).__name__, id=envelope.id, peer=peer, message=str(exc))
+        failure = phone.undecryptable.get(envelope.id)
+        if failure is None or failure["peer"] != peer:
+            failure = phone.undecryptable[envelope.id] = {"peer": peer, "retries": 0}
+            for old in list(phone.undecryptable)[:-MAX_UNDECRYPTABLE]:
+                del phone.undecryptable[old]
+        if failure["retries"] >= MAX_RETRIES_PER_MESSAGE:
+            return
+        try:
+            self._receipt(phone, peer, "retry", [envelope.id])
+        except ApiError as exc2:  # the sender is no longer a user
+            phone.note_error("retry_failed", id=envelope.id, peer=peer, message=exc2.message)
+            return
+        failure["retries"] += 1
 
     def _on_envelope(self, phone: VirtualPhone, raw: dict[str, Any]) -> None:
         envelope = Envelope.from_dict(raw)
@@ -340,7 +410,14 @@ class PhoneBook:
             if phone.auto_delivered:
                 self._receipt(phone, peer, "delivered", [envelope.id])
             return
-        plaintext = self._decrypt(phone, envelope)
+        try:
+            plaintext = self._decrypt(phone, envelope)
+        except ProtocolError as exc:  # DecryptionError, no session, unknown prekeys, ...
+            self._request_retry(phone, envelope, exc)
+            return
+        failure = phone.undecryptable.get(envelope.id)
+        if failure is not None and failure["peer"] == peer:
+            del phone.undecryptable[envelope.id]
         try:
             message = json.loads(plaintext)
             kind = message["type"]

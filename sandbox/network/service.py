@@ -17,7 +17,9 @@ from sandbox.network.registration import PHONE, Registry
 from sandbox.network.relay import Relay
 from sandbox.validation import require_digits, require_object, require_str
 
-RECEIPT_STATUSES = ("delivered", "read", "played")
+RECEIPT_STATUSES = ("delivered", "read", "played", "retry")
+"""``retry``: the recipient could not decrypt these message ids; the sender should fetch
+a fresh bundle, start a new session and send them again (same ids)."""
 MAX_IDS_PER_RECEIPT = 1000
 
 

@@ -23,28 +23,43 @@ BATCH = 100
 
 
 def drain(ctx: CoreContext, shard: int) -> int:
-    """Process up to one batch of ``shard``'s events; the caller kicks again after a full one."""
+    """Process up to one batch of ``shard``'s events; the caller kicks again after a full one.
+
+    Envelopes are handled one by one, in order (each moves its contact's ratchet);
+    receipts are collected and recorded together at the end of the batch. The events
+    are deleted only after that, so a crash replays the batch, which is harmless.
+    """
     db = ctx.db
     batch = list(db.inbound_events.find({"shard": shard}).sort("seq", 1).limit(BATCH))
+    receipts: list[dict[str, Any]] = []
     for event in batch:
         if event["kind"] == "envelope":
             _receive_envelope(ctx, event["payload"])
         elif event["kind"] == "receipt":
-            _apply_receipt(ctx, event["payload"])
-        db.inbound_events.delete_one({"_id": event["_id"]})
+            receipts.append(event["payload"])
+    _apply_receipts(ctx, receipts)
+    if batch:
+        db.inbound_events.delete_many({"_id": {"$in": [event["_id"] for event in batch]}})
     return len(batch)
 
 
-def _apply_receipt(ctx: CoreContext, receipt: dict[str, Any]) -> None:
-    status = receipt.get("status")
-    if status not in ("delivered", "read"):
-        return
-    messages = ctx.db.messages.find(
-        {"_id": {"$in": list(receipt.get("message_ids", []))}, "direction": "outbound",
-         "wa_id": receipt.get("from")}
-    )
-    for message in messages:
-        status_updates.record(ctx, message, status, int(receipt.get("timestamp", 0)))
+def _apply_receipts(ctx: CoreContext, receipts: list[dict[str, Any]]) -> None:
+    # delivered before read, so that a burst holding both records them in that order.
+    for status in ("delivered", "read"):
+        wanted = {
+            (str(receipt.get("from")), message_id): int(receipt.get("timestamp", 0))
+            for receipt in receipts if receipt.get("status") == status
+            for message_id in receipt.get("message_ids", [])
+        }
+        if not wanted:
+            continue
+        messages = ctx.db.messages.find(
+            {"_id": {"$in": [message_id for _, message_id in wanted]}, "direction": "outbound"}
+        )
+        # A receipt only counts from the contact the message was sent to.
+        items = [(message, wanted[(message["wa_id"], message["_id"])]) for message in messages
+                 if (message["wa_id"], message["_id"]) in wanted]
+        status_updates.record_many(ctx, items, status)
 
 
 def _receive_envelope(ctx: CoreContext, raw: dict[str, Any]) -> None:

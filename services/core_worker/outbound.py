@@ -12,7 +12,6 @@ import logging
 import time
 from typing import Any
 
-from services.common import sharding
 from services.core_worker import account_store, callback_payloads, keystore, session_store, status_updates
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkClient, NotAUser
@@ -47,17 +46,49 @@ def drain(ctx: CoreContext, shard: int) -> int:
 
 
 def _send_messages(ctx: CoreContext, network: NetworkClient, account, shard: int) -> int:
-    db = ctx.db
     batch = list(
-        db.messages.find({"shard": shard, "direction": "outbound", "status": "accepted"})
+        ctx.db.messages.find({"shard": shard, "direction": "outbound", "status": "accepted"})
         .sort("seq", 1)
         .limit(BATCH)
     )
-    if batch:
-        identity = keystore.load_identity(db, ctx.master_key)
-        for message in batch:
-            _send_one(ctx, network, account, identity, message)
+    if not batch:
+        return 0
+    identity = keystore.load_identity(ctx.db, ctx.master_key)
+    by_contact: dict[str, list[dict[str, Any]]] = {}
+    for message in batch:  # dicts keep insertion order: per contact, still in seq order
+        by_contact.setdefault(message["wa_id"], []).append(message)
+    for wa_id, messages in by_contact.items():
+        _send_to_contact(ctx, network, account, identity, wa_id, messages)
     return len(batch)
+
+
+def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, identity, wa_id: str,
+                     messages: list[dict[str, Any]]) -> None:
+    try:
+        session = _session_for(ctx, network, identity, wa_id)
+    except NotAUser:
+        _fail(ctx, messages, 1013, "The recipient is not a WhatsApp user")
+        return
+    envelopes = [_encrypt(session, account, message) for message in messages]
+    # Saved before anything is sent: a crash after sending must not reuse these keys.
+    session_store.save(ctx.db, ctx.master_key, wa_id, session)
+    sent: list[tuple[dict[str, Any], int]] = []
+    try:
+        for message, envelope in zip(messages, envelopes, strict=True):
+            answer = network.submit_envelope(envelope.to_dict())
+            sent.append((message, int(answer.get("timestamp", envelope.timestamp))))
+    except NotAUser:
+        _fail(ctx, messages[len(sent):], 1013, "The recipient is not a WhatsApp user")
+    finally:
+        # Also when the network fails half-way: what it took is sent, and stays sent.
+        status_updates.record_many(ctx, sent, "sent")
+
+
+def _encrypt(session: Session, account, message: dict[str, Any]) -> Envelope:
+    timestamp = int(time.time())
+    routing = Envelope(message["_id"], account.wa_id, message["wa_id"], timestamp, {})
+    content = session.encrypt(plaintext_for(message, account.vname), routing.associated_data())
+    return Envelope(message["_id"], account.wa_id, message["wa_id"], timestamp, content)
 
 
 def _session_for(ctx: CoreContext, network: NetworkClient, identity, wa_id: str) -> Session:
@@ -68,31 +99,11 @@ def _session_for(ctx: CoreContext, network: NetworkClient, identity, wa_id: str)
     return session
 
 
-def _send_one(ctx: CoreContext, network: NetworkClient, account, identity, message: dict) -> None:
-    wa_id = message["wa_id"]
-    try:
-        session = _session_for(ctx, network, identity, wa_id)
-    except NotAUser:
-        _fail(ctx, message, 1013, "The recipient is not a WhatsApp user")
-        return
-    timestamp = int(time.time())
-    routing = Envelope(message["_id"], account.wa_id, wa_id, timestamp, {})
-    content = session.encrypt(plaintext_for(message, account.vname), routing.associated_data())
-    # Saved before it is sent: a crash after sending must not reuse this message key.
-    session_store.save(ctx.db, ctx.master_key, wa_id, session)
-    envelope = Envelope(message["_id"], account.wa_id, wa_id, timestamp, content)
-    try:
-        answer = network.submit_envelope(envelope.to_dict())
-    except NotAUser:
-        _fail(ctx, message, 1013, "The recipient is not a WhatsApp user")
-        return
-    status_updates.record(ctx, message, "sent", int(answer.get("timestamp", timestamp)))
-
-
-def _fail(ctx: CoreContext, message: dict, code: int, details: str) -> None:
-    log.info("message %s failed with %s", message["_id"], code)
-    status_updates.record(
-        ctx, message, "failed", int(time.time()), errors=[callback_payloads.error_item(code, details)]
+def _fail(ctx: CoreContext, messages: list[dict[str, Any]], code: int, details: str) -> None:
+    log.info("%d message(s) to %s failed with %s", len(messages), messages[0]["wa_id"] if messages else "-", code)
+    status_updates.record_many(
+        ctx, [(message, int(time.time())) for message in messages], "failed",
+        errors=[callback_payloads.error_item(code, details)],
     )
 
 
@@ -106,7 +117,3 @@ def _send_receipts(ctx: CoreContext, network: NetworkClient, shard: int) -> int:
         network.send_receipt(wa_id, status, ids)
         db.outbound_receipts.delete_many({"_id": {"$in": ids}})
     return len(pending)
-
-
-def shard_of(ctx: CoreContext, wa_id: str) -> int:
-    return sharding.shard_for(wa_id, ctx.config.shards)

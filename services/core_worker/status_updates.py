@@ -1,7 +1,9 @@
-"""Recording an outbound message's status and queueing its status callback.
+"""Recording outbound messages' statuses and queueing their status callbacks.
 
-Each status is recorded once (the first time its timestamp is set), and that first
-recording is what queues the callback: replays of the same receipt change nothing.
+Each status is recorded once per message (the first time its timestamp is set), and
+that first recording is what queues the callback: replays of the same receipt change
+nothing. Statuses are recorded a batch at a time: a receipt burst costs a few writes,
+not a few per message.
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from pymongo import UpdateOne
+
 from services.common import app_settings
 from services.core_worker import callback_payloads, conversations
 from services.core_worker.context import CoreContext
-from services.webhook_dispatcher.outbox import enqueue_callback
+from services.webhook_dispatcher.outbox import enqueue_callbacks
 
 RANK = {"accepted": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
 _WITH_PRICING = {"sent", "delivered"}
@@ -25,31 +29,67 @@ def record(
     timestamp: int,
     errors: list[dict[str, Any]] | None = None,
 ) -> bool:
+    return bool(record_many(ctx, [(message, timestamp)], status, errors))
+
+
+def record_many(
+    ctx: CoreContext,
+    items: list[tuple[dict[str, Any], int]],
+    status: str,
+    errors: list[dict[str, Any]] | None = None,
+) -> list[str]:
+    """Record ``status`` for each (message, timestamp); returns the ids newly recorded."""
+    if not items:
+        return []
     db = ctx.db
+    ids = [message["_id"] for message, _ in items]
+    unrecorded = {f"status_timestamps.{status}": {"$exists": False}}
+    # One consumer owns these messages' shard, so nothing records them in between.
+    fresh = set(db.messages.distinct("_id", {"_id": {"$in": ids}, **unrecorded}))
+    todo = [(message, timestamp) for message, timestamp in items if message["_id"] in fresh]
+    if not todo:
+        return []
+    db.messages.bulk_write(
+        [UpdateOne({"_id": message["_id"], **unrecorded}, _status_pipeline(status, timestamp, errors))
+         for message, timestamp in todo],
+        ordered=False,
+    )
+    if app_settings.status_callback_enabled(ctx.settings(), status):
+        enqueue_callbacks(db, ctx.celery, _callbacks(ctx, todo, status, errors))
+    return [message["_id"] for message, _ in todo]
+
+
+def _status_pipeline(status: str, timestamp: int, errors: list[dict[str, Any]] | None) -> list[dict]:
+    # The status only moves forward (a late "delivered" after "read" must not step
+    # back); its timestamp is kept either way.
     lower = [name for name, rank in RANK.items() if rank < RANK[status]]
-    # One atomic update: the timestamp is set once, and the status only moves forward
-    # (a late "delivered" after "read" must not step back).
     fields: dict[str, Any] = {
-        f"status_timestamps.{status}": timestamp,
+        f"status_timestamps.{status}": {"$literal": timestamp},
         "status": {"$cond": [{"$in": ["$status", lower]}, status, "$status"]},
     }
     if errors:
         fields["errors"] = {"$literal": errors}
-    result = db.messages.update_one(
-        {"_id": message["_id"], f"status_timestamps.{status}": {"$exists": False}},
-        [{"$set": fields}],
-    )
-    if result.modified_count == 0:
-        return False
-    settings = ctx.settings()
-    if app_settings.status_callback_enabled(settings, status):
-        extra = _pricing(ctx, message["wa_id"], timestamp) if status in _WITH_PRICING else None
+    return [{"$set": fields}]
+
+
+def _callbacks(
+    ctx: CoreContext, todo: list[tuple[dict[str, Any], int]], status: str, errors: list[dict[str, Any]] | None
+) -> list[tuple[str, dict[str, Any]]]:
+    pricing_by_contact: dict[str, dict[str, Any]] = {}
+    callbacks = []
+    for message, timestamp in todo:
+        wa_id = message["wa_id"]
+        extra = None
+        if status in _WITH_PRICING:
+            if wa_id not in pricing_by_contact:
+                pricing_by_contact[wa_id] = _pricing(ctx, wa_id, timestamp)
+            extra = pricing_by_contact[wa_id]
         payload = callback_payloads.status(
-            message_id=message["_id"], recipient_id=message["wa_id"], status=status,
+            message_id=message["_id"], recipient_id=wa_id, status=status,
             timestamp=timestamp, extra=extra, errors=errors,
         )
-        enqueue_callback(db, ctx.celery, f"status:{message['_id']}:{status}", payload)
-    return True
+        callbacks.append((f"status:{message['_id']}:{status}", payload))
+    return callbacks
 
 
 def _pricing(ctx: CoreContext, wa_id: str, timestamp: int) -> dict[str, Any]:

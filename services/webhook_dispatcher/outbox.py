@@ -11,27 +11,38 @@ from typing import Any
 
 from celery import Celery
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from services.common.clock import utcnow
 from services.common.queues import DELIVER_CALLBACK, DISPATCHER_QUEUE
 
+DUPLICATE_KEY = 11000
+
 
 def enqueue_callback(db: Database, celery: Celery, callback_id: str, payload: dict[str, Any]) -> bool:
     """Store and schedule one callback; False when it was already queued."""
+    return bool(enqueue_callbacks(db, celery, [(callback_id, payload)]))
+
+
+def enqueue_callbacks(db: Database, celery: Celery, callbacks: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Store and schedule several callbacks in one write; returns the ids newly queued."""
+    if not callbacks:
+        return []
     now = utcnow()
+    docs = [
+        {"_id": callback_id, "payload": payload, "attempts": 0, "next_attempt_at": now,
+         "created_at": now, "last_error": None}
+        for callback_id, payload in callbacks
+    ]
+    duplicates: set[int] = set()
     try:
-        db.pending_callbacks.insert_one(
-            {
-                "_id": callback_id,
-                "payload": payload,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-                "last_error": None,
-            }
-        )
-    except DuplicateKeyError:
-        return False
-    celery.send_task(DELIVER_CALLBACK, args=[callback_id], queue=DISPATCHER_QUEUE)
-    return True
+        db.pending_callbacks.insert_many(docs, ordered=False)
+    except BulkWriteError as error:
+        write_errors = error.details.get("writeErrors", [])
+        if any(item.get("code") != DUPLICATE_KEY for item in write_errors):
+            raise
+        duplicates = {item["index"] for item in write_errors}
+    queued = [callback_id for index, (callback_id, _) in enumerate(callbacks) if index not in duplicates]
+    for callback_id in queued:
+        celery.send_task(DELIVER_CALLBACK, args=[callback_id], queue=DISPATCHER_QUEUE)
+    return queued

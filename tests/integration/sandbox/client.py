@@ -106,17 +106,25 @@ class Business:
         return self
 
     # -- messages ----------------------------------------------------------
-    def send_text(self, to: str, body: str) -> tuple[str, dict[str, Any]]:
+    def bundle(self, wa_id: str) -> PrekeyBundle:
+        r = self.get(f"/network/v1/keys/{wa_id}")
+        assert r.status_code == 200, r.text
+        return PrekeyBundle.from_dict(r.json())
+
+    def send_text(
+        self, to: str, body: str, message_id: str | None = None, *, garble: bool = False
+    ) -> tuple[str, dict[str, Any]]:
+        """Encrypt in the session with ``to`` (a new one from a fresh bundle when there
+        is none). ``message_id`` re-sends under a known id; ``garble`` encrypts with the
+        wrong associated data, so the envelope is well-formed but cannot be decrypted."""
         session = self.sessions.get(to)
         if session is None:
-            r = self.get(f"/network/v1/keys/{to}")
-            assert r.status_code == 200, r.text
-            session = Session.initiate(self.identity, PrekeyBundle.from_dict(r.json()))
+            session = Session.initiate(self.identity, self.bundle(to))
             self.sessions[to] = session
-        message_id = business_message_id()
+        message_id = message_id or business_message_id()
         ts = int(time.time())
         plaintext = json.dumps({"type": "text", "text": {"body": body}, "profile": {"name": self.vname}})
-        ad = Envelope(message_id, self.wa_id, to, ts, {}).associated_data()
+        ad = Envelope(message_id, self.wa_id, to, ts + 1 if garble else ts, {}).associated_data()
         envelope = Envelope(message_id, self.wa_id, to, ts, session.encrypt(plaintext.encode(), associated=ad))
         r = self.post("/network/v1/envelopes", envelope.to_dict())
         assert r.status_code == 200, r.text
