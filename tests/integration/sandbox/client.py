@@ -124,7 +124,8 @@ class Business:
         message_id = message_id or business_message_id()
         ts = int(time.time())
         plaintext = json.dumps({"type": "text", "text": {"body": body}, "profile": {"name": self.vname}})
-        ad = Envelope(message_id, self.wa_id, to, ts + 1 if garble else ts, {}).associated_data()
+        labelled = message_id + "0" if garble else message_id
+        ad = Envelope(labelled, self.wa_id, to, ts, {}).associated_data()
         envelope = Envelope(message_id, self.wa_id, to, ts, session.encrypt(plaintext.encode(), associated=ad))
         r = self.post("/network/v1/envelopes", envelope.to_dict())
         assert r.status_code == 200, r.text

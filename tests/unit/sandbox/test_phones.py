@@ -104,3 +104,88 @@ def test_create_validates_and_is_idempotent():
     with pytest.raises(ApiError) as exc:
         phones.send(first, {"to": "4470009", "type": "text", "text": {"body": "x"}})
     assert exc.value.code == "not_a_user"
+
+
+def test_retry_receipts_between_phones_after_a_reinstall():
+    async def run() -> None:
+        state = SandboxState()
+        phones = state.phones
+        phones.start()
+        try:
+            alice = phones.create({"wa_id": "4470001", "name": "Alice"})
+            bob = phones.create({"wa_id": "4470002", "name": "Bob"})
+            phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "one"}})
+            await settle(state)
+            phones.reinstall(bob)
+            # Alice still holds the old session: a prekey content for keys Bob no longer has.
+            lost = phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "two"}})
+            await settle(state)
+            # Bob asked for a retry, Alice re-sent from a fresh bundle, Bob received it once.
+            retries = [e for e in bob.errors if e.get("id") == lost]
+            assert len(retries) == 1 and retries[0]["error"] == "ProtocolError"
+            received = bob.find(lost)
+            assert received is not None and received["direction"] == "in" and received["text"] == {"body": "two"}
+            assert [m["id"] for m in bob.messages].count(lost) == 1
+            assert bob.undecryptable == {}
+            sent = alice.find(lost)
+            assert sent is not None and sent["resent"] == 1 and sent["status"] == "delivered"
+            assert alice.sessions[bob.wa_id].remote_identity.fingerprint() == bob.fingerprint()
+            # The relay saw the lost envelope and its resend under the same id.
+            assert [e["id"] for e in state.network.relay.log].count(lost) == 2
+        finally:
+            await phones.stop()
+
+    asyncio.run(run())
+
+
+def test_retry_receipts_and_resends_are_bounded():
+    async def run() -> None:
+        state = SandboxState()
+        phones = state.phones
+        phones.start()
+        try:
+            alice = phones.create({"wa_id": "4470001", "name": "Alice"})
+            bob = phones.create({"wa_id": "4470002", "name": "Bob"})
+            mid = phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "one"}})
+            await settle(state)
+            assert bob.find(mid) is not None
+            bob.signed_prekeys.clear()  # a broken install: Bob can decrypt no new session at all
+            bob.sessions.clear()
+            lost = phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "lost"}})
+            await settle(state)
+            # Alice: the envelope plus 2 resends; Bob: 3 failures but only 2 retry receipts.
+            assert [e["id"] for e in state.network.relay.log].count(lost) == 3
+            sent = alice.find(lost)
+            assert sent is not None and sent["resent"] == 2 and sent["status"] == "sent"
+            assert bob.undecryptable == {lost: {"peer": alice.wa_id, "retries": 2}}
+            assert len([e for e in bob.errors if e.get("id") == lost]) == 3
+            assert bob.find(lost) is None
+            # Alice refuses a third resend even when asked again.
+            state.network.submit_receipt(bob.wa_id, {"to": alice.wa_id, "status": "retry", "message_ids": [lost]})
+            await settle(state)
+            assert [e["id"] for e in state.network.relay.log].count(lost) == 3
+            assert alice.errors[-1]["error"] == "retry_limit"
+            # A retry receipt for a message that is not the sender's own is ignored.
+            state.network.submit_receipt(bob.wa_id, {"to": alice.wa_id, "status": "retry", "message_ids": ["nope"]})
+            await settle(state)
+            assert [e["id"] for e in state.network.relay.log].count(lost) == 3
+            # The failure record survives a snapshot.
+            again = SandboxState.from_dict(state.to_dict())
+            assert again.phones.get(bob.wa_id).undecryptable == bob.undecryptable
+        finally:
+            await phones.stop()
+
+    asyncio.run(run())
+
+
+def test_network_accepts_retry_receipts():
+    state = SandboxState()
+    state.phones.create({"wa_id": "4470001", "name": "Alice"})
+    state.phones.create({"wa_id": "4470002", "name": "Bob"})
+    body = {"to": "4470002", "status": "retry", "message_ids": ["m1"]}
+    assert state.network.submit_receipt("4470001", body) == {}
+    item = state.network.relay.pending("4470002")[-1]
+    assert item["type"] == "receipt"
+    assert item["receipt"]["status"] == "retry" and item["receipt"]["from"] == "4470001"
+    with pytest.raises(ApiError):
+        state.network.submit_receipt("4470001", {**body, "status": "retried"})
