@@ -48,3 +48,8 @@ def status(
     if errors:
         item["errors"] = errors
     return {"statuses": [item]}
+
+
+def system_message(*, wa_id: str, message_id: str, timestamp: int, system: dict[str, Any]) -> dict[str, Any]:
+    return {"messages": [{"from": wa_id, "id": message_id, "timestamp": str(timestamp), "type": "system",
+                          "system": system}]}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -17,22 +16,16 @@ from services.common.master_key import load_master_key
 from services.common.mongo import ensure_indexes, get_db
 from services.core_worker.network_client import NetworkClient
 
-SETTINGS_TTL_SECONDS = 1.0
-
 
 @dataclass
 class CoreContext:
     config: Config
     celery: Celery
-    _settings: tuple[float, dict[str, Any]] | None = None
 
     def settings(self) -> dict[str, Any]:
-        """Application settings, re-read at most once a second: a receipt burst would
-        otherwise read the same document once per status."""
-        now = time.monotonic()
-        if self._settings is None or now - self._settings[0] > SETTINGS_TTL_SECONDS:
-            self._settings = (now, app_settings.load(self.db))
-        return self._settings[1]
+        """Application settings as they are now: callers read them once per batch, so a
+        change made through the API applies from the next batch on."""
+        return app_settings.load(self.db)
 
     @cached_property
     def db(self) -> Database:

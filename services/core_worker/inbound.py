@@ -12,8 +12,17 @@ import logging
 from typing import Any
 
 from services.common.clock import utcnow
-from services.core_worker import callback_payloads, keystore, session_store, status_updates
+from services.core_worker import (
+    account_store,
+    callback_payloads,
+    identity_changes,
+    keystore,
+    outbound,
+    session_store,
+    status_updates,
+)
 from services.core_worker.context import CoreContext
+from services.core_worker.network_client import NetworkRejected
 from services.protocol import Envelope, ProtocolError, Session, is_new_session, prekey_ids
 from services.webhook_dispatcher.outbox import enqueue_callback
 
@@ -38,6 +47,7 @@ def drain(ctx: CoreContext, shard: int) -> int:
         elif event["kind"] == "receipt":
             receipts.append(event["payload"])
     _apply_receipts(ctx, receipts)
+    _answer_retries(ctx, [r for r in receipts if r.get("status") == "retry"])
     if batch:
         db.inbound_events.delete_many({"_id": {"$in": [event["_id"] for event in batch]}})
     return len(batch)
@@ -62,6 +72,14 @@ def _apply_receipts(ctx: CoreContext, receipts: list[dict[str, Any]]) -> None:
         status_updates.record_many(ctx, items, status)
 
 
+def _answer_retries(ctx: CoreContext, retries: list[dict[str, Any]]) -> None:
+    by_contact: dict[str, list[str]] = {}
+    for receipt in retries:
+        by_contact.setdefault(str(receipt.get("from")), []).extend(receipt.get("message_ids", []))
+    for wa_id, message_ids in by_contact.items():
+        outbound.resend(ctx, wa_id, message_ids)
+
+
 def _receive_envelope(ctx: CoreContext, raw: dict[str, Any]) -> None:
     if ctx.db.messages.count_documents({"_id": raw.get("id")}, limit=1):
         return  # redelivered after we stored it: its key is spent, the message is kept
@@ -69,10 +87,23 @@ def _receive_envelope(ctx: CoreContext, raw: dict[str, Any]) -> None:
         envelope = Envelope.from_dict(raw)
         message = json.loads(_decrypt(ctx, envelope))
     except (ProtocolError, ValueError, LookupError) as error:
-        # Nothing can be done with an envelope we cannot open; keep its id for support.
-        log.warning("dropping undecryptable envelope %s: %s", raw.get("id"), error.__class__.__name__)
+        log.warning("undecryptable envelope %s: %s", raw.get("id"), error.__class__.__name__)
+        _ask_for_retry(ctx, raw)
         return
     _store_message(ctx, envelope, message)
+
+
+def _ask_for_retry(ctx: CoreContext, raw: dict[str, Any]) -> None:
+    """Tell the sender we could not decrypt it, so that it rebuilds its session and
+    sends again (the sender bounds how often)."""
+    account = account_store.load_registered(ctx.db, ctx.master_key)
+    sender, message_id = raw.get("from"), raw.get("id")
+    if account is None or not isinstance(sender, str) or not isinstance(message_id, str):
+        return
+    try:
+        ctx.network(account.network_token).send_receipt(sender, "retry", [message_id])
+    except NetworkRejected as error:
+        log.info("retry receipt for %s refused: %s", message_id, error.code)
 
 
 def _decrypt(ctx: CoreContext, envelope: Envelope) -> bytes:
@@ -81,9 +112,11 @@ def _decrypt(ctx: CoreContext, envelope: Envelope) -> bytes:
     session = session_store.load(db, key, sender)
     associated = envelope.associated_data()
     if session is None or is_new_session(session, envelope.content):
+        previous = session.remote_identity.fingerprint() if session else None
         session, plaintext = _accept(ctx, envelope)
-        if session_store.load(db, key, sender) is not None:
-            _identity_changed(ctx, sender, session)
+        fingerprint = session.remote_identity.fingerprint()
+        if identity_changes.changed(previous, fingerprint):
+            identity_changes.record(ctx, sender, fingerprint)
     else:
         plaintext = session.decrypt(envelope.content, associated)
     session_store.save(db, key, sender, session)
@@ -102,14 +135,6 @@ def _accept(ctx: CoreContext, envelope: Envelope) -> tuple[Session, bytes]:
     if one_time_id is not None:
         keystore.discard_one_time_prekey(db, one_time_id)
     return session, plaintext
-
-
-def _identity_changed(ctx: CoreContext, wa_id: str, session: Session) -> None:
-    fingerprint = session.remote_identity.fingerprint()
-    ctx.db.contacts.update_one(
-        {"_id": wa_id}, {"$set": {"identity_hash": fingerprint, "identity_acknowledged": False}}, upsert=True
-    )
-    log.info("identity of %s changed", wa_id)
 
 
 def _store_message(ctx: CoreContext, envelope: Envelope, message: dict[str, Any]) -> None:

@@ -12,10 +12,17 @@ import logging
 import time
 from typing import Any
 
-from services.core_worker import account_store, callback_payloads, keystore, session_store, status_updates
+from services.core_worker import (
+    account_store,
+    callback_payloads,
+    identity_changes,
+    keystore,
+    session_store,
+    status_updates,
+)
 from services.core_worker.context import CoreContext
-from services.core_worker.network_client import NetworkClient, NotAUser
-from services.protocol import Envelope, PrekeyBundle, Session
+from services.core_worker.network_client import NetworkClient, NetworkRejected, NotAUser
+from services.protocol import Envelope, PrekeyBundle, ProtocolError, Session
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +73,8 @@ def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, identity
                      messages: list[dict[str, Any]]) -> None:
     try:
         session = _session_for(ctx, network, identity, wa_id)
-    except NotAUser:
-        _fail(ctx, messages, 1013, "The recipient is not a WhatsApp user")
+    except (NetworkRejected, ProtocolError) as error:
+        _fail(ctx, messages, error)
         return
     envelopes = [_encrypt(session, account, message) for message in messages]
     # Saved before anything is sent: a crash after sending must not reuse these keys.
@@ -77,8 +84,10 @@ def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, identity
         for message, envelope in zip(messages, envelopes, strict=True):
             answer = network.submit_envelope(envelope.to_dict())
             sent.append((message, int(answer.get("timestamp", envelope.timestamp))))
-    except NotAUser:
-        _fail(ctx, messages[len(sent):], 1013, "The recipient is not a WhatsApp user")
+    except NetworkRejected as error:
+        # Refused for good (unlike NetworkError, which is retried): this message and the
+        # rest of the contact's batch fail, the contact's later messages still go.
+        _fail(ctx, messages[len(sent):], error)
     finally:
         # Also when the network fails half-way: what it took is sent, and stays sent.
         status_updates.record_many(ctx, sent, "sent")
@@ -99,11 +108,21 @@ def _session_for(ctx: CoreContext, network: NetworkClient, identity, wa_id: str)
     return session
 
 
-def _fail(ctx: CoreContext, messages: list[dict[str, Any]], code: int, details: str) -> None:
-    log.info("%d message(s) to %s failed with %s", len(messages), messages[0]["wa_id"] if messages else "-", code)
+def failure_error(error: Exception) -> dict[str, Any]:
+    """The webhook error for a send the network refused for good."""
+    if isinstance(error, NotAUser):
+        return callback_payloads.error_item(1013, "The recipient is not a WhatsApp user")
+    if isinstance(error, ProtocolError):
+        return callback_payloads.error_item(500, "The recipient's keys could not be verified")
+    return callback_payloads.error_item(500, f"The network refused the message: {getattr(error, 'code', '')}")
+
+
+def _fail(ctx: CoreContext, messages: list[dict[str, Any]], error: Exception) -> None:
+    if not messages:
+        return
+    log.info("%d message(s) to %s failed: %s", len(messages), messages[0]["wa_id"], error.__class__.__name__)
     status_updates.record_many(
-        ctx, [(message, int(time.time())) for message in messages], "failed",
-        errors=[callback_payloads.error_item(code, details)],
+        ctx, [(message, int(time.time())) for message in messages], "failed", errors=[failure_error(error)]
     )
 
 
@@ -114,6 +133,44 @@ def _send_receipts(ctx: CoreContext, network: NetworkClient, shard: int) -> int:
     for receipt in pending:
         by_contact.setdefault((receipt["wa_id"], receipt["status"]), []).append(receipt["_id"])
     for (wa_id, status), ids in by_contact.items():
-        network.send_receipt(wa_id, status, ids)
+        try:
+            network.send_receipt(wa_id, status, ids)
+        except NetworkRejected as error:
+            # Refused for good (the contact left WhatsApp): retrying cannot help.
+            log.info("%s receipt to %s refused: %s", status, wa_id, error.code)
         db.outbound_receipts.delete_many({"_id": {"$in": ids}})
     return len(pending)
+
+
+MAX_RESENDS = 2
+
+
+def resend(ctx: CoreContext, wa_id: str, message_ids: list[str]) -> int:
+    """Answer a retry receipt: the contact could not decrypt these messages.
+
+    Its device lost our session (typically: it reinstalled WhatsApp), so the session is
+    rebuilt from a freshly fetched prekey bundle and the same messages, with the same
+    ids, are encrypted and sent again. A new identity key in that bundle is an identity
+    change. Bounded per message, so a broken peer cannot make us loop.
+    """
+    db = ctx.db
+    account = account_store.load_registered(db, ctx.master_key)
+    if account is None:
+        return 0
+    messages = list(db.messages.find({
+        "_id": {"$in": message_ids}, "direction": "outbound", "wa_id": wa_id, "status": "sent",
+        "resends": {"$not": {"$gte": MAX_RESENDS}},
+    }).sort("seq", 1))
+    if not messages:
+        return 0
+    db.messages.update_many({"_id": {"$in": [m["_id"] for m in messages]}}, {"$inc": {"resends": 1}})
+    old = session_store.load(db, ctx.master_key, wa_id)
+    session_store.delete(db, wa_id)
+    identity = keystore.load_identity(db, ctx.master_key)
+    _send_to_contact(ctx, ctx.network(account.network_token), account, identity, wa_id, messages)
+    new = session_store.load(db, ctx.master_key, wa_id)
+    if old is not None and new is not None:
+        fingerprint = new.remote_identity.fingerprint()
+        if identity_changes.changed(old.remote_identity.fingerprint(), fingerprint):
+            identity_changes.record(ctx, wa_id, fingerprint)
+    return len(messages)

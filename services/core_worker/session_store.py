@@ -34,3 +34,7 @@ def save(db: Database, master_key: bytes, wa_id: str, session: Session) -> None:
         },
         upsert=True,
     )
+
+
+def delete(db: Database, wa_id: str) -> None:
+    db.sessions.delete_one({"_id": wa_id})

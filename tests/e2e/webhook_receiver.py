@@ -62,7 +62,7 @@ class WebhookReceiver:
     def messages(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """(message, contact) pairs of every inbound-message callback."""
         with self._lock:
-            return [(m, body["contacts"][0]) for body in self.received for m in body.get("messages", [])]
+            return [(m, (body.get("contacts") or [{}])[0]) for body in self.received for m in body.get("messages", [])]
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
         deadline = time.monotonic() + timeout

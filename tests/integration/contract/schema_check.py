@@ -23,15 +23,43 @@ from dataclasses import dataclass
 from typing import Any
 
 # Keywords that carry no constraint, or none this checker needs to enforce.
-_ANNOTATIONS = {"title", "description", "example", "examples", "default", "deprecated", "readOnly",
-                "writeOnly", "x-enum-descriptions", "externalDocs", "xml", "discriminator"}
-_VALIDATION = {"$ref", "allOf", "oneOf", "anyOf", "nullable", "type", "enum", "required", "properties",
-               "additionalProperties", "items", "format"}
+_ANNOTATIONS = {
+    "title",
+    "description",
+    "example",
+    "examples",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "x-enum-descriptions",
+    "externalDocs",
+    "xml",
+    "discriminator",
+}
+_VALIDATION = {
+    "$ref",
+    "allOf",
+    "oneOf",
+    "anyOf",
+    "nullable",
+    "type",
+    "enum",
+    "required",
+    "properties",
+    "additionalProperties",
+    "items",
+    "format",
+}
 # RFC 3339 §5.6 allows a space for the "T"; the reference's own example for `expires_after`
 # ('2018-03-01 15:29:26+00:00') and spec §4.1 use it.
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
 _TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,), "array": (list,), "string": (str,), "integer": (int,), "number": (int, float),
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
     "boolean": (bool,),
 }
 
@@ -143,7 +171,5 @@ class SchemaChecker:
                 self._check(value, properties[name], child, problems)
             elif isinstance(extra_schema, dict):
                 self._check(value, extra_schema, child, problems)
-            elif extra_schema is False or (
-                extra_schema is None and "properties" in schema and self.forbid_undeclared
-            ):
+            elif extra_schema is False or (extra_schema is None and "properties" in schema and self.forbid_undeclared):
                 problems.append(Problem(child, "undeclared", "property not declared by the schema"))

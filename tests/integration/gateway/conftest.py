@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 
 import pytest
 import redis as redis_lib
@@ -70,3 +71,21 @@ def register(db, wa_id: str = "16315550000") -> None:
     db.account.insert_one(
         {"_id": "account", "cc": "1", "phone_number": wa_id[1:], "wa_id": wa_id, "state": "registered"}
     )
+
+
+def insert_inbound_message(db, message_id: str = "ABGGFlA5FpafAgo6tHcNmNjXmuSf", wa_id: str = "16315551234") -> str:
+    """An inbound text as the core stores it, for mark-read tests."""
+    db.messages.insert_one(
+        {
+            "_id": message_id,
+            "direction": "inbound",
+            "wa_id": wa_id,
+            "shard": 0,
+            "type": "text",
+            "content": {"text": {"body": "hi"}},
+            "status": "received",
+            "status_timestamps": {},
+            "timestamp": datetime.now(UTC),
+        }
+    )
+    return message_id

@@ -1,9 +1,8 @@
-from datetime import UTC, datetime
 
 import pytest
 
 from services.common.sharding import shard_for
-from tests.integration.gateway.conftest import META, assert_error, register
+from tests.integration.gateway.conftest import META, assert_error, insert_inbound_message, register
 
 TEXT = {"to": "+1 631-555-1234", "type": "text", "text": {"body": "hello"}}
 
@@ -81,19 +80,7 @@ def test_mark_read_body_validation(client, auth):
 
 
 def test_mark_read_inbound_message(client, auth, db, redis):
-    db.messages.insert_one(
-        {
-            "_id": "ABGGFlA5FpafAgo6tHcNmNjXmuSf",
-            "direction": "inbound",
-            "wa_id": "16315551234",
-            "shard": 0,
-            "type": "text",
-            "content": {"text": {"body": "hi"}},
-            "status": "received",
-            "status_timestamps": {},
-            "timestamp": datetime.now(UTC),
-        }
-    )
+    insert_inbound_message(db)
     for _ in range(2):  # idempotent
         response = client.put("/v1/messages/ABGGFlA5FpafAgo6tHcNmNjXmuSf", headers=auth, json={"status": "read"})
         assert response.status_code == 200
