@@ -21,6 +21,7 @@ RECEIPT_STATUSES = ("delivered", "read", "played", "retry")
 """``retry``: the recipient could not decrypt these message ids; the sender should fetch
 a fresh bundle, start a new session and send them again (same ids)."""
 MAX_IDS_PER_RECEIPT = 1000
+MAX_ENVELOPES_PER_BATCH = 500
 
 
 class Network:
@@ -104,6 +105,20 @@ class Network:
             raise not_a_user(recipient)
         item = self.relay.queue_envelope(recipient, body)
         return {"id": item["id"], "timestamp": int(time.time())}
+
+    def submit_envelopes(self, sender: str, body: Any) -> dict[str, Any]:
+        """Several envelopes in one request, relayed in order; each gets its own result,
+        as pipelined stanzas on a real client connection would."""
+        envelopes = require_object(body).get("envelopes")
+        if not isinstance(envelopes, list) or not 1 <= len(envelopes) <= MAX_ENVELOPES_PER_BATCH:
+            raise bad_request(f"'envelopes' must be a list of 1 to {MAX_ENVELOPES_PER_BATCH} envelopes")
+        results: list[dict[str, Any]] = []
+        for envelope in envelopes:
+            try:
+                results.append(self.submit_envelope(sender, envelope))
+            except ApiError as error:
+                results.append(error.to_dict())
+        return {"results": results}
 
     def submit_receipt(self, sender: str, body: Any) -> dict[str, Any]:
         body = require_object(body)

@@ -55,6 +55,12 @@ async def post_envelope(request: web.Request) -> web.Response:
     return json_response(network.submit_envelope(request["wa_id"], await read_json(request)))
 
 
+@routes.post(f"{PREFIX}/envelopes/batch")
+async def post_envelopes(request: web.Request) -> web.Response:
+    network = request.app[STATE_KEY].network
+    return json_response(network.submit_envelopes(request["wa_id"], await read_json(request)))
+
+
 @routes.post(f"{PREFIX}/receipts")
 async def post_receipts(request: web.Request) -> web.Response:
     network = request.app[STATE_KEY].network

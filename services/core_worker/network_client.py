@@ -78,8 +78,13 @@ class NetworkClient:
     def fetch_bundle(self, wa_id: str) -> dict[str, Any]:
         return self._call("GET", f"/keys/{wa_id}")
 
-    def submit_envelope(self, envelope: dict[str, Any]) -> dict[str, Any]:
-        return self._call("POST", "/envelopes", envelope)
+    def submit_envelopes(self, envelopes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Relay several envelopes in order in one request; one result per envelope:
+        ``{"id", "timestamp"}`` or ``{"error", "message"}``."""
+        results = self._call("POST", "/envelopes/batch", {"envelopes": envelopes}).get("results")
+        if not isinstance(results, list) or len(results) != len(envelopes):
+            raise NetworkError("POST /envelopes/batch: malformed answer")
+        return results
 
     def send_receipt(self, to: str, status: str, message_ids: list[str]) -> None:
         self._call("POST", "/receipts", {"to": to, "status": status, "message_ids": message_ids})

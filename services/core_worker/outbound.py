@@ -79,18 +79,18 @@ def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, identity
     envelopes = [_encrypt(session, account, message) for message in messages]
     # Saved before anything is sent: a crash after sending must not reuse these keys.
     session_store.save(ctx.db, ctx.master_key, wa_id, session)
+    results = network.submit_envelopes([envelope.to_dict() for envelope in envelopes])
     sent: list[tuple[dict[str, Any], int]] = []
-    try:
-        for message, envelope in zip(messages, envelopes, strict=True):
-            answer = network.submit_envelope(envelope.to_dict())
-            sent.append((message, int(answer.get("timestamp", envelope.timestamp))))
-    except NetworkRejected as error:
-        # Refused for good (unlike NetworkError, which is retried): this message and the
-        # rest of the contact's batch fail, the contact's later messages still go.
-        _fail(ctx, messages[len(sent):], error)
-    finally:
-        # Also when the network fails half-way: what it took is sent, and stays sent.
-        status_updates.record_many(ctx, sent, "sent")
+    refused: dict[str, list[dict[str, Any]]] = {}
+    for message, envelope, result in zip(messages, envelopes, results, strict=True):
+        if "error" in result:
+            refused.setdefault(str(result["error"]), []).append(message)
+        else:
+            sent.append((message, int(result.get("timestamp", envelope.timestamp))))
+    status_updates.record_many(ctx, sent, "sent")
+    for code, failed in refused.items():
+        # Refused for good (unlike NetworkError, which is retried).
+        _fail(ctx, failed, NotAUser(404, code) if code == "not_a_user" else NetworkRejected(400, code))
 
 
 def _encrypt(session: Session, account, message: dict[str, Any]) -> Envelope:

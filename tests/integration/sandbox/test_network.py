@@ -4,12 +4,13 @@ virtual phones with services.protocol end-to-end encryption."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
 from websockets.exceptions import ConnectionClosed
 
-from services.protocol import Envelope, OneTimePrekey, sender_identity
+from services.protocol import Envelope, OneTimePrekey, Session, sender_identity
 from tests.integration.sandbox.client import Business, ack, business_message_id, next_item, wait_for
 
 
@@ -344,3 +345,25 @@ def test_a_retransmitted_envelope_is_recorded_once(sandbox, number):
     assert [m["id"] for m in phone_messages(sandbox.url, phone)] == [message_id]
     summary = requests.get(f"{sandbox.url}/sandbox/v1/phones/{phone}", timeout=10).json()
     assert summary["errors"] == [] and summary["sessions"] == [biz.wa_id]
+
+
+def test_a_batch_of_envelopes_is_relayed_in_order_with_a_result_each(sandbox, number):
+    biz = Business(sandbox.url, "1", number).setup()
+    phone = "45" + number
+    make_phone(sandbox.url, phone)
+    session = Session.initiate(biz.identity, biz.bundle(phone))
+    envelopes = []
+    for n in range(3):
+        message_id, ts = business_message_id(), int(time.time())
+        ad = Envelope(message_id, biz.wa_id, phone, ts, {}).associated_data()
+        plaintext = json.dumps({"type": "text", "text": {"body": f"batch {n}"}}).encode()
+        envelopes.append(Envelope(message_id, biz.wa_id, phone, ts, session.encrypt(plaintext, ad)).to_dict())
+    stranger = dict(envelopes[0], to="19999999999")
+    answer = biz.post("/network/v1/envelopes/batch", {"envelopes": [*envelopes, stranger]})
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert [sorted(r) for r in results[:3]] == [["id", "timestamp"]] * 3
+    assert results[3]["error"] == "not_a_user"
+    received = wait_for(lambda: len(phone_messages(sandbox.url, phone)) == 3 and phone_messages(sandbox.url, phone))
+    assert [m["text"]["body"] for m in received] == ["batch 0", "batch 1", "batch 2"]
+    assert biz.post("/network/v1/envelopes/batch", {"envelopes": []}).status_code == 400
