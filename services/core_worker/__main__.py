@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import socket
 
+from celery.signals import worker_shutdown
+
 from services.common.celery_app import worker_argv
 from services.common.logging_setup import configure_logging
 from services.common.queues import CONTROL_QUEUE, shard_queue
@@ -34,8 +36,16 @@ def main() -> None:
 
     shards = owned_shards(context.config.shards)
     owner = f"{socket.gethostname()}:{os.getpid()}"
-    NetworkConnection(context, owner).start()
-    RecoverySweeper(context, shards).start()
+    connection = NetworkConnection(context, owner)
+    connection.start()
+    sweeper = RecoverySweeper(context, shards)
+    sweeper.start()
+
+    @worker_shutdown.connect(weak=False)
+    def _stop_threads(**_: object) -> None:
+        sweeper.stop()
+        connection.stop()
+
     kick_all(context, shards)
     queues = [CONTROL_QUEUE, *(shard_queue(shard) for shard in shards)]
     celery.worker_main(worker_argv(name="core", queues=queues, pool="solo"))

@@ -45,7 +45,12 @@ class NetworkConnection(threading.Thread):
         )
 
     def stop(self) -> None:
+        """Close the connection and hand the lease over at once (not after its TTL)."""
         self.stopping.set()
+        self.join(timeout=RECEIVE_TIMEOUT + 1)
+        redis = self.ctx.redis
+        if redis.get(LEASE_KEY) == self.owner.encode():
+            redis.delete(LEASE_KEY, STATUS_KEY)
 
     def run(self) -> None:
         backoff = 0.5

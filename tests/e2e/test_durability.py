@@ -26,3 +26,13 @@ def test_messages_accepted_while_the_core_is_dead_are_delivered_in_order(stack, 
     webhook.wait_for(lambda: all(
         any(s["status"] == "delivered" for s in webhook.statuses(message_id)) for message_id in ids
     ), timeout=60)
+
+
+def test_a_core_stopped_cleanly_hands_the_network_connection_over_at_once(stack, api, webhook):
+    stack.stop("core")  # SIGTERM: a deploy or Ctrl-C
+    assert api("GET", "/v1/health").json()["health"]["gateway_status"] == "disconnected"
+    stack.start("core")
+    # The lease was released on shutdown, so the new process connects without waiting
+    # for the old lease to expire (15 s).
+    webhook.wait_for(lambda: api("GET", "/v1/health").json()["health"]["gateway_status"] == "connected",
+                     timeout=8)
