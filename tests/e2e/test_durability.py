@@ -35,4 +35,4 @@ def test_a_core_stopped_cleanly_hands_the_network_connection_over_at_once(stack,
     # The lease was released on shutdown, so the new process connects without waiting
     # for the old lease to expire (15 s).
     webhook.wait_for(lambda: api("GET", "/v1/health").json()["health"]["gateway_status"] == "connected",
-                     timeout=8)
+                     timeout=12)
