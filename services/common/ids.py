@@ -1,16 +1,18 @@
-"""Identifiers in the shapes On-Prem clients know.
+"""Message identifiers in the shapes On-Prem clients know.
 
 Outbound message ids look like ``gBEGkYiEB1VXAglK1ZEqA1YKPrU``: base64 of 20 bytes
-whose first three are 0x80 0x11 0x06 (that is what "gBEG" decodes to).
+whose first three are 0x80 0x11 0x06 (that is what "gBEG" decodes to). Inbound ids,
+made by the sender's device (the sandbox's phones here), look like
+``ABGGFlA5FpafAgo6tHcNmNjXmuSf``: the same with 0x00 0x11 0x86.
 """
 
 from __future__ import annotations
 
 import base64
 import secrets
-import uuid
 
-_OUTBOUND_PREFIX = b"\x80\x11\x06"
+OUTBOUND_PREFIX = b"\x80\x11\x06"
+INBOUND_PREFIX = b"\x00\x11\x86"
 
 
 def _alnum_base64(prefix: bytes, size: int = 20) -> str:
@@ -23,8 +25,8 @@ def _alnum_base64(prefix: bytes, size: int = 20) -> str:
 
 
 def outbound_message_id() -> str:
-    return _alnum_base64(_OUTBOUND_PREFIX)
+    return _alnum_base64(OUTBOUND_PREFIX)
 
 
-def callback_id() -> str:
-    return uuid.uuid4().hex
+def inbound_message_id() -> str:
+    return _alnum_base64(INBOUND_PREFIX)
