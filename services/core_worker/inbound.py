@@ -15,6 +15,7 @@ from services.common.clock import utcnow
 from services.core_worker import (
     account_store,
     callback_payloads,
+    failures,
     identity_changes,
     keystore,
     outbound,
@@ -43,7 +44,7 @@ def drain(ctx: CoreContext, shard: int) -> int:
     receipts: list[dict[str, Any]] = []
     for event in batch:
         if event["kind"] == "envelope":
-            _receive_envelope(ctx, event["payload"])
+            _receive_envelope_or_set_aside(ctx, event)
         elif event["kind"] == "receipt":
             receipts.append(event["payload"])
     _apply_receipts(ctx, receipts)
@@ -51,6 +52,21 @@ def drain(ctx: CoreContext, shard: int) -> int:
     if batch:
         db.inbound_events.delete_many({"_id": {"$in": [event["_id"] for event in batch]}})
     return len(batch)
+
+
+def _receive_envelope_or_set_aside(ctx: CoreContext, event: dict[str, Any]) -> None:
+    try:
+        _receive_envelope(ctx, event["payload"])
+    except Exception as error:
+        if failures.is_transient(error):
+            raise
+        # Kept, not dropped: an operator can look at it and replay it.
+        log.exception("envelope %s set aside in dead_events", event["_id"])
+        ctx.db.dead_events.replace_one(
+            {"_id": event["_id"]},
+            {**event, "error": error.__class__.__name__, "failed_at": utcnow()},
+            upsert=True,
+        )
 
 
 def _apply_receipts(ctx: CoreContext, receipts: list[dict[str, Any]]) -> None:
@@ -86,6 +102,8 @@ def _receive_envelope(ctx: CoreContext, raw: dict[str, Any]) -> None:
     try:
         envelope = Envelope.from_dict(raw)
         message = json.loads(_decrypt(ctx, envelope))
+        if not isinstance(message, dict):
+            raise ValueError("the plaintext is not a JSON object")
     except (ProtocolError, ValueError, LookupError) as error:
         log.warning("undecryptable envelope %s: %s", raw.get("id"), error.__class__.__name__)
         _ask_for_retry(ctx, raw)

@@ -15,6 +15,7 @@ from typing import Any
 from services.core_worker import (
     account_store,
     callback_payloads,
+    failures,
     identity_changes,
     keystore,
     session_store,
@@ -65,7 +66,14 @@ def _send_messages(ctx: CoreContext, network: NetworkClient, account, shard: int
     for message in batch:  # dicts keep insertion order: per contact, still in seq order
         by_contact.setdefault(message["wa_id"], []).append(message)
     for wa_id, messages in by_contact.items():
-        _send_to_contact(ctx, network, account, identity, wa_id, messages)
+        try:
+            _send_to_contact(ctx, network, account, identity, wa_id, messages)
+        except Exception as error:
+            if failures.is_transient(error):
+                raise
+            # Not retryable: fail these messages rather than block the whole shard.
+            log.exception("sending to %s failed", wa_id)
+            _fail(ctx, messages, error)
     return len(batch)
 
 
@@ -114,7 +122,9 @@ def failure_error(error: Exception) -> dict[str, Any]:
         return callback_payloads.error_item(1013, "The recipient is not a WhatsApp user")
     if isinstance(error, ProtocolError):
         return callback_payloads.error_item(500, "The recipient's keys could not be verified")
-    return callback_payloads.error_item(500, f"The network refused the message: {getattr(error, 'code', '')}")
+    if isinstance(error, NetworkRejected):
+        return callback_payloads.error_item(500, f"The network refused the message: {error.code}")
+    return callback_payloads.error_item(1014, "Internal error while sending the message")
 
 
 def _fail(ctx: CoreContext, messages: list[dict[str, Any]], error: Exception) -> None:
