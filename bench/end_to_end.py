@@ -7,6 +7,7 @@ Prints accepted/s, delivered/s and p50/p99 from request to `delivered` callback.
 
     make bench                       # defaults
     BENCH_MESSAGES=5000 BENCH_CLIENTS=16 BENCH_PHONES=20 make bench
+    BENCH_RATE=100 make bench        # paced at 100 messages/s: latency without a backlog
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from infra.process_stack import Stack
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "3000"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 PHONES = int(os.environ.get("BENCH_PHONES", "10"))
+RATE = float(os.environ.get("BENCH_RATE", "0"))  # messages/s; 0 sends as fast as the clients can
 PASSWORD = "Bench!Passw0rd"
 
 
@@ -96,7 +98,11 @@ def _send_all(stack: Stack, token: str, phones: list[str]) -> dict[str, float]:
     started: dict[str, float] = {}
     local = threading.local()
 
+    began = time.monotonic()
+
     def send(n: int) -> None:
+        if RATE:
+            time.sleep(max(0.0, began + n / RATE - time.monotonic()))
         if not hasattr(local, "session"):
             local.session = requests.Session()
             local.session.headers["Authorization"] = f"Bearer {token}"
@@ -149,7 +155,8 @@ def main() -> None:
             stack.start()
             token = _setup(stack, collector.url)
             phones = _phones(stack)
-            print(f"bench: {MESSAGES} texts, {CLIENTS} concurrent clients, {PHONES} virtual phones")
+            pace = f"paced at {RATE:g}/s" if RATE else "unpaced"
+            print(f"bench: {MESSAGES} texts, {CLIENTS} concurrent clients ({pace}), {PHONES} virtual phones")
             trace = None
             if os.environ.get("BENCH_TRACE"):
                 trace = PipelineTrace(stack.env["WA_MONGO_URL"], stack.env["WA_MONGO_DB"], collector)
