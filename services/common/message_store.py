@@ -2,16 +2,24 @@
 
 Each shard has its own sequence counter: the order in which the API accepted work
 for a contact is the order its shard consumer processes it.
+
+What the API acknowledges is written with ``j=True``: the 201 goes out only once the
+write is in MongoDB's journal, so not even a crash of MongoDB itself loses it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, WriteConcern
+from pymongo.collection import Collection
 from pymongo.database import Database
 
 from services.common.clock import utcnow
+
+
+def _journaled(db: Database, name: str) -> Collection:
+    return db.get_collection(name, write_concern=WriteConcern(w=1, j=True))
 
 
 def next_seq(db: Database, counter: str) -> int:
@@ -44,13 +52,13 @@ def insert_outbound(
         "created_at": now,
         "errors": [],
     }
-    db.messages.insert_one(doc)
+    _journaled(db, "messages").insert_one(doc)
     return doc
 
 
 def queue_read_receipt(db: Database, *, message_id: str, wa_id: str, shard: int) -> None:
     """Ask the core to tell the sender that the business read ``message_id``."""
-    db.outbound_receipts.update_one(
+    _journaled(db, "outbound_receipts").update_one(
         {"_id": message_id},
         {
             "$setOnInsert": {
