@@ -56,7 +56,8 @@ def login():
     elif user.get("must_change_password"):
         raise ApiError(1024, "Log in again with 'new_password' in the body to set a new password")
 
-    token, expires_at = auth.issue_token(db, username, state.config().token_ttl_seconds)
+    role = user.get("role", auth.ROLE_USER)
+    token, expires_at = auth.issue_token(db, username, role, state.config().token_ttl_seconds)
     return respond(
         {"users": [{"token": token, "expires_after": auth.format_expires_after(expires_at)}]}
     )
