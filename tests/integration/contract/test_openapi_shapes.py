@@ -212,7 +212,7 @@ class Ctx:
         headers = self.auth()
         assert self._token is not None
         self.db.users.insert_one({"_id": "user1", "password_hash": "x", "role": "user", "must_change_password": False})
-        self.db.tokens.update_one({"_id": token_hash(self._token)}, {"$set": {"username": "user1"}})
+        self.db.tokens.update_one({"_id": token_hash(self._token)}, {"$set": {"username": "user1", "role": "user"}})
         return headers
 
 

@@ -77,7 +77,7 @@ def test_settings_need_admin(client, db, token):
     from services.api_gateway.auth import token_hash
 
     db.users.insert_one({"_id": "user1", "password_hash": "x", "role": "user", "must_change_password": False})
-    db.tokens.update_one({"_id": token_hash(token)}, {"$set": {"username": "user1"}})
+    db.tokens.update_one({"_id": token_hash(token)}, {"$set": {"username": "user1", "role": "user"}})
     headers = {"Authorization": f"Bearer {token}"}
     assert_error(client.get(PATH, headers=headers), 403, 1005)
     assert_error(client.patch(PATH, headers=headers, json={"sent_status": True}), 403, 1005)
