@@ -10,6 +10,7 @@ import contextlib
 import os
 import signal
 import socket
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -93,6 +94,17 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
         except OSError:
             return False
     return True
+
+
+def describe_port(port: int) -> str:
+    """What `ss` knows of the sockets on ``port``, to say who holds it ('' without ss)."""
+    try:
+        result = subprocess.run(
+            ["ss", "-Htanp", f"( sport = :{port} )"], capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return f"\n{result.stdout.strip()}" if result.stdout.strip() else ""
 
 
 def poll(probe: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:

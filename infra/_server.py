@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -12,6 +13,9 @@ from infra import _process
 from infra.errors import PortBusyError, ServerStartError
 
 HOST = "127.0.0.1"
+
+
+PORT_RELEASE_SECONDS = 5.0
 
 
 class ManagedServer(ABC):
@@ -74,10 +78,13 @@ class ManagedServer(ABC):
 
     def _check_ports_free(self) -> None:
         for port in self.ports():
-            if not _process.port_is_free(port):
+            # Right after a stop the kernel may still hold the port for a moment
+            # (sockets of the exiting server being torn down): give it a few seconds.
+            if not _process.poll(functools.partial(_process.port_is_free, port), PORT_RELEASE_SECONDS):
                 raise PortBusyError(
                     f"{self.name}: port {port} on {HOST} is already in use by another "
                     f"process; stop it or choose other ports (--ports free)"
+                    f"{_process.describe_port(port)}"
                 )
 
     def _spawn(self, cmd: list[str], env: dict[str, str] | None = None) -> None:
