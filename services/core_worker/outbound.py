@@ -66,15 +66,20 @@ def _send_messages(ctx: CoreContext, network: NetworkClient, account, shard: int
     for message in batch:  # dicts keep insertion order: per contact, still in seq order
         by_contact.setdefault(message["wa_id"], []).append(message)
     for wa_id, messages in by_contact.items():
-        try:
-            _send_to_contact(ctx, network, account, identity, wa_id, messages)
-        except Exception as error:
-            if failures.is_transient(error):
-                raise
-            # Not retryable: fail these messages rather than block the whole shard.
-            log.exception("sending to %s failed", wa_id)
-            _fail(ctx, messages, error)
+        _send_or_fail(ctx, network, account, identity, wa_id, messages)
     return len(batch)
+
+
+def _send_or_fail(ctx: CoreContext, network: NetworkClient, account, identity, wa_id: str,
+                  messages: list[dict[str, Any]]) -> None:
+    try:
+        _send_to_contact(ctx, network, account, identity, wa_id, messages)
+    except Exception as error:
+        if failures.is_transient(error):
+            raise
+        # Not retryable: fail these messages rather than block the whole shard.
+        log.exception("sending to %s failed", wa_id)
+        _fail(ctx, messages, error)
 
 
 def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, identity, wa_id: str,
@@ -177,7 +182,7 @@ def resend(ctx: CoreContext, wa_id: str, message_ids: list[str]) -> int:
     old = session_store.load(db, ctx.master_key, wa_id)
     session_store.delete(db, wa_id)
     identity = keystore.load_identity(db, ctx.master_key)
-    _send_to_contact(ctx, ctx.network(account.network_token), account, identity, wa_id, messages)
+    _send_or_fail(ctx, ctx.network(account.network_token), account, identity, wa_id, messages)
     new = session_store.load(db, ctx.master_key, wa_id)
     if old is not None and new is not None:
         fingerprint = new.remote_identity.fingerprint()
