@@ -23,18 +23,19 @@ def _flag(task: str, shard: int) -> str:
     return f"kick:{task}:{shard}"
 
 
-def _kick(celery: Celery, flags: redis.Redis | None, task: str, shard: int) -> None:
+def kick(celery: Celery, flags: redis.Redis | None, task: str, shard: int, countdown: float = 0) -> None:
+    """Queue ``task`` for ``shard`` unless a kick is already pending (``countdown``: later)."""
     if flags is not None and not flags.set(_flag(task, shard), 1, nx=True, ex=FLAG_TTL_SECONDS):
         return
-    celery.send_task(task, args=[shard], queue=shard_queue(shard))
+    celery.send_task(task, args=[shard], queue=shard_queue(shard), countdown=countdown or None)
 
 
 def kick_outbound(celery: Celery, shard: int, flags: redis.Redis | None = None) -> None:
-    _kick(celery, flags, DRAIN_OUTBOUND, shard)
+    kick(celery, flags, DRAIN_OUTBOUND, shard)
 
 
 def kick_inbound(celery: Celery, shard: int, flags: redis.Redis | None = None) -> None:
-    _kick(celery, flags, DRAIN_INBOUND, shard)
+    kick(celery, flags, DRAIN_INBOUND, shard)
 
 
 def clear_flag(flags: redis.Redis, task: str, shard: int) -> None:

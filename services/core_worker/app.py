@@ -9,7 +9,7 @@ from redis.exceptions import LockError
 
 from services.common.celery_app import make_celery
 from services.common.config import Config
-from services.common.kicks import clear_flag, kick_inbound, kick_outbound
+from services.common.kicks import clear_flag, kick, kick_inbound, kick_outbound
 from services.common.queues import (
     CONTROL_QUEUE,
     DRAIN_INBOUND,
@@ -37,18 +37,26 @@ def _drain_with_shard_lock(task: Task, shard: int, drain) -> int:
     # against a misconfigured second consumer breaking per-contact order.
     lock = context.redis.lock(f"shard-lock:{shard}", timeout=600, blocking_timeout=5)
     if not lock.acquire():
-        raise task.retry(countdown=NETWORK_RETRY_SECONDS, max_retries=None)
+        _try_again_later(task.name, shard)
+        return 0
     try:
         return drain(context, shard)
     except NetworkError as error:
         log.warning("shard %s: network unavailable (%s); retrying", shard, error)
-        raise task.retry(countdown=NETWORK_RETRY_SECONDS, max_retries=None) from None
+        _try_again_later(task.name, shard)
+        return 0
     finally:
         try:
             lock.release()
         except LockError:
             # Held past its timeout and taken over: the other holder owns it now.
             log.warning("shard %s lock expired before the drain finished", shard)
+
+
+def _try_again_later(task_name: str, shard: int) -> None:
+    # Through the kick flag, like any kick: during an outage the API's kicks and this
+    # retry collapse into one pending drain instead of piling up retry loops.
+    kick(celery, context.redis, task_name, shard, countdown=NETWORK_RETRY_SECONDS)
 
 
 @celery.task(name=DRAIN_OUTBOUND, bind=True)

@@ -36,3 +36,20 @@ def test_a_core_stopped_cleanly_hands_the_network_connection_over_at_once(stack,
     # for the old lease to expire (15 s).
     webhook.wait_for(lambda: api("GET", "/v1/health").json()["health"]["gateway_status"] == "connected",
                      timeout=12)
+
+
+def test_messages_accepted_while_the_network_is_down_go_out_when_it_is_back(stack, api, webhook, network, new_phone):
+    phone = new_phone("Kim")
+    first = _send_text(api, phone, "before the outage")
+    webhook.wait_for(lambda: _phone_messages(network, phone, "in"))
+    stack.stop("sandbox")  # the network goes away (it keeps its state on disk)
+    bodies = [f"during outage #{n} {uuid.uuid4()}" for n in range(5)]
+    ids = [_send_text(api, phone, body) for body in bodies]
+    stack.start("sandbox")
+
+    webhook.wait_for(lambda: len(_phone_messages(network, phone, "in")) >= 6, timeout=60)
+    received = _phone_messages(network, phone, "in")
+    assert [m["id"] for m in received] == [first, *ids]
+    webhook.wait_for(lambda: all(
+        any(s["status"] == "delivered" for s in webhook.statuses(message_id)) for message_id in ids
+    ), timeout=60)
