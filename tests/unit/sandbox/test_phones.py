@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -16,52 +17,56 @@ async def settle(state: SandboxState) -> None:
             return
 
 
-def test_phone_to_phone_with_receipts_and_echo():
+def with_phones(scenario: Callable[[SandboxState], Awaitable[None]]) -> None:
+    """Run ``scenario`` against a fresh sandbox whose phones are started, then stop them."""
+
     async def run() -> None:
         state = SandboxState()
-        phones = state.phones
-        phones.start()
+        state.phones.start()
         try:
-            alice = phones.create({"wa_id": "4470001", "name": "Alice"})
-            bob = phones.create({"wa_id": "4470002", "name": "Bob", "auto_read": True, "auto_reply": "echo"})
-            assert state.network.directory.count(bob.wa_id) == INITIAL_ONE_TIME_PREKEYS
-            mid = phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "hi"}})
-            await settle(state)
-            received = bob.find(mid)
-            assert received is not None and received["text"] == {"body": "hi"}
-            assert received["profile"] == {"name": "Alice"} and received["status"] == "read"
-            sent = alice.find(mid)
-            assert sent is not None and sent["status"] == "read"
-            assert set(sent["statuses"]) == {"sent", "delivered", "read"}
-            echo = alice.messages[-1]
-            assert echo["direction"] == "in" and echo["text"] == {"body": "hi"} and echo["peer"] == bob.wa_id
-            assert not alice.errors and not bob.errors
-            # Both directions are in the relay log, as ciphertext.
-            assert len(state.network.relay.log) == 2
+            await scenario(state)
         finally:
-            await phones.stop()
+            await state.phones.stop()
 
     asyncio.run(run())
+
+
+def test_phone_to_phone_with_receipts_and_echo():
+    async def scenario(state: SandboxState) -> None:
+        phones = state.phones
+        alice = phones.create({"wa_id": "4470001", "name": "Alice"})
+        bob = phones.create({"wa_id": "4470002", "name": "Bob", "auto_read": True, "auto_reply": "echo"})
+        assert state.network.directory.count(bob.wa_id) == INITIAL_ONE_TIME_PREKEYS
+        mid = phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "hi"}})
+        await settle(state)
+        received = bob.find(mid)
+        assert received is not None and received["text"] == {"body": "hi"}
+        assert received["profile"] == {"name": "Alice"} and received["status"] == "read"
+        sent = alice.find(mid)
+        assert sent is not None and sent["status"] == "read"
+        assert set(sent["statuses"]) == {"sent", "delivered", "read"}
+        echo = alice.messages[-1]
+        assert echo["direction"] == "in" and echo["text"] == {"body": "hi"} and echo["peer"] == bob.wa_id
+        assert not alice.errors and not bob.errors
+        # Both directions are in the relay log, as ciphertext.
+        assert len(state.network.relay.log) == 2
+
+    with_phones(scenario)
 
 
 def test_one_time_prekeys_are_refilled():
-    async def run() -> None:
-        state = SandboxState()
+    async def scenario(state: SandboxState) -> None:
         phones = state.phones
-        phones.start()
-        try:
-            bob = phones.create({"wa_id": "4470002", "name": "Bob"})
-            # Other senders drain Bob's pool down to the refill threshold.
-            for _ in range(INITIAL_ONE_TIME_PREKEYS - REFILL_BELOW + 1):
-                state.network.fetch_bundle(bob.wa_id)
-            alice = phones.create({"wa_id": "4470001", "name": "Alice"})
-            phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "hi"}})
-            await settle(state)
-            assert state.network.directory.count(bob.wa_id) > REFILL_BELOW
-        finally:
-            await phones.stop()
+        bob = phones.create({"wa_id": "4470002", "name": "Bob"})
+        # Other senders drain Bob's pool down to the refill threshold.
+        for _ in range(INITIAL_ONE_TIME_PREKEYS - REFILL_BELOW + 1):
+            state.network.fetch_bundle(bob.wa_id)
+        alice = phones.create({"wa_id": "4470001", "name": "Alice"})
+        phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "hi"}})
+        await settle(state)
+        assert state.network.directory.count(bob.wa_id) > REFILL_BELOW
 
-    asyncio.run(run())
+    with_phones(scenario)
 
 
 def test_phone_state_round_trip():
@@ -107,75 +112,65 @@ def test_create_validates_and_is_idempotent():
 
 
 def test_retry_receipts_between_phones_after_a_reinstall():
-    async def run() -> None:
-        state = SandboxState()
+    async def scenario(state: SandboxState) -> None:
         phones = state.phones
-        phones.start()
-        try:
-            alice = phones.create({"wa_id": "4470001", "name": "Alice"})
-            bob = phones.create({"wa_id": "4470002", "name": "Bob"})
-            phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "one"}})
-            await settle(state)
-            phones.reinstall(bob)
-            # Alice still holds the old session: a prekey content for keys Bob no longer has.
-            lost = phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "two"}})
-            await settle(state)
-            # Bob asked for a retry, Alice re-sent from a fresh bundle, Bob received it once.
-            retries = [e for e in bob.errors if e.get("id") == lost]
-            assert len(retries) == 1 and retries[0]["error"] == "ProtocolError"
-            received = bob.find(lost)
-            assert received is not None and received["direction"] == "in" and received["text"] == {"body": "two"}
-            assert [m["id"] for m in bob.messages].count(lost) == 1
-            assert bob.undecryptable == {}
-            sent = alice.find(lost)
-            assert sent is not None and sent["resent"] == 1 and sent["status"] == "delivered"
-            assert alice.sessions[bob.wa_id].remote_identity.fingerprint() == bob.fingerprint()
-            # The relay saw the lost envelope and its resend under the same id.
-            assert [e["id"] for e in state.network.relay.log].count(lost) == 2
-        finally:
-            await phones.stop()
+        alice = phones.create({"wa_id": "4470001", "name": "Alice"})
+        bob = phones.create({"wa_id": "4470002", "name": "Bob"})
+        phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "one"}})
+        await settle(state)
+        phones.reinstall(bob)
+        # Alice still holds the old session: a prekey content for keys Bob no longer has.
+        lost = phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "two"}})
+        await settle(state)
+        # Bob asked for a retry, Alice re-sent from a fresh bundle, Bob received it once.
+        retries = [e for e in bob.errors if e.get("id") == lost]
+        assert len(retries) == 1 and retries[0]["error"] == "ProtocolError"
+        received = bob.find(lost)
+        assert received is not None and received["direction"] == "in" and received["text"] == {"body": "two"}
+        assert [m["id"] for m in bob.messages].count(lost) == 1
+        assert bob.undecryptable == {}
+        sent = alice.find(lost)
+        assert sent is not None and sent["resent"] == 1 and sent["status"] == "delivered"
+        assert alice.sessions[bob.wa_id].remote_identity.fingerprint() == bob.fingerprint()
+        # The relay saw the lost envelope and its resend under the same id.
+        assert [e["id"] for e in state.network.relay.log].count(lost) == 2
 
-    asyncio.run(run())
+    with_phones(scenario)
 
 
 def test_retry_receipts_and_resends_are_bounded():
-    async def run() -> None:
-        state = SandboxState()
+    async def scenario(state: SandboxState) -> None:
         phones = state.phones
-        phones.start()
-        try:
-            alice = phones.create({"wa_id": "4470001", "name": "Alice"})
-            bob = phones.create({"wa_id": "4470002", "name": "Bob"})
-            mid = phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "one"}})
-            await settle(state)
-            assert bob.find(mid) is not None
-            bob.signed_prekeys.clear()  # a broken install: Bob can decrypt no new session at all
-            bob.sessions.clear()
-            lost = phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "lost"}})
-            await settle(state)
-            # Alice: the envelope plus 2 resends; Bob: 3 failures but only 2 retry receipts.
-            assert [e["id"] for e in state.network.relay.log].count(lost) == 3
-            sent = alice.find(lost)
-            assert sent is not None and sent["resent"] == 2 and sent["status"] == "sent"
-            assert bob.undecryptable == {lost: {"peer": alice.wa_id, "retries": 2}}
-            assert len([e for e in bob.errors if e.get("id") == lost]) == 3
-            assert bob.find(lost) is None
-            # Alice refuses a third resend even when asked again.
-            state.network.submit_receipt(bob.wa_id, {"to": alice.wa_id, "status": "retry", "message_ids": [lost]})
-            await settle(state)
-            assert [e["id"] for e in state.network.relay.log].count(lost) == 3
-            assert alice.errors[-1]["error"] == "retry_limit"
-            # A retry receipt for a message that is not the sender's own is ignored.
-            state.network.submit_receipt(bob.wa_id, {"to": alice.wa_id, "status": "retry", "message_ids": ["nope"]})
-            await settle(state)
-            assert [e["id"] for e in state.network.relay.log].count(lost) == 3
-            # The failure record survives a snapshot.
-            again = SandboxState.from_dict(state.to_dict())
-            assert again.phones.get(bob.wa_id).undecryptable == bob.undecryptable
-        finally:
-            await phones.stop()
+        alice = phones.create({"wa_id": "4470001", "name": "Alice"})
+        bob = phones.create({"wa_id": "4470002", "name": "Bob"})
+        mid = phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "one"}})
+        await settle(state)
+        assert bob.find(mid) is not None
+        bob.signed_prekeys.clear()  # a broken install: Bob can decrypt no new session at all
+        bob.sessions.clear()
+        lost = phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "lost"}})
+        await settle(state)
+        # Alice: the envelope plus 2 resends; Bob: 3 failures but only 2 retry receipts.
+        assert [e["id"] for e in state.network.relay.log].count(lost) == 3
+        sent = alice.find(lost)
+        assert sent is not None and sent["resent"] == 2 and sent["status"] == "sent"
+        assert bob.undecryptable == {lost: {"peer": alice.wa_id, "retries": 2}}
+        assert len([e for e in bob.errors if e.get("id") == lost]) == 3
+        assert bob.find(lost) is None
+        # Alice refuses a third resend even when asked again.
+        state.network.submit_receipt(bob.wa_id, {"to": alice.wa_id, "status": "retry", "message_ids": [lost]})
+        await settle(state)
+        assert [e["id"] for e in state.network.relay.log].count(lost) == 3
+        assert alice.errors[-1]["error"] == "retry_limit"
+        # A retry receipt for a message that is not the sender's own is ignored.
+        state.network.submit_receipt(bob.wa_id, {"to": alice.wa_id, "status": "retry", "message_ids": ["nope"]})
+        await settle(state)
+        assert [e["id"] for e in state.network.relay.log].count(lost) == 3
+        # The failure record survives a snapshot.
+        again = SandboxState.from_dict(state.to_dict())
+        assert again.phones.get(bob.wa_id).undecryptable == bob.undecryptable
 
-    asyncio.run(run())
+    with_phones(scenario)
 
 
 def test_network_accepts_retry_receipts():
