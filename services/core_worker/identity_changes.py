@@ -13,13 +13,20 @@ import time
 
 from services.core_worker import callback_payloads
 from services.core_worker.context import CoreContext
+from services.protocol import Session
 from services.webhook_dispatcher.outbox import enqueue_callback
 
 log = logging.getLogger(__name__)
 
 
-def changed(old_fingerprint: str | None, new_fingerprint: str) -> bool:
-    return old_fingerprint is not None and old_fingerprint != new_fingerprint
+def notice(ctx: CoreContext, wa_id: str, before: Session | None, after: Session | None) -> None:
+    """Record an identity change when a contact's session was replaced by one with
+    another identity key (a first session, or the same key again, is no change)."""
+    if before is None or after is None:
+        return
+    fingerprint = after.remote_identity.fingerprint()
+    if before.remote_identity.fingerprint() != fingerprint:
+        record(ctx, wa_id, fingerprint)
 
 
 def record(ctx: CoreContext, wa_id: str, fingerprint: str) -> None:

@@ -130,11 +130,9 @@ def _decrypt(ctx: CoreContext, envelope: Envelope) -> bytes:
     session = session_store.load(db, key, sender)
     associated = envelope.associated_data()
     if session is None or is_new_session(session, envelope.content):
-        previous = session.remote_identity.fingerprint() if session else None
+        previous = session
         session, plaintext = _accept(ctx, envelope)
-        fingerprint = session.remote_identity.fingerprint()
-        if identity_changes.changed(previous, fingerprint):
-            identity_changes.record(ctx, sender, fingerprint)
+        identity_changes.notice(ctx, sender, previous, session)
     else:
         plaintext = session.decrypt(envelope.content, associated)
     session_store.save(db, key, sender, session)

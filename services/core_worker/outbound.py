@@ -183,9 +183,5 @@ def resend(ctx: CoreContext, wa_id: str, message_ids: list[str]) -> int:
     session_store.delete(db, wa_id)
     identity = keystore.load_identity(db, ctx.master_key)
     _send_or_fail(ctx, ctx.network(account.network_token), account, identity, wa_id, messages)
-    new = session_store.load(db, ctx.master_key, wa_id)
-    if old is not None and new is not None:
-        fingerprint = new.remote_identity.fingerprint()
-        if identity_changes.changed(old.remote_identity.fingerprint(), fingerprint):
-            identity_changes.record(ctx, wa_id, fingerprint)
+    identity_changes.notice(ctx, wa_id, old, session_store.load(db, ctx.master_key, wa_id))
     return len(messages)

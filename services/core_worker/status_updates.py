@@ -22,16 +22,6 @@ RANK = {"accepted": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
 _WITH_PRICING = {"sent", "delivered"}
 
 
-def record(
-    ctx: CoreContext,
-    message: dict[str, Any],
-    status: str,
-    timestamp: int,
-    errors: list[dict[str, Any]] | None = None,
-) -> bool:
-    return bool(record_many(ctx, [(message, timestamp)], status, errors))
-
-
 def record_many(
     ctx: CoreContext,
     items: list[tuple[dict[str, Any], int]],
