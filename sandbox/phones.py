@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -26,6 +25,9 @@ from sandbox.ids import phone_message_id
 from sandbox.network.registration import BUSINESS
 from sandbox.network.service import Network
 from sandbox.validation import is_wa_id, optional_bool, require_digits, require_object, require_str
+from services import message_types
+from services.common.errors import ApiError as OnPremError
+from services.message_types import Plaintext
 from services.protocol import (
     Envelope,
     IdentityKeyPair,
@@ -43,7 +45,6 @@ log = logging.getLogger(__name__)
 INITIAL_ONE_TIME_PREKEYS = 50
 REFILL_BELOW = 10
 REFILL_COUNT = 50
-MAX_TEXT = 4096
 MAX_ERRORS = 100
 MAX_RETRIES_PER_MESSAGE = 2
 """Retry receipts a phone sends per message id it cannot decrypt, and resends it makes
@@ -52,23 +53,6 @@ MAX_UNDECRYPTABLE = 1000
 """Failure records kept per phone (oldest dropped first)."""
 
 STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "played": 4}
-MESSAGE_TYPES = frozenset(
-    {
-        "text",
-        "image",
-        "audio",
-        "video",
-        "document",
-        "sticker",
-        "voice",
-        "location",
-        "contacts",
-        "interactive",
-        "button",
-        "reaction",
-        "order",
-    }
-)
 
 
 def _b64(data: bytes) -> str:
@@ -195,27 +179,28 @@ class VirtualPhone:
         )
 
 
-def _check_message_body(body: Any) -> tuple[str, str, Any]:
+def _sendable_types() -> list[str]:
+    return sorted(name for name, t in message_types.REGISTRY.items() if t.inbound is not None and t.available)
+
+
+def _check_message_body(body: Any) -> tuple[str, str, Any, str | None]:
+    """``(to, type, object, quoted message id)`` of what a user asks their phone to send,
+    checked against the type's declared inbound model."""
     body = require_object(body)
     to = require_digits(body, "to", 5, 20)
     kind = body.get("type", "text")
-    if kind not in MESSAGE_TYPES:
-        raise bad_request(f"'type' must be one of {', '.join(sorted(MESSAGE_TYPES))}")
-    payload = body.get(kind)
-    if kind == "text":
-        text = require_object(payload) if isinstance(payload, dict) else None
-        if text is None:
-            raise bad_request("'text' must be an object with a 'body'")
-        text_body = require_str(text, "body")
-        if len(text_body) > MAX_TEXT:
-            raise bad_request(f"'text.body' is longer than {MAX_TEXT} characters")
-        payload = {"body": text_body}
-    elif kind == "contacts":
-        if not isinstance(payload, list) or not payload:
-            raise bad_request("'contacts' must be a non-empty list")
-    elif not isinstance(payload, dict):
-        raise bad_request(f"'{kind}' must be an object")
-    return to, kind, payload
+    declared = message_types.get(kind) if isinstance(kind, str) else None
+    if declared is None or declared.inbound is None or not declared.available:
+        raise bad_request(f"'type' must be one of {', '.join(_sendable_types())}")
+    try:
+        payload = message_types.parse(declared.inbound, body.get(kind), kind)
+    except OnPremError as exc:
+        raise bad_request(exc.details or exc.title) from None
+    quoted = None
+    if "context" in body:
+        context = require_object(body["context"])
+        quoted = require_str(context, "message_id")
+    return to, kind, payload, quoted
 
 
 class PhoneBook:
@@ -280,10 +265,24 @@ class PhoneBook:
 
     # -- sending -----------------------------------------------------------
     def send(self, phone: VirtualPhone, body: Any) -> str:
-        to, kind, payload = _check_message_body(body)
+        to, kind, payload, quoted = _check_message_body(body)
         if to == phone.wa_id:
             raise bad_request("a phone cannot message itself")
-        return self._send(phone, to, kind, payload)
+        return self._send(phone, to, kind, payload, self._context(phone, quoted))
+
+    @staticmethod
+    def _context(phone: VirtualPhone, quoted: str | None) -> dict[str, str] | None:
+        """A reply's context: the quoted message and who wrote it, as WhatsApp sends it."""
+        if quoted is None:
+            return None
+        message = phone.find(quoted)
+        if message is None:
+            return {"id": quoted}
+        return {"id": quoted, "from": message["peer"] if message["direction"] == "in" else phone.wa_id}
+
+    def template(self, namespace: str, name: str, language: str) -> dict[str, Any] | None:
+        """The network's template, to render a template message (PhoneEnvironment)."""
+        return None
 
     def _session_for(self, phone: VirtualPhone, to: str) -> Session:
         session = phone.sessions.get(to)
@@ -293,32 +292,36 @@ class PhoneBook:
         return session
 
     def _submit(
-        self, phone: VirtualPhone, session: Session, to: str, message_id: str, timestamp: int, kind: str, payload: Any
+        self, phone: VirtualPhone, session: Session, to: str, message_id: str, timestamp: int, kind: str, payload: Any,
+        context: dict[str, str] | None = None,
     ) -> None:
-        plaintext = json.dumps({"type": kind, kind: payload, "profile": {"name": phone.name}}).encode()
+        plaintext = Plaintext(kind, payload, context=context, profile_name=phone.name).encode()
         routing = Envelope(id=message_id, sender=phone.wa_id, recipient=to, timestamp=timestamp, content={})
         content = session.encrypt(plaintext, associated=routing.associated_data())
         envelope = Envelope(message_id, phone.wa_id, to, timestamp, content)
         self.network.submit_envelope(phone.wa_id, envelope.to_dict())
 
-    def _send(self, phone: VirtualPhone, to: str, kind: str, payload: Any) -> str:
+    def _send(
+        self, phone: VirtualPhone, to: str, kind: str, payload: Any, context: dict[str, str] | None = None
+    ) -> str:
         session = self._session_for(phone, to)
         message_id = phone_message_id()
         timestamp = int(time.time())
-        self._submit(phone, session, to, message_id, timestamp, kind, payload)
+        self._submit(phone, session, to, message_id, timestamp, kind, payload, context)
         phone.sessions[to] = session
-        phone.record(
-            {
-                "direction": "out",
-                "id": message_id,
-                "peer": to,
-                "type": kind,
-                kind: payload,
-                "timestamp": timestamp,
-                "status": "sent",
-                "statuses": {"sent": timestamp},
-            }
-        )
+        record: dict[str, Any] = {
+            "direction": "out",
+            "id": message_id,
+            "peer": to,
+            "type": kind,
+            kind: payload,
+            "timestamp": timestamp,
+            "status": "sent",
+            "statuses": {"sent": timestamp},
+        }
+        if context:
+            record["context"] = context
+        phone.record(record)
         self._on_change()
         return message_id
 
@@ -377,7 +380,8 @@ class PhoneBook:
             return
         for message in wanted:
             kind = message["type"]
-            self._submit(phone, session, peer, message["id"], message["timestamp"], kind, message.get(kind))
+            self._submit(phone, session, peer, message["id"], message["timestamp"], kind, message.get(kind),
+                         message.get("context"))
             message["resent"] = message.get("resent", 0) + 1
         phone.sessions[peer] = session
         self._on_change()
@@ -419,24 +423,25 @@ class PhoneBook:
         if failure is not None and failure["peer"] == peer:
             del phone.undecryptable[envelope.id]
         try:
-            message = json.loads(plaintext)
-            kind = message["type"]
-            payload = message[kind]
-        except (ValueError, KeyError, TypeError):
+            message = message_types.decode(plaintext)
+        except message_types.BadPlaintext:
             phone.note_error("bad_plaintext", id=envelope.id, peer=peer)
             return
+        kind, payload = message.type, message.body
+        declared = message_types.get(kind)
         record: dict[str, Any] = {
             "direction": "in",
             "id": envelope.id,
             "peer": peer,
             "type": kind,
-            kind: payload,
+            kind: declared.display(payload, self) if declared is not None else payload,
             "timestamp": envelope.timestamp,
             "status": "received",
         }
-        profile = message.get("profile")
-        if isinstance(profile, dict):
-            record["profile"] = profile
+        if message.context:
+            record["context"] = message.context
+        if message.profile_name:
+            record["profile"] = {"name": message.profile_name}
         phone.record(record)
         if phone.auto_delivered:
             self._receipt(phone, peer, "delivered", [envelope.id])

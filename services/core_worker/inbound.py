@@ -7,10 +7,10 @@ arrival order; they are processed in that order and deleted only once their effe
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
+from services import message_types
 from services.common.clock import utcnow
 from services.core_worker import (
     account_store,
@@ -24,6 +24,7 @@ from services.core_worker import (
 )
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkRejected
+from services.message_types.received import UNKNOWN, receive
 from services.protocol import Envelope, ProtocolError, Session, is_new_session, prekey_ids
 from services.webhook_dispatcher.outbox import enqueue_callback
 
@@ -101,14 +102,16 @@ def _receive_envelope(ctx: CoreContext, raw: dict[str, Any]) -> None:
         return  # redelivered after we stored it: its key is spent, the message is kept
     try:
         envelope = Envelope.from_dict(raw)
-        message = json.loads(_decrypt(ctx, envelope))
-        if not isinstance(message, dict):
-            raise ValueError("the plaintext is not a JSON object")
+        raw_plaintext = _decrypt(ctx, envelope)
     except (ProtocolError, ValueError, LookupError) as error:
         log.warning("undecryptable envelope %s: %s", raw.get("id"), error.__class__.__name__)
         _ask_for_retry(ctx, raw)
         return
-    _store_message(ctx, envelope, message)
+    try:
+        plaintext = message_types.decode(raw_plaintext)
+    except message_types.BadPlaintext:
+        plaintext = message_types.Plaintext(UNKNOWN, None)
+    _store_message(ctx, envelope, plaintext)
 
 
 def _ask_for_retry(ctx: CoreContext, raw: dict[str, Any]) -> None:
@@ -153,11 +156,11 @@ def _accept(ctx: CoreContext, envelope: Envelope) -> tuple[Session, bytes]:
     return session, plaintext
 
 
-def _store_message(ctx: CoreContext, envelope: Envelope, message: dict[str, Any]) -> None:
+def _store_message(ctx: CoreContext, envelope: Envelope, plaintext: message_types.Plaintext) -> None:
     db = ctx.db
-    profile_name = (message.get("profile") or {}).get("name")
-    message_type = str(message.get("type", "unknown"))
-    content = {k: v for k, v in message.items() if k not in {"type", "profile"}}
+    profile_name = plaintext.profile_name
+    content = receive(plaintext).webhook_fields()
+    message_type = content.pop("type")
     now = utcnow()
     db.messages.update_one(
         {"_id": envelope.id},

@@ -7,7 +7,6 @@ a later message can never overtake an earlier one.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
@@ -23,6 +22,7 @@ from services.core_worker import (
 )
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkClient, NetworkRejected, NotAUser
+from services.message_types import Plaintext
 from services.protocol import Envelope, PrekeyBundle, ProtocolError, Session
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,25 @@ log = logging.getLogger(__name__)
 BATCH = 100
 
 
-def plaintext_for(message: dict[str, Any], profile_name: str) -> bytes:
-    """The JSON the recipient's device decrypts: the On-Prem message object."""
-    content = {key: value for key, value in message["content"].items() if key != "ttl"}
-    body = {"type": message["type"], **content, "profile": {"name": profile_name}}
-    return json.dumps(body, separators=(",", ":")).encode()
+def plaintext_for(message: dict[str, Any], profile_name: str, quoted_from: str | None = None) -> bytes:
+    """What the recipient's device decrypts (services.message_types.plaintext)."""
+    content = message["content"]
+    context = None
+    if "context" in content:
+        context = {"id": content["context"]["message_id"]}
+        if quoted_from:
+            context["from"] = quoted_from
+    kind = message["type"]
+    return Plaintext(kind, content[kind], context=context, profile_name=profile_name).encode()
+
+
+def _quoted_senders(ctx: CoreContext, account, messages: list[dict[str, Any]]) -> dict[str, str]:
+    """Who wrote each message these replies quote (one query for the batch)."""
+    quoted = [m["content"]["context"]["message_id"] for m in messages if "context" in m["content"]]
+    if not quoted:
+        return {}
+    found = ctx.db.messages.find({"_id": {"$in": quoted}}, {"direction": 1, "wa_id": 1})
+    return {doc["_id"]: doc["wa_id"] if doc["direction"] == "inbound" else account.wa_id for doc in found}
 
 
 def drain(ctx: CoreContext, shard: int) -> int:
@@ -89,7 +103,8 @@ def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, identity
     except (NetworkRejected, ProtocolError) as error:
         _fail(ctx, messages, error)
         return
-    envelopes = [_encrypt(session, account, message) for message in messages]
+    quoted = _quoted_senders(ctx, account, messages)
+    envelopes = [_encrypt(session, account, message, quoted) for message in messages]
     # Saved before anything is sent: a crash after sending must not reuse these keys.
     session_store.save(ctx.db, ctx.master_key, wa_id, session)
     results = network.submit_envelopes([envelope.to_dict() for envelope in envelopes])
@@ -106,10 +121,12 @@ def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, identity
         _fail(ctx, failed, NotAUser(404, code) if code == "not_a_user" else NetworkRejected(400, code))
 
 
-def _encrypt(session: Session, account, message: dict[str, Any]) -> Envelope:
+def _encrypt(session: Session, account, message: dict[str, Any], quoted: dict[str, str]) -> Envelope:
     timestamp = int(time.time())
     routing = Envelope(message["_id"], account.wa_id, message["wa_id"], timestamp, {})
-    content = session.encrypt(plaintext_for(message, account.vname), routing.associated_data())
+    context = message["content"].get("context")
+    plaintext = plaintext_for(message, account.vname, quoted.get(context["message_id"]) if context else None)
+    content = session.encrypt(plaintext, routing.associated_data())
     return Envelope(message["_id"], account.wa_id, message["wa_id"], timestamp, content)
 
 

@@ -1,11 +1,12 @@
 """``POST /v1/messages`` and ``PUT /v1/messages/{id}`` bodies (spec §6, §19 item 2).
 
-Hand-written rather than a pydantic model because the original checks fields in a
-fixed order and each failure has its own code and wording:
+The envelope is checked by hand because the original checks it in a fixed order, each
+failure with its own code and wording:
 
 required ``to`` → ``type`` in the allowed set → ``recipient_type`` → boolean
 ``preview_url`` / ``render_mentions`` → ``ttl`` not empty → exactly one type object →
-per-type rules (text: ``body`` mandatory, non-empty, at most 4096 characters).
+the type's object, validated by the model its registry declaration names
+(``services/message_types``) → ``context``.
 """
 
 from __future__ import annotations
@@ -14,16 +15,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from services import message_types
 from services.api_gateway.schemas.common import require_object
 from services.common.errors import ApiError, invalid, missing, not_required
 
-MESSAGE_TYPES = (
-    "text", "image", "audio", "video", "document", "location", "contacts",
-    "template", "hsm", "interactive", "sticker", "reaction",
-)
-SUPPORTED_TYPES = ("text",)
-MAX_TEXT_LENGTH = 4096
-TEXT_FIELDS = {"body", "preview_url"}
+MESSAGE_TYPES = message_types.outbound_names()
+MAX_MESSAGE_ID = 128
 
 # Phone numbers are accepted with '+', spaces, dashes, dots and parentheses (v2.39.1+).
 _PHONE_CHARACTERS = re.compile(r"^[0-9+\-\s().]+$")
@@ -104,36 +101,44 @@ def validate_send(body: Any) -> SendRequest:
         if other != message_type and other in data:
             raise not_required(other, message_type)
 
-    # 7. per-type rules
-    if message_type not in SUPPORTED_TYPES:
-        raise ApiError(1009, f"Parameter 'type' has invalid value '{message_type}': not supported yet")
-    content = _text_content(data)
+    # 7. the type's object
+    content: dict[str, Any] = {message_type: _type_object(data, message_type)}
+
+    # 8. the message replied to
+    if "context" in data:
+        content["context"] = _context(data["context"])
     if ttl is not None:
         content["ttl"] = ttl
     return SendRequest(wa_id=wa_id, type=message_type, content=content)
 
 
-def _text_content(data: dict[str, Any]) -> dict[str, Any]:
-    text = data.get("text")
-    if text is None:
-        raise ApiError(1008, "Parameter 'text' is mandatory for type 'text'")
-    if not isinstance(text, dict):
-        raise invalid("text", text)
-    for name in text:
-        if name not in TEXT_FIELDS:
-            raise not_required(f"text.{name}", "text")
-    body = text.get("body")
-    if body is None:
-        raise ApiError(1008, "Parameter 'text.body' is mandatory for type 'text'")
-    if not isinstance(body, str) or not body.strip():
-        raise invalid("text.body", body)
-    if len(body) > MAX_TEXT_LENGTH:
-        raise ApiError(1001, f"Text body must be at most {MAX_TEXT_LENGTH} characters, got {len(body)}")
-    # On-Prem has preview_url at the top level; the Cloud API's text.preview_url is accepted too.
-    preview = data.get("preview_url", text.get("preview_url", False))
-    if not isinstance(preview, bool):
-        raise invalid("text.preview_url", preview)
-    return {"text": {"body": body}, "preview_url": preview}
+def _type_object(data: dict[str, Any], message_type: str) -> Any:
+    declared = message_types.get(message_type)
+    assert declared is not None and declared.outbound is not None  # MESSAGE_TYPES is the registry's
+    if not declared.available:
+        raise ApiError(1009, f"Parameter 'type' has invalid value '{message_type}': not supported yet")
+    obj = data.get(message_type)
+    if obj is None:
+        raise ApiError(1008, f"Parameter '{message_type}' is mandatory for type '{message_type}'")
+    # On-Prem puts preview_url at the top level; a type that has it (text) takes it
+    # inside its object, where the Cloud API puts it too.
+    if "preview_url" in data and "preview_url" in declared.outbound.model_fields and isinstance(obj, dict):
+        obj = {"preview_url": data["preview_url"], **obj}
+    return message_types.parse(declared.outbound, obj, message_type)
+
+
+def _context(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise invalid("context", value)
+    for name in value:
+        if name != "message_id":
+            raise ApiError(1010, f"Parameter 'context.{name}' is not required")
+    message_id = value.get("message_id")
+    if message_id is None or message_id == "":
+        raise missing("context.message_id")
+    if not isinstance(message_id, str) or len(message_id) > MAX_MESSAGE_ID or not message_id.isascii():
+        raise invalid("context.message_id", message_id)
+    return {"message_id": message_id}
 
 
 def validate_mark_read(body: Any) -> str:

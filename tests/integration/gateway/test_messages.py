@@ -28,7 +28,7 @@ def test_send_after_registration(client, auth, db, redis, config):
     assert doc["wa_id"] == "16315551234"
     assert doc["shard"] == shard_for("16315551234", config.shards) == 0
     assert doc["type"] == "text"
-    assert doc["content"] == {"text": {"body": "hello"}, "preview_url": True}
+    assert doc["content"] == {"text": {"body": "hello", "preview_url": True}}
     assert doc["seq"] == 1
     assert redis.llen("core.shard.0") > 0
 

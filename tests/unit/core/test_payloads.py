@@ -41,6 +41,11 @@ def test_conversation_window_and_origin():
 
 
 def test_plaintext_is_the_on_prem_message_object_with_the_profile():
-    message = {"type": "text", "content": {"text": {"body": "hey"}, "preview_url": False}}
+    message = {"type": "text", "content": {"text": {"body": "hey", "preview_url": True}, "ttl": 60}}
     assert json.loads(plaintext_for(message, "Acme")) == {
-        "type": "text", "text": {"body": "hey"}, "preview_url": False, "profile": {"name": "Acme"}}
+        "type": "text", "text": {"body": "hey", "preview_url": True}, "profile": {"name": "Acme"}}
+    reply = {"type": "reaction", "content": {"reaction": {"message_id": "ABG", "emoji": "👍"},
+                                             "context": {"message_id": "ABG"}}}
+    assert json.loads(plaintext_for(reply, "Acme", "15550001")) == {
+        "type": "reaction", "reaction": {"message_id": "ABG", "emoji": "👍"},
+        "context": {"id": "ABG", "from": "15550001"}, "profile": {"name": "Acme"}}

@@ -24,17 +24,28 @@ def test_minimal_text():
     request = validate_send({"to": "16315551234", "text": {"body": "hello"}})
     assert request.wa_id == "16315551234"
     assert request.type == "text"
-    assert request.content == {"text": {"body": "hello"}, "preview_url": False}
+    assert request.content == {"text": {"body": "hello"}}
 
 
 def test_preview_url_and_ttl_stored():
     request = validate_send(text(preview_url=True, ttl="P1D"))
-    assert request.content == {"text": {"body": "hello"}, "preview_url": True, "ttl": 86400}
+    assert request.content == {"text": {"body": "hello", "preview_url": True}, "ttl": 86400}
+
+
+def test_cloud_style_preview_url_inside_text():
+    assert validate_send({"to": "1", "text": {"body": "x", "preview_url": True}}).content["text"]["preview_url"]
+
+
+def test_context_is_kept_and_checked():
+    assert validate_send(text(context={"message_id": "ABGG1"})).content["context"] == {"message_id": "ABGG1"}
+    assert error_of(text(context={}))[:2] == (1008, "Missing mandatory parameter 'context.message_id'")
+    assert error_of(text(context="x"))[0] == 1009
+    assert error_of(text(context={"message_id": "a", "from": "b"}))[0] == 1010
 
 
 def test_lenient_keys_accepted():
     request = validate_send(
-        text(context={"message_id": "x"}, messaging_product="whatsapp", recipient_type="individual")
+        text(messaging_product="whatsapp", recipient_type="individual")
     )
     assert request.wa_id == "16315551234"
 

@@ -1,0 +1,58 @@
+"""Validating a type's object with its declared model, in On-Prem's words (spec §2.3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, RootModel, ValidationError
+
+from services.common.errors import ApiError
+from services.message_types.fields import ONPREM_ERROR, PARAM
+
+
+def _path(root: str, loc: tuple[Any, ...]) -> str:
+    path = root
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _shown(value: Any) -> str:
+    # Escaped, so that a lone surrogate in the input cannot break the answer or a log.
+    text = str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= 64 else text[:61] + "..."
+
+
+def to_api_error(
+    error: ValidationError, model: type[BaseModel], type_name: str, root: str | None = None
+) -> ApiError:
+    """pydantic's first error as the original reports it: 1008 mandatory, 1010 not
+    required, 1009 invalid, or the code a declaration attached (1001, 2xxx)."""
+    item = error.errors()[0]
+    loc = tuple(item["loc"])
+    if issubclass(model, RootModel) and loc and isinstance(loc[0], str):
+        loc = loc[1:]  # the tag of a discriminated union ("list", "button"), not a parameter
+    path = _path(root or type_name, loc)
+    kind = item["type"]
+    if kind == "union_tag_not_found":  # the discriminator (e.g. interactive "type") is absent
+        return ApiError(1008, f"Parameter '{path}.type' is mandatory for type '{type_name}'")
+    if kind == "union_tag_invalid":
+        tag = (item.get("ctx") or {}).get("tag")
+        return ApiError(1009, f"Parameter '{path}.type' has invalid value '{_shown(tag)}'")
+    if kind == "missing":
+        return ApiError(1008, f"Parameter '{path}' is mandatory for type '{type_name}'")
+    if kind == "extra_forbidden":
+        return ApiError(1010, f"Parameter '{path}' is not required for type '{type_name}'")
+    if kind == ONPREM_ERROR:
+        ctx = item.get("ctx") or {}
+        return ApiError(int(ctx["code"]), str(ctx["details"]).replace(PARAM, path))
+    return ApiError(1009, f"Parameter '{path}' has invalid value '{_shown(item.get('input'))}'")
+
+
+def parse(model: type[BaseModel], value: Any, type_name: str, root: str | None = None) -> Any:
+    """The validated object as plain JSON data (``None`` fields dropped)."""
+    try:
+        parsed = model.model_validate(value)
+    except ValidationError as error:
+        raise to_api_error(error, model, type_name, root) from None
+    return parsed.model_dump(mode="json", exclude_none=True)
