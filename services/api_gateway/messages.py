@@ -46,6 +46,15 @@ def send():
     return respond({"messages": [{"id": message_id}]}, status=201)
 
 
+@bp.get("/<message_id>")
+@bp.delete("/<message_id>")
+@auth.require_auth()
+def original_stub(message_id: str):
+    """The original routes these to stubs that answer 200 with no payload (spec §6.2);
+    clients that call them expect exactly that."""
+    return respond()
+
+
 @bp.put("/<message_id>")
 @auth.require_auth()
 def mark_read(message_id: str):

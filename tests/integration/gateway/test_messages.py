@@ -95,3 +95,11 @@ def test_mark_read_inbound_message(client, auth, db, redis):
     assert receipts[0]["status"] == "read"
     assert receipts[0]["shard"] == 0
     assert redis.llen("core.shard.0") >= 1
+
+
+def test_get_and_delete_answer_like_the_original_stubs(client, auth):
+    for method in (client.get, client.delete):
+        answer = method("/v1/messages/gBEGkYiEB1VXAglK1ZEqA1YKPrU", headers=auth)
+        assert answer.status_code == 200
+        assert set(answer.get_json()) == {"meta"}
+    assert client.get("/v1/messages/gBEGkYiEB1VXAglK1ZEqA1YKPrU").status_code == 401

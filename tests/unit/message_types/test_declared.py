@@ -1,0 +1,111 @@
+"""Each declared type's object: what is accepted, and the On-Prem error for what is not."""
+
+import pytest
+
+from services import message_types
+from services.common.errors import ApiError
+
+
+def outbound(type_name, obj):
+    declared = message_types.get(type_name)
+    return message_types.parse(declared.outbound, obj, type_name)
+
+
+def error_of(type_name, obj, model="outbound"):
+    declared = message_types.get(type_name)
+    with pytest.raises(ApiError) as caught:
+        message_types.parse(getattr(declared, model), obj, type_name)
+    return caught.value.code, caught.value.details
+
+
+def test_location():
+    assert outbound("location", {"latitude": 52.5, "longitude": 13.4, "name": "Office", "address": "Main St 1"}) == {
+        "latitude": 52.5, "longitude": 13.4, "name": "Office", "address": "Main St 1"}
+    assert error_of("location", {"latitude": 52.5}) == (
+        1008, "Parameter 'location.longitude' is mandatory for type 'location'")
+    assert error_of("location", {"latitude": 91, "longitude": 0})[0] == 1009
+    assert error_of("location", {"latitude": "52", "longitude": 0})[0] == 1009  # no coercion
+    assert error_of("location", {"latitude": 1e400, "longitude": 0})[0] == 1009  # inf
+    assert error_of("location", {"latitude": 1, "longitude": 1, "caption": "x"}) == (
+        1010, "Parameter 'location.caption' is not required for type 'location'")
+
+
+def test_contacts_cards():
+    card = {
+        "addresses": [{"street": "1 Hacker Way", "city": "Menlo Park", "state": "CA", "zip": "94025",
+                       "country": "United States", "country_code": "us", "type": "HOME"}],
+        "birthday": "2012-08-18",
+        "emails": [{"email": "test@fb.com", "type": "WORK"}],
+        "name": {"formatted_name": "John Smith", "first_name": "John", "last_name": "Smith",
+                 "middle_name": "D", "suffix": "Jr", "prefix": "Dr"},
+        "org": {"company": "WhatsApp", "department": "Design", "title": "Manager"},
+        "phones": [{"phone": "+1 (940) 555-1234", "type": "HOME", "wa_id": "19405551234"}],
+        "urls": [{"url": "https://www.fb.com", "type": "WORK"}],
+    }
+    assert outbound("contacts", [card]) == [card]
+    assert error_of("contacts", [{"name": {"first_name": "x"}}]) == (
+        1008, "Parameter 'contacts[0].name.formatted_name' is mandatory for type 'contacts'")
+    assert error_of("contacts", [])[0] == 1009
+    assert error_of("contacts", {"name": {"formatted_name": "x"}})[0] == 1009  # an array, not an object
+    assert error_of("contacts", [{**card, "birthday": "18/08/2012"}])[0] == 1009
+    assert error_of("contacts", [{**card, "phones": [{"phone": "1", "type": "PAGER"}]}])[0] == 1009
+
+
+def _buttons(*titles):
+    return {"type": "button", "body": {"text": "Pick one"},
+            "action": {"buttons": [{"type": "reply", "reply": {"id": f"b{i}", "title": t}}
+                                   for i, t in enumerate(titles)]}}
+
+
+def _list(rows=1, sections=1, row_title="Row"):
+    return {"type": "list", "header": {"type": "text", "text": "Menu"}, "body": {"text": "Choose"},
+            "footer": {"text": "Thanks"},
+            "action": {"button": "Open", "sections": [
+                {"title": f"S{s}", "rows": [{"id": f"r{s}-{r}", "title": row_title, "description": "d"}
+                                            for r in range(rows)]} for s in range(sections)]}}
+
+
+def test_interactive_buttons_and_lists():
+    assert outbound("interactive", _buttons("Yes", "No"))["action"]["buttons"][1]["reply"] == {"id": "b1",
+                                                                                               "title": "No"}
+    assert outbound("interactive", _list(rows=5, sections=2))["action"]["sections"][1]["rows"][4]["id"] == "r1-4"
+    assert error_of("interactive", _buttons("A", "B", "C", "D"))[0] == 1009  # at most 3
+    assert error_of("interactive", _buttons("x" * 21)) == (
+        1009, "Parameter 'interactive.action.buttons[0].reply.title' must be at most 20 characters, got 21")
+    assert error_of("interactive", _list(rows=6, sections=2))[0] == 1009  # more than 10 rows in all
+    assert error_of("interactive", _list(row_title="r" * 25))[0] == 1009
+    assert error_of("interactive", {"type": "product", "body": {"text": "x"}}) == (
+        1009, "Parameter 'interactive.type' has invalid value 'product'")
+    assert error_of("interactive", {"body": {"text": "x"}})[0] == 1008
+    no_body = _buttons("A")
+    del no_body["body"]
+    assert error_of("interactive", no_body) == (1008, "Parameter 'interactive.body' is mandatory for type "
+                                                      "'interactive'")
+
+
+def test_interactive_replies_from_users():
+    assert message_types.parse(message_types.get("interactive").inbound,
+                               {"type": "list_reply", "list_reply": {"id": "r1", "title": "Row"}},
+                               "interactive") == {"type": "list_reply", "list_reply": {"id": "r1", "title": "Row"}}
+    assert error_of("interactive", {"type": "button_reply"}, model="inbound")[0] == 1008
+
+
+def test_reaction():
+    assert outbound("reaction", {"message_id": "ABGG", "emoji": "\U0001F600"}) == {"message_id": "ABGG",
+                                                                                  "emoji": "\U0001F600"}
+    assert outbound("reaction", {"message_id": "ABGG", "emoji": ""})["emoji"] == ""  # removes it
+    assert error_of("reaction", {"message_id": "ABGG", "emoji": "ok"})[0] == 1009
+    assert error_of("reaction", {"emoji": "\U0001F600"})[0] == 1008
+
+
+def test_lone_surrogates_are_invalid_not_a_crash():
+    code, details = error_of("text", {"body": "bad \ud800 text"})
+    assert code == 1009
+    details.encode("utf-8")  # the answer itself can be encoded
+
+
+def test_media_is_declared_but_not_yet_available():
+    for name in ("image", "video", "audio", "document", "sticker"):
+        declared = message_types.get(name)
+        assert declared.media and not declared.available
+    assert error_of("image", {"id": "1", "link": "https://x"})[0] == 1009  # exactly one source
