@@ -3,7 +3,7 @@ seals and opens, the phones send and show, and the OpenAPI describes."""
 
 from services.message_types.base import MessageType, PhoneEnvironment, Strict
 from services.message_types.plaintext import BadPlaintext, Plaintext, decode
-from services.message_types.registry import REGISTRY, get, inbound_names, outbound_names
+from services.message_types.registry import REGISTRY, get, inbound_names, media_names, outbound_names
 from services.message_types.validation import parse, to_api_error
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "decode",
     "get",
     "inbound_names",
+    "media_names",
     "outbound_names",
     "parse",
     "to_api_error",

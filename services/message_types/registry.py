@@ -34,3 +34,8 @@ def outbound_names() -> tuple[str, ...]:
 
 def inbound_names() -> tuple[str, ...]:
     return tuple(name for name, t in REGISTRY.items() if t.inbound is not None)
+
+
+def media_names() -> tuple[str, ...]:
+    """The media types (``media.auto_download`` chooses among them)."""
+    return tuple(name for name, t in REGISTRY.items() if t.media)

@@ -42,4 +42,5 @@ TYPES = (
     MessageType("audio", outbound=_MediaReference, media=True, available=False),
     MessageType("document", outbound=Document, media=True, available=False),
     MessageType("sticker", outbound=_MediaReference, media=True, available=False),
+    MessageType("voice", media=True, available=False),  # a voice note: users send it, businesses send audio
 )

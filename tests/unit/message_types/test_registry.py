@@ -19,6 +19,10 @@ def test_inbound_types_include_the_user_only_ones():
     assert "template" not in names  # users do not send templates
 
 
+def test_media_types_are_the_auto_download_choices_of_the_spec():
+    assert set(message_types.media_names()) == {"audio", "document", "voice", "video", "image", "sticker"}
+
+
 def test_plaintext_round_trip():
     sent = Plaintext("reaction", {"message_id": "gBEG", "emoji": "👍"}, context={"id": "gBEG", "from": "1555"},
                      profile_name="Alice")
