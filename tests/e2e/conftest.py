@@ -105,3 +105,19 @@ def new_phone(network) -> Callable[..., str]:
         return wa_id
 
     return create
+
+
+@pytest.fixture
+def customer_writes(network, webhook, registration) -> Callable[..., str]:
+    """The phone writes to the business (opening the 24-hour customer-service window,
+    spec §15.5) and the business has it; returns the inbound message id."""
+
+    def write(phone: str, body: str = "hello") -> str:
+        answer = network("POST", f"/sandbox/v1/phones/{phone}/messages",
+                         json={"to": registration["wa_id"], "type": "text", "text": {"body": body}})
+        assert answer.status_code == 201, answer.text
+        message_id = answer.json()["id"]
+        webhook.wait_for(lambda: [m for m, _ in webhook.messages() if m["id"] == message_id])
+        return message_id
+
+    return write
