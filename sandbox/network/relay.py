@@ -1,8 +1,9 @@
 """The ciphertext relay: per-recipient mailboxes and the relay log.
 
-A mailbox holds items ``{"type": "envelope", "id", "envelope": {...}}`` and
-``{"type": "receipt", "id", "receipt": {...}}`` in arrival order until the recipient
-acknowledges them. Consumers (a business's WebSocket connection, a virtual phone's
+A mailbox holds items ``{"type": "envelope", "id", "envelope": {...}}``,
+``{"type": "receipt", "id", "receipt": {...}}`` and ``{"type": "notification", "id",
+"notification": {"kind", ...}}`` (what the server itself tells a client) in arrival
+order until the recipient acknowledges them. Consumers (a business's WebSocket connection, a virtual phone's
 worker) register an :class:`asyncio.Event` that is set whenever their mailbox grows.
 The relay log keeps every envelope exactly as the server received it (ciphertext
 only: the server never holds plaintext).
@@ -76,6 +77,10 @@ class Relay:
 
     def queue_receipt(self, recipient: str, receipt: dict[str, Any]) -> Item:
         return self._push(recipient, {"type": "receipt", "id": item_id(), "receipt": receipt})
+
+    def queue_notification(self, recipient: str, notification: dict[str, Any]) -> Item:
+        """Something the server tells ``recipient`` (``notification["kind"]`` says what)."""
+        return self._push(recipient, {"type": "notification", "id": item_id(), "notification": notification})
 
     def pending(self, wa_id: str) -> list[Item]:
         box = self.mailboxes.get(wa_id)

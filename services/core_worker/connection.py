@@ -32,6 +32,8 @@ LEASE_KEY = "network:connection:lease"
 STATUS_TTL = 15
 RECEIVE_TIMEOUT = 5.0
 MAX_BATCH = 500
+ITEM_KINDS = ("envelope", "receipt", "notification")
+"""What the network pushes; each is journaled as an ``inbound_events`` document of that kind."""
 
 
 class NetworkConnection(threading.Thread):
@@ -146,7 +148,7 @@ def _parse(frame: str | bytes) -> list[dict[str, Any]]:
     except ValueError:
         log.warning("ignoring a malformed frame from the network")
         return []
-    if item.get("type") in ("envelope", "receipt") and item.get("id") is not None:
+    if item.get("type") in ITEM_KINDS and item.get("id") is not None and isinstance(item.get(item["type"]), dict):
         return [item]
     return []
 

@@ -1,4 +1,5 @@
-"""Draining a shard's inbound events: envelopes to decrypt and store, receipts to apply.
+"""Draining a shard's inbound events: envelopes to decrypt and store, receipts to apply,
+notifications from the network to handle.
 
 Events were stored (and only then acknowledged to the network) by the connection, in
 arrival order; they are processed in that order and deleted only once their effects
@@ -18,6 +19,7 @@ from services.core_worker import (
     failures,
     identity_changes,
     keystore,
+    notifications,
     outbound,
     session_store,
     status_updates,
@@ -45,9 +47,11 @@ def drain(ctx: CoreContext, shard: int) -> int:
     receipts: list[dict[str, Any]] = []
     for event in batch:
         if event["kind"] == "envelope":
-            _receive_envelope_or_set_aside(ctx, event)
+            _set_aside_on_failure(ctx, event, _receive_envelope)
         elif event["kind"] == "receipt":
             receipts.append(event["payload"])
+        elif event["kind"] == "notification":
+            _set_aside_on_failure(ctx, event, notifications.handle)
     _apply_receipts(ctx, receipts)
     _answer_retries(ctx, [r for r in receipts if r.get("status") == "retry"])
     if batch:
@@ -55,14 +59,14 @@ def drain(ctx: CoreContext, shard: int) -> int:
     return len(batch)
 
 
-def _receive_envelope_or_set_aside(ctx: CoreContext, event: dict[str, Any]) -> None:
+def _set_aside_on_failure(ctx: CoreContext, event: dict[str, Any], handle) -> None:
     try:
-        _receive_envelope(ctx, event["payload"])
+        handle(ctx, event["payload"])
     except Exception as error:
         if failures.is_transient(error):
             raise
         # Kept, not dropped: an operator can look at it and replay it.
-        log.exception("envelope %s set aside in dead_events", event["_id"])
+        log.exception("%s %s set aside in dead_events", event["kind"], event["_id"])
         ctx.db.dead_events.replace_one(
             {"_id": event["_id"]},
             {**event, "error": error.__class__.__name__, "failed_at": utcnow()},
