@@ -87,10 +87,22 @@ def _setup(stack: Stack, webhook_url: str) -> str:
 
 
 def _phones(stack: Stack) -> list[str]:
+    """Virtual phones that have each written to the business first, so that its texts
+    are inside the 24-hour customer-service window (spec §15.5)."""
+    import pymongo
+
     phones = [f"1555900{n:04d}" for n in range(PHONES)]
     for wa_id in phones:
         requests.post(f"{stack.network_url}/sandbox/v1/phones", timeout=10, json={
             "wa_id": wa_id, "name": f"Phone {wa_id}", "auto_delivered": True}).raise_for_status()
+        requests.post(f"{stack.network_url}/sandbox/v1/phones/{wa_id}/messages", timeout=10, json={
+            "to": "15550199", "type": "text", "text": {"body": "hello"}}).raise_for_status()
+    contacts = pymongo.MongoClient(stack.env["WA_MONGO_URL"])[stack.env["WA_MONGO_DB"]].contacts
+    deadline = time.monotonic() + 60
+    while contacts.count_documents({"_id": {"$in": phones}, "last_inbound_at": {"$exists": True}}) < len(phones):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the phones' first messages did not reach the business")
+        time.sleep(0.2)
     return phones
 
 

@@ -10,8 +10,10 @@ import redis
 from tests.e2e.test_messaging import _phone_messages, _send_text
 
 
-def test_messages_accepted_while_the_core_is_dead_are_delivered_in_order(stack, api, webhook, network, new_phone):
+def test_messages_accepted_while_the_core_is_dead_are_delivered_in_order(stack, api, webhook, network, new_phone,
+        customer_writes):
     phone = new_phone("Grace")
+    customer_writes(phone)
     stack.stop("core", signal.SIGKILL)
     bodies = [f"while down #{n} {uuid.uuid4()}" for n in range(10)]
     ids = [_send_text(api, phone, body) for body in bodies]
@@ -38,8 +40,10 @@ def test_a_core_stopped_cleanly_hands_the_network_connection_over_at_once(stack,
                      timeout=12)
 
 
-def test_messages_accepted_while_the_network_is_down_go_out_when_it_is_back(stack, api, webhook, network, new_phone):
+def test_messages_accepted_while_the_network_is_down_go_out_when_it_is_back(stack, api, webhook, network, new_phone,
+        customer_writes):
     phone = new_phone("Kim")
+    customer_writes(phone)
     first = _send_text(api, phone, "before the outage")
     webhook.wait_for(lambda: _phone_messages(network, phone, "in"))
     stack.stop("sandbox")  # the network goes away (it keeps its state on disk)

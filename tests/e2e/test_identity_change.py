@@ -8,10 +8,12 @@ import uuid
 from tests.e2e.test_messaging import _phone_messages, _send_text
 
 
-def test_messages_reach_a_reinstalled_phone_and_the_change_is_reported(api, webhook, network, new_phone):
+def test_messages_reach_a_reinstalled_phone_and_the_change_is_reported(api, webhook, network, new_phone,
+        customer_writes):
     assert api("PATCH", "/v1/settings/application", json={"show_security_notifications": True}).status_code == 200
     try:
         phone = new_phone("Judy")
+        customer_writes(phone)
         first = _send_text(api, phone, "before")
         webhook.wait_for(lambda: [s for s in webhook.statuses(first) if s["status"] == "delivered"])
 

@@ -44,8 +44,9 @@ def test_registration_through_the_sandbox(registration):
     assert registration["health_after"]["health"]["gateway_status"] == "connected"
 
 
-def test_text_is_decrypted_by_the_phone_with_sent_delivered_and_read(api, webhook, network, new_phone):
+def test_text_is_decrypted_by_the_phone_with_sent_delivered_and_read(api, webhook, network, new_phone, customer_writes):
     phone = new_phone("Bob")
+    customer_writes(phone)
     body = f"hello {uuid.uuid4()}"
     message_id = _send_text(api, phone, body)
     received = webhook.wait_for(lambda: _phone_messages(network, phone, "in"))
@@ -54,7 +55,7 @@ def test_text_is_decrypted_by_the_phone_with_sent_delivered_and_read(api, webhoo
     delivered = webhook.wait_for(lambda: [s for s in webhook.statuses(message_id) if s["status"] == "delivered"])
     assert delivered[0]["recipient_id"] == phone
     assert delivered[0]["timestamp"].isdigit()
-    assert delivered[0]["conversation"]["origin"]["type"] == "business_initiated"
+    assert delivered[0]["conversation"]["origin"]["type"] == "user_initiated"  # the customer wrote first
     assert [s for s in webhook.statuses(message_id) if s["status"] == "sent"]
 
     assert network("POST", f"/sandbox/v1/phones/{phone}/read", json={"message_id": message_id}).status_code == 200
@@ -83,8 +84,9 @@ def test_reply_arrives_with_the_profile_name_and_can_be_marked_read(api, webhook
     assert api("PUT", "/v1/messages/doesNotExist", json={"status": "read"}).status_code == 404
 
 
-def test_echo_reply_reaches_the_webhook(api, webhook, new_phone):
+def test_echo_reply_reaches_the_webhook(api, webhook, new_phone, customer_writes):
     phone = new_phone("Echo", auto_reply="echo")
+    customer_writes(phone)
     body = f"echo {uuid.uuid4()}"
     _send_text(api, phone, body)
     echoed = webhook.wait_for(lambda: [m for m, _ in webhook.messages()
@@ -92,8 +94,9 @@ def test_echo_reply_reaches_the_webhook(api, webhook, new_phone):
     assert len(echoed) == 1
 
 
-def test_thirty_messages_arrive_complete_and_in_order(api, webhook, network, new_phone):
+def test_thirty_messages_arrive_complete_and_in_order(api, webhook, network, new_phone, customer_writes):
     phone = new_phone("Dave")
+    customer_writes(phone)
     bodies = [f"#{n:02d} {uuid.uuid4()}" for n in range(30)]
     ids = [_send_text(api, phone, body) for body in bodies]
     webhook.wait_for(lambda: len(_phone_messages(network, phone, "in")) >= 30, timeout=60)
@@ -102,8 +105,9 @@ def test_thirty_messages_arrive_complete_and_in_order(api, webhook, network, new
     assert [m["id"] for m in received] == ids
 
 
-def test_relay_log_never_holds_a_sent_body(api, webhook, network, new_phone):
+def test_relay_log_never_holds_a_sent_body(api, webhook, network, new_phone, customer_writes):
     phone = new_phone("Eve")
+    customer_writes(phone)
     secret = f"secret-{uuid.uuid4()}"
     message_id = _send_text(api, phone, secret)
     webhook.wait_for(lambda: _phone_messages(network, phone, "in"))
@@ -126,8 +130,9 @@ def test_validation_errors_use_the_on_prem_envelope(api, registration):
         assert payload["errors"][0]["title"] and payload["meta"]["version"]
 
 
-def test_a_failing_webhook_gets_the_callback_once_it_answers_200(api, webhook, new_phone):
+def test_a_failing_webhook_gets_the_callback_once_it_answers_200(api, webhook, new_phone, customer_writes):
     phone = new_phone("Frank")
+    customer_writes(phone)
     message_id_holder: list[str] = []
 
     def is_delivered_of_ours(body: dict) -> bool:

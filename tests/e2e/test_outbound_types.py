@@ -60,16 +60,18 @@ BUTTONS = {"type": "button", "body": {"text": "Confirm the order?"},
         ("interactive", BUTTONS),
     ],
 )
-def test_the_phone_shows_exactly_what_was_sent(api, webhook, network, new_phone, kind, obj):
+def test_the_phone_shows_exactly_what_was_sent(api, webhook, network, new_phone, kind, obj, customer_writes):
     phone = new_phone("Types")
+    customer_writes(phone)
     message_id = _send(api, phone, {"type": kind, kind: obj})
     seen = _received(webhook, network, phone, message_id)
     assert seen["type"] == kind and seen[kind] == obj
     _delivered(webhook, message_id)
 
 
-def test_text_with_a_link_preview(api, webhook, network, new_phone):
+def test_text_with_a_link_preview(api, webhook, network, new_phone, customer_writes):
     phone = new_phone("Preview")
+    customer_writes(phone)
     message_id = _send(api, phone, {"preview_url": True, "text": {"body": "see https://example.com/a"}})
     assert _received(webhook, network, phone, message_id)["text"] == {
         "body": "see https://example.com/a", "preview_url": True}
@@ -93,8 +95,10 @@ def test_reply_and_reaction_to_the_customers_message(api, webhook, network, new_
     assert _received(webhook, network, phone, removal_id)["reaction"] == {"message_id": question, "emoji": ""}
 
 
-def test_a_reply_to_our_own_message_names_us_as_its_author(api, webhook, network, new_phone, registration):
+def test_a_reply_to_our_own_message_names_us_as_its_author(api, webhook, network, new_phone, registration,
+        customer_writes):
     phone = new_phone("Self quote")
+    customer_writes(phone)
     first = _send(api, phone, {"text": {"body": "first"}})
     _received(webhook, network, phone, first)
     follow_up = _send(api, phone, {"text": {"body": "about that"}, "context": {"message_id": first}})

@@ -8,8 +8,10 @@ from tests.e2e.conftest import NEW_PASSWORD
 from tests.e2e.test_messaging import _phone_messages, _send_text
 
 
-def test_no_log_holds_a_token_a_password_or_a_message_body(stack, api, token, webhook, network, new_phone):
+def test_no_log_holds_a_token_a_password_or_a_message_body(stack, api, token, webhook, network, new_phone,
+        customer_writes):
     phone = new_phone("Heidi", auto_reply="echo")
+    customer_writes(phone)
     body = f"confidential-{uuid.uuid4()}"
     _send_text(api, phone, body)
     webhook.wait_for(lambda: [m for m, _ in webhook.messages() if m.get("text", {}).get("body") == body])
@@ -23,10 +25,12 @@ def test_no_log_holds_a_token_a_password_or_a_message_body(stack, api, token, we
         assert body not in text, name
 
 
-def test_private_keys_and_sessions_are_sealed_at_rest(stack, registration, api, webhook, network, new_phone):
+def test_private_keys_and_sessions_are_sealed_at_rest(stack, registration, api, webhook, network, new_phone,
+        customer_writes):
     import pymongo
 
     phone = new_phone("Ivan")
+    customer_writes(phone)
     _send_text(api, phone, "hi")
     webhook.wait_for(lambda: _phone_messages(network, phone, "in"))
     db = pymongo.MongoClient(stack.env["WA_MONGO_URL"])[stack.env["WA_MONGO_DB"]]

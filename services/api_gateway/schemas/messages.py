@@ -24,9 +24,13 @@ MAX_MESSAGE_ID = 128
 
 # Phone numbers are accepted with '+', spaces, dashes, dots and parentheses (v2.39.1+).
 _PHONE_CHARACTERS = re.compile(r"^[0-9+\-\s().]+$")
+# ASCII digits only: \d would also take "５" and other Unicode digits.
 _ISO_DURATION = re.compile(
-    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$"
+    r"^P(?:(?P<d>[0-9]{1,9})D)?(?:T(?:(?P<h>[0-9]{1,9})H)?(?:(?P<m>[0-9]{1,9})M)?(?:(?P<s>[0-9]{1,9})S)?)?$"
 )
+_SECONDS = re.compile(r"^[0-9]{1,12}$")
+MAX_TTL_SECONDS = 30 * 86400
+"""The longest ttl accepted (the original's range is unverified; the default is 7 days)."""
 
 
 @dataclass(frozen=True)
@@ -55,14 +59,14 @@ def ttl_seconds(value: object) -> int:
         raise invalid("ttl", value)
     if isinstance(value, int):
         seconds = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and _SECONDS.match(value.strip()):
         seconds = int(value.strip())
     elif isinstance(value, str) and (match := _ISO_DURATION.match(value.strip())) and value.strip() != "P":
         parts = {k: int(v or 0) for k, v in match.groupdict().items()}
         seconds = parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
     else:
         raise invalid("ttl", value)
-    if seconds <= 0:
+    if not 0 < seconds <= MAX_TTL_SECONDS:
         raise invalid("ttl", value)
     return seconds
 

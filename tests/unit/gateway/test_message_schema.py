@@ -144,7 +144,15 @@ def test_ttl_forms(value, seconds):
     assert ttl_seconds(value) == seconds
 
 
-@pytest.mark.parametrize("value", ["P", "PT", "0", 0, -5, "1.5", True, "P1W"])
+@pytest.mark.parametrize(("value", "seconds"), [(30 * 86400, 2592000), ("P30D", 2592000), ("PT1S", 1)])
+def test_ttl_bounds_are_inclusive(value, seconds):
+    assert ttl_seconds(value) == seconds
+
+
+@pytest.mark.parametrize("value", [
+    "P", "PT", "0", 0, -5, "1.5", True, "P1W",
+    "５００", "P１D", 10**30, str(10**30), "P999999999D", 30 * 86400 + 1, "P31D",
+])
 def test_ttl_invalid(value):
     with pytest.raises(ApiError) as caught:
         ttl_seconds(value)
