@@ -1,4 +1,11 @@
-"""Application settings (`/v1/settings/application`): defaults, validation, storage.
+"""Application settings (`/v1/settings/application`, spec §14): the one declaration of
+every setting, its validation and its storage.
+
+``SETTINGS`` declares each setting once: its dotted path, its kind (type and bounds),
+its default and whether it has an effect here. GET (the defaults under the stored
+values), PATCH validation, DELETE and the settings table of docs/compatibility.md
+(``markdown_table()``; ``python -m services.common.app_settings`` prints it) all derive
+from it.
 
 MongoDB keeps only the values a user changed; readers merge them over the defaults,
 so a new default reaches installations that never touched that setting.
@@ -7,185 +14,183 @@ so a new default reaches installations that never touched that setting.
 from __future__ import annotations
 
 import copy
+import json
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pymongo.database import Database
 
 from services.common.errors import ApiError
+from services.common.setting_kinds import (
+    Boolean,
+    IndexedUrls,
+    OneOfNumbers,
+    OneOfWords,
+    PatchContext,
+    Pattern,
+    SubsetOf,
+    WebhookUrl,
+    WholeNumber,
+    shown,
+)
+from services.message_types.registry import media_names
 
 SETTINGS_ID = "application"
 
-DEFAULTS: dict[str, Any] = {
-    "callback_backoff_delay_ms": 3000,
-    "callback_persist": True,
-    "max_callback_backoff_delay_ms": 900000,
-    "sent_status": False,
-    "pass_through": False,
-    "heartbeat_interval": 5,
-    "unhealthy_interval": 30,
-    "notify_user_change_number": True,
-    "show_security_notifications": False,
-    "media": {"auto_download": ["image", "video", "voice", "sticker", "audio", "document"]},
-    "webhooks": {
-        "url": "",
-        "max_concurrent_requests": 6,
-        "message": {"sent": False, "delivered": True, "read": True},
-    },
-    "verbose_logging": False,
-    "log_level": "info",
-}
 
-MEDIA_TYPES = {"audio", "document", "voice", "video", "image", "sticker"}
+@dataclass(frozen=True)
+class Setting:
+    path: str  # dotted: "webhooks.message.sent"
+    kind: Any  # a kind of services.common.setting_kinds
+    default: Any
+    applied: bool  # True: this implementation acts on it; False: stored and returned only
+    note: str  # what it does here, or why it is stored only
 
 
-class _Strict(BaseModel):
-    # Booleans must be JSON booleans (spec §14), so no coercion from "true" or 1.
-    model_config = ConfigDict(extra="forbid", strict=True)
+def _effect(path: str, kind: Any, default: Any, note: str) -> Setting:
+    return Setting(path, kind, default, True, note)
 
 
-class MessageWebhooks(_Strict):
-    sent: bool | None = None
-    delivered: bool | None = None
-    read: bool | None = None
+def _stored_only(path: str, kind: Any, default: Any, why: str) -> Setting:
+    return Setting(path, kind, default, False, why)
 
 
-class Webhooks(_Strict):
-    url: str | None = None
-    max_concurrent_requests: int | None = Field(default=None)
-    message: MessageWebhooks | None = None
+_BOOL = Boolean()
+_SECONDS = WholeNumber(1, 3600, "seconds")
+_RATE = WholeNumber(0, 1_000_000, "requests/s")
+# A wa_id, or a group id "<creator wa_id>-<creation time>" (spec §13.2).
+_PAGER = Pattern(r"\+?[0-9]{1,20}(-[0-9]{1,20})?", "a wa_id or a group id", max_length=64)
+_ADDRESS = Pattern(r"[!-~]+", "printable ASCII without spaces (host:port)")
+_NO_HA = "no Master/Coreapp failover: the core's Celery workers share the shards through Redis"
+_NO_ENGINE = "crypto threading tuning of the original's engine; ours has no such threads"
+_NO_GC = "no automatic garbage collection: messages and media are kept"
+_NO_LIMITS = "the gateway has no per-API request limits yet; 0 means not set"
 
-    @field_validator("max_concurrent_requests")
-    @classmethod
-    def _concurrency(cls, value: int | None) -> int | None:
-        if value is not None and value not in (6, 12, 18, 24):
-            raise ValueError("must be one of 6, 12, 18, 24")
-        return value
+SETTINGS: tuple[Setting, ...] = (
+    _effect("webhooks.url", WebhookUrl(), "",
+            "where the dispatcher posts callbacks; none are lost while it is empty"),
+    _stored_only("webhooks.max_concurrent_requests", OneOfNumbers((6, 12, 18, 24)), 6,
+                 "requests in flight are set per dispatcher by WA_DISPATCHER_CONCURRENCY"),
+    _effect("webhooks.message.sent", _BOOL, False, "`sent` status callbacks (also on with `sent_status`)"),
+    _effect("webhooks.message.delivered", _BOOL, True, "`delivered` status callbacks"),
+    _effect("webhooks.message.read", _BOOL, True, "`read` status callbacks"),
+    _stored_only("callback_persist", _BOOL, True,
+                 "callbacks are always kept in MongoDB until the webhook answers 200"),
+    _effect("callback_backoff_delay_ms", WholeNumber(100, 900_000, "ms"), 3000,
+            "linear retry step of failed callbacks"),
+    _effect("max_callback_backoff_delay_ms", WholeNumber(100, 3_600_000, "ms"), 900_000,
+            "retry delay cap of failed callbacks"),
+    _effect("sent_status", _BOOL, False, "`sent` status callbacks (older switch)"),
+    _stored_only("pass_through", _BOOL, False, "messages are kept in MongoDB, which is the history"),
+    _stored_only("media.auto_download", SubsetOf(media_names()),
+                 ["image", "video", "voice", "sticker", "audio", "document"],
+                 "inbound media is not downloaded on receipt"),
+    _stored_only("heartbeat_interval", _SECONDS, 5, _NO_HA),
+    _stored_only("unhealthy_interval", _SECONDS, 30, _NO_HA),
+    _stored_only("on_call_pager", _PAGER, "", "no critical-error alerts are sent"),
+    _stored_only("notify_user_change_number", _BOOL, True, "the network does not model number changes"),
+    _effect("show_security_notifications", _BOOL, False, "`customer_identity_changed` system messages"),
+    _stored_only("db_garbagecollector_enable", _BOOL, True, _NO_GC),
+    _stored_only("garbagecollector_enable.media", _BOOL, False, _NO_GC),
+    _stored_only("garbagecollector_enable.messages", _BOOL, True, _NO_GC),
+    _stored_only("axolotl_context_striping_disabled", _BOOL, False, _NO_ENGINE),
+    _stored_only("axolotl_context_striping_logical_core_multiplier", WholeNumber(1, 64), 1, _NO_ENGINE),
+    _stored_only("skip_referral_media_download", _BOOL, False, "the network sends no referral media"),
+    _effect("webhook_payload_conversation_pricingmodel_disabled", _BOOL, False,
+            "true: status callbacks carry no `conversation` / `pricing`"),
+    _stored_only("verbose_logging", _BOOL, False, "log verbosity is set per process by WA_LOG_LEVEL"),
+    _stored_only("log_level", OneOfWords(("debug", "info", "warning", "error")), "info",
+                 "log verbosity is set per process by WA_LOG_LEVEL"),
+    # Hidden settings of the original (spec §14, §17.1).
+    _stored_only("webcallbacks", IndexedUrls(), {}, "superseded by `webhooks.url`, the only URL posted to"),
+    _stored_only("allow_nonexistent_users", _BOOL, False, "sends to unknown numbers fail with 1013 as in the original"),
+    _stored_only("dogfood_user_limit", WholeNumber(0, 1_000_000_000), 0, "internal test-user limit; 0 means not set"),
+    _stored_only("template_send_side_validation_disabled", _BOOL, False, "template checks are always on"),
+    _stored_only("messaging_api_rate_limit", _RATE, 0, _NO_LIMITS),
+    _stored_only("contacts_api_rate_limit", _RATE, 0, _NO_LIMITS),
+    _stored_only("control_api_rate_limit", _RATE, 0, _NO_LIMITS),
+    _stored_only("healthcheck_api_rate_limit", _RATE, 0, _NO_LIMITS),
+    _stored_only("contacts_scrape_rate_limit", _RATE, 0, _NO_LIMITS),
+    _stored_only("unique_message_sends_rate_limit", _RATE, 0, _NO_LIMITS),
+    # Older clients still send it; the gateway's address is set where it is started.
+    _stored_only("tcp_listen_address", _ADDRESS, "", "the gateway listens where gunicorn is told to"),
+)
+
+# Returned by GET, never stored: a PATCH may carry it (clients send back what they read)
+# and it is ignored.
+READ_ONLY = frozenset({"wa_id"})
+
+BY_PATH: dict[str, Setting] = {setting.path: setting for setting in SETTINGS}
+# Every proper prefix of a declared path is an object in the JSON.
+_GROUPS = frozenset(
+    ".".join(parts[:end]) for parts in (s.path.split(".") for s in SETTINGS) for end in range(1, len(parts))
+)
+if len(BY_PATH) != len(SETTINGS) or _GROUPS & BY_PATH.keys():
+    raise RuntimeError("a setting is declared twice, or both as a value and as an object")
 
 
-class Media(_Strict):
-    auto_download: list[str] | None = None
-
-    @field_validator("auto_download")
-    @classmethod
-    def _types(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None and not set(value) <= MEDIA_TYPES:
-            raise ValueError(f"must be a subset of {sorted(MEDIA_TYPES)}")
-        return value
-
-
-def _milliseconds(value: int | str | None, low: int, high: int) -> int | None:
-    # The original accepts these as strings or integers.
-    if value is None:
-        return None
-    if isinstance(value, bool) or not str(value).isdigit():
-        raise ValueError("must be a whole number of milliseconds")
-    number = int(value)
-    if not low <= number <= high:
-        raise ValueError(f"must be between {low} and {high}")
-    return number
+def _nest(dotted: dict[str, Any], base: dict[str, Any] | None = None) -> dict[str, Any]:
+    nested = copy.deepcopy(base) if base is not None else {}
+    for path, value in dotted.items():
+        node = nested
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = copy.deepcopy(value)
+    return nested
 
 
-class SettingsPatch(_Strict):
-    callback_backoff_delay_ms: int | str | None = None
-    max_callback_backoff_delay_ms: int | str | None = None
-    callback_persist: bool | None = None
-    sent_status: bool | None = None
-    pass_through: bool | None = None
-    heartbeat_interval: int | None = None
-    unhealthy_interval: int | None = None
-    notify_user_change_number: bool | None = None
-    show_security_notifications: bool | None = None
-    verbose_logging: bool | None = None
-    log_level: str | None = None
-    media: Media | None = None
-    webhooks: Webhooks | None = None
-
-    @field_validator("callback_backoff_delay_ms")
-    @classmethod
-    def _step(cls, value: int | str | None) -> int | None:
-        return _milliseconds(value, 100, 900000)
-
-    @field_validator("max_callback_backoff_delay_ms")
-    @classmethod
-    def _cap(cls, value: int | str | None) -> int | None:
-        return _milliseconds(value, 100, 3600000)
-
-    @field_validator("log_level")
-    @classmethod
-    def _level(cls, value: str | None) -> str | None:
-        if value is not None and value not in {"debug", "info", "warning", "error"}:
-            raise ValueError("must be one of debug, info, warning, error")
-        return value
+DEFAULTS: dict[str, Any] = _nest({setting.path: setting.default for setting in SETTINGS})
 
 
-def _flatten(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in values.items():
+def _invalid(path: str, value: Any, reason: str) -> ApiError:
+    return ApiError(1009, f"Parameter '{path}' has invalid value '{shown(value)}': {reason}")
+
+
+def _collect(node: dict[str, Any], prefix: str, context: PatchContext, updates: dict[str, Any]) -> None:
+    for key, value in node.items():
         path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten(f"{path}.", value))
+        # null is "not sent", as the original's isset(); a read-only key is ignored.
+        if value is None or path in READ_ONLY:
+            continue
+        # A dotted key would reach a nested setting by another spelling than the contract's.
+        plain = "." not in key and "/" not in key
+        setting = BY_PATH.get(path) if plain else None
+        if setting is not None:
+            try:
+                updates[path] = setting.kind.parse(value, context)
+            except ValueError as error:
+                raise _invalid(path, value, str(error)) from None
+        elif plain and path in _GROUPS:
+            if not isinstance(value, dict):
+                raise _invalid(path, value, "must be an object")
+            _collect(value, f"{path}.", context, updates)
         else:
-            flat[path] = value
-    return flat
-
-
-def _first_error(error: ValidationError) -> ApiError:
-    item = error.errors()[0]
-    path = ".".join(str(part) for part in item["loc"])
-    if item["type"] == "extra_forbidden":
-        return ApiError(1009, f"Unknown parameter '{path}'")
-    value = item.get("input")
-    return ApiError(1009, f"Parameter '{path}' has invalid value '{value}': {item['msg']}")
+            # Unknown to every client we know of: a typo is better reported than dropped.
+            raise ApiError(1009, f"Unknown parameter '{shown(path)}'")
 
 
 def validate_patch(body: Any, *, allow_http_webhooks: bool) -> dict[str, Any]:
     """Validate a PATCH body into dotted-path updates, or raise ApiError (1009)."""
-    if not isinstance(body, dict) or not body:
+    if not isinstance(body, dict):
         raise ApiError(1009, "No valid parameters provided")
-    try:
-        patch = SettingsPatch.model_validate(body)
-    except ValidationError as error:
-        raise _first_error(error) from None
-    updates = _flatten("", patch.model_dump(exclude_none=True))
+    updates: dict[str, Any] = {}
+    _collect(body, "", PatchContext(allow_http_webhooks=allow_http_webhooks), updates)
     if not updates:
         raise ApiError(1009, "No valid parameters provided")
-    url = updates.get("webhooks.url")
-    if url:
-        check_webhook_url(url, allow_http=allow_http_webhooks)
     return updates
-
-
-def check_webhook_url(url: str, *, allow_http: bool) -> None:
-    parts = urlsplit(url)
-    loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and loopback and allow_http:
-        return
-    raise ApiError(1009, f"Parameter 'webhooks.url' has invalid value '{url}': HTTPS required")
-
-
-def _merge(base: dict[str, Any], dotted: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for path, value in dotted.items():
-        node = merged
-        *parents, leaf = path.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return merged
 
 
 def _stored(db: Database) -> dict[str, Any]:
     doc = db.settings.find_one({"_id": SETTINGS_ID}) or {}
-    return {path.replace("/", "."): value for path, value in doc.get("values", {}).items()}
+    values = {path.replace("/", "."): value for path, value in doc.get("values", {}).items()}
+    # A value stored under a path no longer declared is not part of the answer.
+    return {path: value for path, value in values.items() if path in BY_PATH}
 
 
 def load(db: Database) -> dict[str, Any]:
     """The effective settings: defaults with the stored changes on top."""
-    return _merge(DEFAULTS, _stored(db))
+    return _nest(_stored(db), DEFAULTS)
 
 
 def apply_patch(db: Database, updates: dict[str, Any]) -> None:
@@ -209,3 +214,26 @@ def status_callback_enabled(settings: dict[str, Any], status: str) -> bool:
     if status in ("delivered", "read"):
         return bool(switches.get(status, True))
     return True
+
+
+def pricing_in_status_callbacks(settings: dict[str, Any]) -> bool:
+    """Whether status callbacks carry `conversation` / `pricing` (spec §14, deprecated switch)."""
+    return not settings.get("webhook_payload_conversation_pricingmodel_disabled")
+
+
+def _cell(value: Any) -> str:
+    return f"`{json.dumps(value)}`"
+
+
+def markdown_table() -> str:
+    """The settings table of docs/compatibility.md, from ``SETTINGS``."""
+    rows = ["| setting | type | default | here |", "|---|---|---|---|"]
+    for setting in SETTINGS:
+        here = f"effect: {setting.note}" if setting.applied else f"stored only ({setting.note})"
+        rows.append(f"| `{setting.path}` | {setting.kind.describe()} | {_cell(setting.default)} | {here} |")
+    rows.append("| `wa_id` | read-only | the registered number | GET only; ignored in a PATCH |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

@@ -44,9 +44,17 @@ def record_many(
          for message, timestamp in todo],
         ordered=False,
     )
-    if app_settings.status_callback_enabled(ctx.settings(), status):
-        enqueue_callbacks(db, ctx.celery, _callbacks(ctx, todo, status, errors))
+    settings = ctx.settings()
+    if app_settings.status_callback_enabled(settings, status):
+        with_pricing = carries_pricing(status, settings)
+        enqueue_callbacks(db, ctx.celery, _callbacks(ctx, todo, status, errors, with_pricing))
     return [message["_id"] for message, _ in todo]
+
+
+def carries_pricing(status: str, settings: dict[str, Any]) -> bool:
+    """Whether a status callback carries `conversation` / `pricing`: `sent` and `delivered`
+    do (spec §15.3), unless `webhook_payload_conversation_pricingmodel_disabled` is on."""
+    return status in _WITH_PRICING and app_settings.pricing_in_status_callbacks(settings)
 
 
 def _status_pipeline(status: str, timestamp: int, errors: list[dict[str, Any]] | None) -> list[dict]:
@@ -63,7 +71,11 @@ def _status_pipeline(status: str, timestamp: int, errors: list[dict[str, Any]] |
 
 
 def _callbacks(
-    ctx: CoreContext, todo: list[tuple[dict[str, Any], int]], status: str, errors: list[dict[str, Any]] | None
+    ctx: CoreContext,
+    todo: list[tuple[dict[str, Any], int]],
+    status: str,
+    errors: list[dict[str, Any]] | None,
+    with_pricing: bool,
 ) -> list[tuple[str, dict[str, Any]]]:
     pricing_by_contact: dict[str, dict[str, Any]] = {}
     callbacks = []
@@ -71,9 +83,11 @@ def _callbacks(
         wa_id = message["wa_id"]
         extra = None
         if status in _WITH_PRICING:
+            # The conversation is opened even when the payload leaves it out: the switch
+            # changes what callbacks show, not when a conversation starts.
             if wa_id not in pricing_by_contact:
                 pricing_by_contact[wa_id] = _pricing(ctx, wa_id, timestamp)
-            extra = pricing_by_contact[wa_id]
+            extra = pricing_by_contact[wa_id] if with_pricing else None
         payload = callback_payloads.status(
             message_id=message["_id"], recipient_id=wa_id, status=status,
             timestamp=timestamp, extra=extra, errors=errors,

@@ -150,6 +150,30 @@ DIFFERENCES: dict[str, Difference] = {
     "log-level": Difference(f"{_APP}.log_level", "undeclared", _SPEC14),
     "wa-id": Difference(f"{_APP}.wa_id", "undeclared", f"{_SPEC14} (read-only, the registered number)"),
 }
+# Settings the older OpenAPI lacks: spec §14's later and legacy ones, the hidden ones of
+# §14/§17.1, and tcp_listen_address, which older clients still send (docs/compatibility.md).
+_LATER_SETTINGS = {
+    "db_garbagecollector_enable": _SPEC14,
+    "garbagecollector_enable": _SPEC14,
+    "axolotl_context_striping_disabled": _SPEC14,
+    "skip_referral_media_download": _SPEC14,
+    "webhook_payload_conversation_pricingmodel_disabled": _SPEC14,
+    "webcallbacks": "spec §14: hidden setting",
+    "allow_nonexistent_users": "spec §14: hidden setting",
+    "dogfood_user_limit": "spec §14: hidden setting",
+    "template_send_side_validation_disabled": "spec §14: hidden setting",
+    "axolotl_context_striping_logical_core_multiplier": "spec §14: hidden setting",
+    "messaging_api_rate_limit": "spec §17.1: hidden setting",
+    "contacts_api_rate_limit": "spec §17.1: hidden setting",
+    "control_api_rate_limit": "spec §17.1: hidden setting",
+    "healthcheck_api_rate_limit": "spec §17.1: hidden setting",
+    "contacts_scrape_rate_limit": "spec §17.1: hidden setting",
+    "unique_message_sends_rate_limit": "spec §17.1: hidden setting",
+    "tcp_listen_address": "a legacy key older clients still send",
+}
+DIFFERENCES.update(
+    {key: Difference(f"{_APP}.{key}", "undeclared", reason) for key, reason in _LATER_SETTINGS.items()}
+)
 SETTINGS_DIFFERENCES = (
     "backoff-int",
     "max-backoff-int",
@@ -160,6 +184,7 @@ SETTINGS_DIFFERENCES = (
     "show-security-notifications",
     "verbose-logging",
     "log-level",
+    *_LATER_SETTINGS,
 )
 
 

@@ -39,6 +39,75 @@ def test_patch_and_reset_round_trip(client, auth, db):
     assert current(client, auth) == DEFAULTS
 
 
+# What a legacy client sends in one PATCH: the Webapp's own keys, the PHP SDK's model and
+# the GET answer sent back with one change (wa_id included).
+LEGACY_BODY = {
+    "callback_persist": True,
+    "callback_backoff_delay_ms": "3000",
+    "max_callback_backoff_delay_ms": "900000",
+    "media": {"auto_download": ["image", "document", "audio"]},
+    "webhooks": {"url": "https://example.com/hook", "max_concurrent_requests": "12",
+                 "message": {"sent": True, "delivered": True, "read": False}},
+    "on_call_pager": "447900000000-1530000000",
+    "pass_through": False,
+    "sent_status": True,
+    "unhealthy_interval": 30,
+    "heartbeat_interval": "5",
+    "axolotl_context_striping_disabled": True,
+    "notify_user_change_number": True,
+    "show_security_notifications": False,
+    "db_garbagecollector_enable": False,
+    "garbagecollector_enable": {"media": False, "messages": False},
+    "skip_referral_media_download": True,
+    "webhook_payload_conversation_pricingmodel_disabled": True,
+    "webcallbacks": {"0": "https://example.com/old-hook", "1": "", "2": ""},
+    "messaging_api_rate_limit": 50,
+    "tcp_listen_address": "0.0.0.0:6250",
+    "verbose_logging": False,
+    "log_level": "info",
+    "wa_id": "16315551019",
+}
+
+
+def test_legacy_client_body_round_trip(client, auth, db):
+    register(db, "16315551019")
+    response = client.patch(PATH, headers=auth, json=LEGACY_BODY)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"meta": META}
+
+    settings = current(client, auth)
+    assert set(settings) == set(DEFAULTS) | {"wa_id"}
+    expected = {
+        **DEFAULTS,
+        **{key: value for key, value in LEGACY_BODY.items() if key not in {"webhooks", "media"}},
+        # Digit strings come back as the integers they are.
+        "callback_backoff_delay_ms": 3000, "max_callback_backoff_delay_ms": 900000, "heartbeat_interval": 5,
+        "media": {"auto_download": ["image", "document", "audio"]},
+        "webhooks": {"url": "https://example.com/hook", "max_concurrent_requests": 12,
+                     "message": {"sent": True, "delivered": True, "read": False}},
+    }
+    assert settings == expected
+    # The hidden keys it did not send keep their defaults.
+    assert settings["dogfood_user_limit"] == 0 and settings["allow_nonexistent_users"] is False
+
+    # A partial object changes only what it names.
+    assert client.patch(PATH, headers=auth, json={"garbagecollector_enable": {"media": True}}).status_code == 200
+    assert current(client, auth)["garbagecollector_enable"] == {"media": True, "messages": False}
+
+    assert client.delete(PATH, headers=auth).get_json() == {"meta": META}
+    assert current(client, auth) == {**DEFAULTS, "wa_id": "16315551019"}
+
+
+def test_wa_id_in_a_patch_is_ignored(client, auth, db):
+    register(db, "16315551019")
+    response = client.patch(PATH, headers=auth, json={"wa_id": "19995550000", "sent_status": True})
+    assert response.status_code == 200
+    settings = current(client, auth)
+    assert settings["wa_id"] == "16315551019" and settings["sent_status"] is True
+    assert "wa_id" not in (db.settings.find_one({"_id": "application"})["values"])
+    assert_error(client.patch(PATH, headers=auth, json={"wa_id": "16315551019"}), 400, 1009)
+
+
 @pytest.mark.parametrize(
     ("body", "details_start"),
     [
@@ -48,6 +117,12 @@ def test_patch_and_reset_round_trip(client, auth, db):
         ({}, "No valid parameters provided"),
         (None, "No valid parameters provided"),
         ({"webhooks": {"url": "http://127.0.0.1:8000/hook"}}, "Parameter 'webhooks.url' has invalid value"),
+        ({"heartbeat_interval": "５"}, "Parameter 'heartbeat_interval' has invalid value '５'"),
+        ({"max_callback_backoff_delay_ms": "900000０"}, "Parameter 'max_callback_backoff_delay_ms' has invalid"),
+        ({"on_call_pager": True}, "Parameter 'on_call_pager' has invalid value 'true'"),
+        ({"garbagecollector_enable": {"media": 1}}, "Parameter 'garbagecollector_enable.media' has invalid"),
+        # All or nothing: the good key before the bad one is not applied either.
+        ({"sent_status": True, "pass_through": "yes"}, "Parameter 'pass_through' has invalid value 'yes'"),
     ],
 )
 def test_patch_validation(client, auth, body, details_start):
