@@ -16,14 +16,14 @@ from services.core_worker import (
     callback_payloads,
     failures,
     identity_changes,
-    keystore,
+    protocol_client,
     session_store,
     status_updates,
 )
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkClient, NetworkRejected, NotAUser
 from services.message_types import Plaintext
-from services.protocol import Envelope, PrekeyBundle, ProtocolError, Session
+from services.protocol import Outgoing, ProtocolClient, ProtocolError
 
 log = logging.getLogger(__name__)
 
@@ -75,19 +75,19 @@ def _send_messages(ctx: CoreContext, network: NetworkClient, account, shard: int
     )
     if not batch:
         return 0
-    identity = keystore.load_identity(ctx.db, ctx.master_key)
+    protocol = protocol_client.build(ctx)
     by_contact: dict[str, list[dict[str, Any]]] = {}
     for message in batch:  # dicts keep insertion order: per contact, still in seq order
         by_contact.setdefault(message["wa_id"], []).append(message)
     for wa_id, messages in by_contact.items():
-        _send_or_fail(ctx, network, account, identity, wa_id, messages)
+        _send_or_fail(ctx, network, account, protocol, wa_id, messages)
     return len(batch)
 
 
-def _send_or_fail(ctx: CoreContext, network: NetworkClient, account, identity, wa_id: str,
+def _send_or_fail(ctx: CoreContext, network: NetworkClient, account, protocol: ProtocolClient, wa_id: str,
                   messages: list[dict[str, Any]]) -> None:
     try:
-        _send_to_contact(ctx, network, account, identity, wa_id, messages)
+        _send_to_contact(ctx, network, account, protocol, wa_id, messages)
     except Exception as error:
         if failures.is_transient(error):
             raise
@@ -96,17 +96,17 @@ def _send_or_fail(ctx: CoreContext, network: NetworkClient, account, identity, w
         _fail(ctx, messages, error)
 
 
-def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, identity, wa_id: str,
+def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, protocol: ProtocolClient, wa_id: str,
                      messages: list[dict[str, Any]]) -> None:
+    quoted = _quoted_senders(ctx, account, messages)
+    outgoing = [_outgoing(account, message, quoted) for message in messages]
     try:
-        session = _session_for(ctx, network, identity, wa_id)
+        # One session load and one save for the batch, saved before anything is sent:
+        # a crash after sending must not reuse these keys.
+        envelopes = protocol.seal(account.wa_id, wa_id, outgoing, network.fetch_bundle)
     except (NetworkRejected, ProtocolError) as error:
         _fail(ctx, messages, error)
         return
-    quoted = _quoted_senders(ctx, account, messages)
-    envelopes = [_encrypt(session, account, message, quoted) for message in messages]
-    # Saved before anything is sent: a crash after sending must not reuse these keys.
-    session_store.save(ctx.db, ctx.master_key, wa_id, session)
     results = network.submit_envelopes([envelope.to_dict() for envelope in envelopes])
     sent: list[tuple[dict[str, Any], int]] = []
     refused: dict[str, list[dict[str, Any]]] = {}
@@ -121,21 +121,10 @@ def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, identity
         _fail(ctx, failed, NotAUser(404, code) if code == "not_a_user" else NetworkRejected(400, code))
 
 
-def _encrypt(session: Session, account, message: dict[str, Any], quoted: dict[str, str]) -> Envelope:
-    timestamp = int(time.time())
-    routing = Envelope(message["_id"], account.wa_id, message["wa_id"], timestamp, {})
+def _outgoing(account, message: dict[str, Any], quoted: dict[str, str]) -> Outgoing:
     context = message["content"].get("context")
     plaintext = plaintext_for(message, account.vname, quoted.get(context["message_id"]) if context else None)
-    content = session.encrypt(plaintext, routing.associated_data())
-    return Envelope(message["_id"], account.wa_id, message["wa_id"], timestamp, content)
-
-
-def _session_for(ctx: CoreContext, network: NetworkClient, identity, wa_id: str) -> Session:
-    session = session_store.load(ctx.db, ctx.master_key, wa_id)
-    if session is None:
-        bundle = PrekeyBundle.from_dict(network.fetch_bundle(wa_id))
-        session = Session.initiate(identity, bundle)
-    return session
+    return Outgoing(message["_id"], int(time.time()), plaintext)
 
 
 def failure_error(error: Exception) -> dict[str, Any]:
@@ -196,9 +185,8 @@ def resend(ctx: CoreContext, wa_id: str, message_ids: list[str]) -> int:
     if not messages:
         return 0
     db.messages.update_many({"_id": {"$in": [m["_id"] for m in messages]}}, {"$inc": {"resends": 1}})
-    old = session_store.load(db, ctx.master_key, wa_id)
-    session_store.delete(db, wa_id)
-    identity = keystore.load_identity(db, ctx.master_key)
-    _send_or_fail(ctx, ctx.network(account.network_token), account, identity, wa_id, messages)
+    protocol = protocol_client.build(ctx)
+    old = protocol.reset_session(wa_id)
+    _send_or_fail(ctx, ctx.network(account.network_token), account, protocol, wa_id, messages)
     identity_changes.notice(ctx, wa_id, old, session_store.load(db, ctx.master_key, wa_id))
     return len(messages)
