@@ -15,7 +15,7 @@ whatever the stores or the bundle callable raise, unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from .envelope import Envelope
@@ -139,4 +139,5 @@ class ProtocolClient:
 
 def _encrypt(session: Session, sender: str, recipient: str, message: Outgoing) -> Envelope:
     routing = Envelope(message.id, sender, recipient, message.timestamp, {})
-    return replace(routing, content=session.encrypt(message.plaintext, routing.associated_data()))
+    content = session.encrypt(message.plaintext, routing.associated_data())
+    return Envelope(message.id, sender, recipient, message.timestamp, content)
