@@ -31,13 +31,14 @@ from services.message_types import Plaintext
 from services.protocol import (
     Envelope,
     IdentityKeyPair,
+    MemoryKeyStore,
+    MemorySessionStore,
     OneTimePrekey,
-    PrekeyBundle,
+    Outgoing,
+    ProtocolClient,
     ProtocolError,
     Session,
     SignedPrekey,
-    is_new_session,
-    prekey_ids,
 )
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,12 @@ class VirtualPhone:
         otpks = OneTimePrekey.generate_batch(self._new_key_ids(count), count)
         self.one_time_prekeys.update({k.key_id: k for k in otpks})
         return {"one_time_prekeys": [k.to_public_dict() for k in otpks]}
+
+    def protocol(self) -> ProtocolClient:
+        """The protocol client over this phone's own fields (the stores wrap them, so
+        its changes land here). Built per use: a reinstall replaces these fields."""
+        keys = MemoryKeyStore(self.identity, self.signed_prekeys, self.one_time_prekeys)
+        return ProtocolClient(keys, MemorySessionStore(self.sessions))
 
     # -- history -------------------------------------------------------------
     def record(self, message: dict[str, Any]) -> None:
@@ -284,31 +291,32 @@ class PhoneBook:
         """The network's template, to render a template message (PhoneEnvironment)."""
         return None
 
-    def _session_for(self, phone: VirtualPhone, to: str) -> Session:
-        session = phone.sessions.get(to)
-        if session is None:
-            bundle = PrekeyBundle.from_dict(self.network.fetch_bundle(to))  # 404 not_a_user
-            session = Session.initiate(phone.identity, bundle)
-        return session
+    @staticmethod
+    def _outgoing(
+        phone: VirtualPhone, message_id: str, timestamp: int, kind: str, payload: Any,
+        context: dict[str, str] | None = None,
+    ) -> Outgoing:
+        plaintext = Plaintext(kind, payload, context=context, profile_name=phone.name).encode()
+        return Outgoing(message_id, timestamp, plaintext)
+
+    def _seal(self, phone: VirtualPhone, to: str, messages: list[Outgoing]) -> list[Envelope]:
+        """Encrypted in the session with ``to``, stored before anything is submitted; a
+        new session from the directory's bundle (an ApiError 404 when ``to`` is no user)."""
+        return phone.protocol().seal(phone.wa_id, to, messages, self.network.fetch_bundle)
 
     def _submit(
-        self, phone: VirtualPhone, session: Session, to: str, message_id: str, timestamp: int, kind: str, payload: Any,
+        self, phone: VirtualPhone, to: str, message_id: str, timestamp: int, kind: str, payload: Any,
         context: dict[str, str] | None = None,
     ) -> None:
-        plaintext = Plaintext(kind, payload, context=context, profile_name=phone.name).encode()
-        routing = Envelope(id=message_id, sender=phone.wa_id, recipient=to, timestamp=timestamp, content={})
-        content = session.encrypt(plaintext, associated=routing.associated_data())
-        envelope = Envelope(message_id, phone.wa_id, to, timestamp, content)
+        [envelope] = self._seal(phone, to, [self._outgoing(phone, message_id, timestamp, kind, payload, context)])
         self.network.submit_envelope(phone.wa_id, envelope.to_dict())
 
     def _send(
         self, phone: VirtualPhone, to: str, kind: str, payload: Any, context: dict[str, str] | None = None
     ) -> str:
-        session = self._session_for(phone, to)
         message_id = phone_message_id()
         timestamp = int(time.time())
-        self._submit(phone, session, to, message_id, timestamp, kind, payload, context)
-        phone.sessions[to] = session
+        self._submit(phone, to, message_id, timestamp, kind, payload, context)
         record: dict[str, Any] = {
             "direction": "out",
             "id": message_id,
@@ -372,18 +380,19 @@ class PhoneBook:
             wanted.append(message)
         if not wanted:
             return
-        phone.sessions.pop(peer, None)
+        phone.protocol().reset_session(peer)
+        outgoing = [
+            self._outgoing(phone, m["id"], m["timestamp"], m["type"], m.get(m["type"]), m.get("context"))
+            for m in wanted
+        ]
         try:
-            session = self._session_for(phone, peer)
+            envelopes = self._seal(phone, peer, outgoing)
         except ApiError as exc:  # the peer is gone or published no keys
             phone.note_error("resend_failed", ids=[m["id"] for m in wanted], peer=peer, message=exc.message)
             return
-        for message in wanted:
-            kind = message["type"]
-            self._submit(phone, session, peer, message["id"], message["timestamp"], kind, message.get(kind),
-                         message.get("context"))
+        for message, envelope in zip(wanted, envelopes, strict=True):
+            self.network.submit_envelope(phone.wa_id, envelope.to_dict())
             message["resent"] = message.get("resent", 0) + 1
-        phone.sessions[peer] = session
         self._on_change()
 
     def _request_retry(self, phone: VirtualPhone, envelope: Envelope, exc: Exception) -> None:
@@ -451,24 +460,10 @@ class PhoneBook:
             self._send(phone, peer, "text", {"body": str(payload.get("body", ""))})
 
     def _decrypt(self, phone: VirtualPhone, envelope: Envelope) -> bytes:
-        content = envelope.content
-        associated = envelope.associated_data()
-        session = phone.sessions.get(envelope.sender)
-        if is_new_session(session, content):
-            spk_id, otpk_id = prekey_ids(content)
-            spk = phone.signed_prekeys.get(spk_id)
-            otpk = phone.one_time_prekeys.get(otpk_id) if otpk_id is not None else None
-            if spk is None or (otpk_id is not None and otpk is None):
-                raise ProtocolError("prekey content for keys this phone does not have")
-            session, plaintext = Session.accept(phone.identity, spk, otpk, content, associated=associated)
-            if otpk_id is not None:
-                del phone.one_time_prekeys[otpk_id]
-            phone.sessions[envelope.sender] = session
+        opened = phone.protocol().open(envelope)
+        if opened.new_session:
             self._refill_prekeys(phone)
-            return plaintext
-        if session is None:
-            raise ProtocolError("no session with the sender")
-        return session.decrypt(content, associated=associated)
+        return opened.plaintext
 
     def _refill_prekeys(self, phone: VirtualPhone) -> None:
         if self.network.directory.count(phone.wa_id) < REFILL_BELOW:

@@ -18,16 +18,15 @@ from services.core_worker import (
     callback_payloads,
     failures,
     identity_changes,
-    keystore,
     notifications,
     outbound,
-    session_store,
+    protocol_client,
     status_updates,
 )
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkRejected
 from services.message_types.received import UNKNOWN, receive
-from services.protocol import Envelope, ProtocolError, Session, is_new_session, prekey_ids
+from services.protocol import Envelope, ProtocolError
 from services.webhook_dispatcher.outbox import enqueue_callback
 
 log = logging.getLogger(__name__)
@@ -132,32 +131,12 @@ def _ask_for_retry(ctx: CoreContext, raw: dict[str, Any]) -> None:
 
 
 def _decrypt(ctx: CoreContext, envelope: Envelope) -> bytes:
-    db, key = ctx.db, ctx.master_key
-    sender = envelope.sender
-    session = session_store.load(db, key, sender)
-    associated = envelope.associated_data()
-    if session is None or is_new_session(session, envelope.content):
-        previous = session
-        session, plaintext = _accept(ctx, envelope)
-        identity_changes.notice(ctx, sender, previous, session)
-    else:
-        plaintext = session.decrypt(envelope.content, associated)
-    session_store.save(db, key, sender, session)
-    return plaintext
-
-
-def _accept(ctx: CoreContext, envelope: Envelope) -> tuple[Session, bytes]:
-    db, key = ctx.db, ctx.master_key
-    signed_id, one_time_id = prekey_ids(envelope.content)
-    signed = keystore.load_signed_prekey(db, key, signed_id)
-    if signed is None:
-        raise LookupError(f"unknown signed prekey {signed_id}")
-    one_time = keystore.load_one_time_prekey(db, key, one_time_id) if one_time_id is not None else None
-    identity = keystore.load_identity(db, key)
-    session, plaintext = Session.accept(identity, signed, one_time, envelope.content, envelope.associated_data())
-    if one_time_id is not None:
-        keystore.discard_one_time_prekey(db, one_time_id)
-    return session, plaintext
+    # One session load and one save; the identity and prekeys only for a new session,
+    # whose one-time prekey is discarded (one-time prekeys are refilled after the batch).
+    opened = protocol_client.build(ctx).open(envelope)
+    if opened.new_session:
+        identity_changes.notice(ctx, envelope.sender, opened.before, opened.after)
+    return opened.plaintext
 
 
 def _store_message(ctx: CoreContext, envelope: Envelope, plaintext: message_types.Plaintext) -> None:

@@ -81,3 +81,30 @@ def discard_one_time_prekey(db: Database, key_id: int) -> None:
 
 def one_time_prekey_count(db: Database) -> int:
     return db.keys.count_documents({"_id": {"$regex": "^otpk:"}})
+
+
+class MongoKeyStore:
+    """Our keys as ``services.protocol`` stores (identity, signed and one-time prekeys).
+
+    Built for one batch of work: the identity is read (and unsealed) at most once, and
+    only if the batch needs it (a new session), however many contacts it covers.
+    """
+
+    def __init__(self, db: Database, master_key: bytes) -> None:
+        self._db = db
+        self._master_key = master_key
+        self._identity: IdentityKeyPair | None = None
+
+    def own_identity(self) -> IdentityKeyPair:
+        if self._identity is None:
+            self._identity = load_identity(self._db, self._master_key)
+        return self._identity
+
+    def signed_prekey(self, key_id: int) -> SignedPrekey | None:
+        return load_signed_prekey(self._db, self._master_key, key_id)
+
+    def one_time_prekey(self, key_id: int) -> OneTimePrekey | None:
+        return load_one_time_prekey(self._db, self._master_key, key_id)
+
+    def remove_one_time_prekey(self, key_id: int) -> None:
+        discard_one_time_prekey(self._db, key_id)

@@ -18,7 +18,7 @@ from services.core_worker import (
     callback_payloads,
     failures,
     identity_changes,
-    keystore,
+    protocol_client,
     send_policy,
     session_store,
     status_updates,
@@ -26,7 +26,8 @@ from services.core_worker import (
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkClient, NetworkRejected, NotAUser
 from services.message_types import Plaintext
-from services.protocol import Envelope, PrekeyBundle, ProtocolError, Session
+from services.protocol import Outgoing, PrekeyBundle, ProtocolClient, ProtocolError, Session
+from services.protocol.client import FetchBundle
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +80,12 @@ def _send_messages(ctx: CoreContext, network: NetworkClient, account, shard: int
     if not batch:
         return 0
     sendable = _refuse_what_may_not_go(ctx, batch)
-    identity = keystore.load_identity(ctx.db, ctx.master_key)
+    protocol = protocol_client.build(ctx)
     by_contact: dict[str, list[dict[str, Any]]] = {}
     for message in sendable:  # dicts keep insertion order: per contact, still in seq order
         by_contact.setdefault(message["wa_id"], []).append(message)
     for wa_id, messages in by_contact.items():
-        _send_or_fail(ctx, network, account, identity, wa_id, messages)
+        _send_or_fail(ctx, network, account, protocol, wa_id, messages)
     return len(batch)
 
 
@@ -114,10 +115,10 @@ def _refuse_what_may_not_go(ctx: CoreContext, batch: list[dict[str, Any]]) -> li
     return sendable
 
 
-def _send_or_fail(ctx: CoreContext, network: NetworkClient, account, identity, wa_id: str,
-                  messages: list[dict[str, Any]]) -> None:
+def _send_or_fail(ctx: CoreContext, network: NetworkClient, account, protocol: ProtocolClient, wa_id: str,
+                  messages: list[dict[str, Any]], fetch_bundle: FetchBundle | None = None) -> None:
     try:
-        _send_to_contact(ctx, network, account, identity, wa_id, messages)
+        _send_to_contact(ctx, network, account, protocol, wa_id, messages, fetch_bundle)
     except Exception as error:
         if failures.is_transient(error):
             raise
@@ -126,17 +127,17 @@ def _send_or_fail(ctx: CoreContext, network: NetworkClient, account, identity, w
         _fail(ctx, messages, error)
 
 
-def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, identity, wa_id: str,
-                     messages: list[dict[str, Any]]) -> None:
+def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, protocol: ProtocolClient, wa_id: str,
+                     messages: list[dict[str, Any]], fetch_bundle: FetchBundle | None = None) -> None:
+    quoted = _quoted_senders(ctx, account, messages)
+    outgoing = [_outgoing(account, message, quoted) for message in messages]
     try:
-        session = _session_for(ctx, network, identity, wa_id)
-    except (NetworkRejected, ProtocolError) as error:
+        # One session load and one save for the batch, saved before anything is sent:
+        # a crash after sending must not reuse these keys.
+        envelopes = protocol.seal(account.wa_id, wa_id, outgoing, fetch_bundle or network.fetch_bundle)
+    except (NetworkRejected, ProtocolError, IdentityChangeBlocked) as error:
         _fail(ctx, messages, error)
         return
-    quoted = _quoted_senders(ctx, account, messages)
-    envelopes = [_encrypt(session, account, message, quoted) for message in messages]
-    # Saved before anything is sent: a crash after sending must not reuse these keys.
-    session_store.save(ctx.db, ctx.master_key, wa_id, session)
     results = network.submit_envelopes([envelope.to_dict() for envelope in envelopes])
     sent: list[tuple[dict[str, Any], int]] = []
     refused: dict[str, list[dict[str, Any]]] = {}
@@ -151,27 +152,18 @@ def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, identity
         _fail(ctx, failed, NotAUser(404, code) if code == "not_a_user" else NetworkRejected(400, code))
 
 
-def _encrypt(session: Session, account, message: dict[str, Any], quoted: dict[str, str]) -> Envelope:
-    timestamp = int(time.time())
-    routing = Envelope(message["_id"], account.wa_id, message["wa_id"], timestamp, {})
+def _outgoing(account, message: dict[str, Any], quoted: dict[str, str]) -> Outgoing:
     context = message["content"].get("context")
     plaintext = plaintext_for(message, account.vname, quoted.get(context["message_id"]) if context else None)
-    content = session.encrypt(plaintext, routing.associated_data())
-    return Envelope(message["_id"], account.wa_id, message["wa_id"], timestamp, content)
-
-
-def _session_for(ctx: CoreContext, network: NetworkClient, identity, wa_id: str) -> Session:
-    session = session_store.load(ctx.db, ctx.master_key, wa_id)
-    if session is None:
-        bundle = PrekeyBundle.from_dict(network.fetch_bundle(wa_id))
-        session = Session.initiate(identity, bundle)
-    return session
+    return Outgoing(message["_id"], int(time.time()), plaintext)
 
 
 def failure_error(error: Exception) -> dict[str, Any]:
     """The webhook error for a send the network refused for good."""
     if isinstance(error, NotAUser):
         return callback_payloads.error_item(1013, "The recipient is not a WhatsApp user")
+    if isinstance(error, IdentityChangeBlocked):
+        return send_policy.identity_change_error()
     if isinstance(error, ProtocolError):
         return callback_payloads.error_item(500, "The recipient's keys could not be verified")
     if isinstance(error, NetworkRejected):
@@ -226,9 +218,34 @@ def resend(ctx: CoreContext, wa_id: str, message_ids: list[str]) -> int:
     if not messages:
         return 0
     db.messages.update_many({"_id": {"$in": [m["_id"] for m in messages]}}, {"$inc": {"resends": 1}})
-    old = session_store.load(db, ctx.master_key, wa_id)
-    session_store.delete(db, wa_id)
-    identity = keystore.load_identity(db, ctx.master_key)
-    _send_or_fail(ctx, ctx.network(account.network_token), account, identity, wa_id, messages)
+    protocol = protocol_client.build(ctx)
+    old = protocol.reset_session(wa_id)
+    network = ctx.network(account.network_token)
+    fetch_bundle = network.fetch_bundle
+    if old is not None and ctx.settings().get("show_security_notifications"):
+        fetch_bundle = _refusing_a_new_identity(ctx, network, wa_id, old)
+    _send_or_fail(ctx, network, account, protocol, wa_id, messages, fetch_bundle)
     identity_changes.notice(ctx, wa_id, old, session_store.load(db, ctx.master_key, wa_id))
     return len(messages)
+
+
+class IdentityChangeBlocked(Exception):
+    """The contact's new identity key is not acknowledged: nothing is sealed for it."""
+
+
+def _refusing_a_new_identity(ctx: CoreContext, network: NetworkClient, wa_id: str, old: Session) -> FetchBundle:
+    """``network.fetch_bundle``, except that a bundle with another identity than the
+    session it replaces is recorded as an identity change and refused, so that with
+    `show_security_notifications` on nothing is encrypted to an unacknowledged key
+    (spec §7.2): the messages fail with 480 instead."""
+
+    def fetch(peer: str) -> Any:
+        raw = network.fetch_bundle(peer)
+        bundle = PrekeyBundle.from_dict(raw)
+        bundle.verify()
+        if bundle.identity != old.remote_identity:
+            identity_changes.record(ctx, wa_id, bundle.identity.fingerprint())
+            raise IdentityChangeBlocked(wa_id)
+        return raw
+
+    return fetch

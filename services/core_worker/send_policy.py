@@ -50,10 +50,14 @@ def refusal(
             470, "Message failed to send because more than 24 hours have passed since the customer last replied "
                  "to this number")
     if block_identity_changes and recipient.identity_unacknowledged:
-        return callback_payloads.error_item(
-            480, "Message failed to send because the recipient's identity changed: acknowledge it with "
-                 "PUT /v1/contacts/{wa_id}/identity")
+        return identity_change_error()
     return None
+
+
+def identity_change_error() -> dict[str, Any]:
+    return callback_payloads.error_item(
+        480, "Message failed to send because the recipient's identity changed: acknowledge it with "
+             "PUT /v1/contacts/{wa_id}/identity")
 
 
 def in_service_window(recipient: Recipient, now: datetime) -> bool:

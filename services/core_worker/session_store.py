@@ -38,3 +38,20 @@ def save(db: Database, master_key: bytes, wa_id: str, session: Session) -> None:
 
 def delete(db: Database, wa_id: str) -> None:
     db.sessions.delete_one({"_id": wa_id})
+
+
+class MongoSessionStore:
+    """These functions as a ``services.protocol`` session store."""
+
+    def __init__(self, db: Database, master_key: bytes) -> None:
+        self._db = db
+        self._master_key = master_key
+
+    def load_session(self, peer: str) -> Session | None:
+        return load(self._db, self._master_key, peer)
+
+    def store_session(self, peer: str, session: Session) -> None:
+        save(self._db, self._master_key, peer, session)
+
+    def delete_session(self, peer: str) -> None:
+        delete(self._db, peer)

@@ -1,6 +1,7 @@
 """A minimal business client, written against the network API the way the project's
 core worker talks to it: certificate + code registration, key upload, sessions from
-``services.protocol``, envelopes over HTTP, items over the WebSocket."""
+``services.protocol`` (its ProtocolClient over memory stores), envelopes over HTTP, items
+over the WebSocket."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import base64
 import json
 import os
 import time
+from dataclasses import replace
 from typing import Any
 
 import requests
@@ -16,12 +18,14 @@ from websockets.sync.client import ClientConnection, connect
 from services.protocol import (
     Envelope,
     IdentityKeyPair,
+    MemoryKeyStore,
+    MemorySessionStore,
     OneTimePrekey,
+    Outgoing,
     PrekeyBundle,
+    ProtocolClient,
     Session,
     SignedPrekey,
-    is_new_session,
-    prekey_ids,
 )
 
 
@@ -106,45 +110,46 @@ class Business:
         return self
 
     # -- messages ----------------------------------------------------------
-    def bundle(self, wa_id: str) -> PrekeyBundle:
+    def protocol(self) -> ProtocolClient:
+        """The shared protocol client over this business's own fields."""
+        keys = MemoryKeyStore(self.identity, {self.signed_prekey.key_id: self.signed_prekey}, self.one_time)
+        return ProtocolClient(keys, MemorySessionStore(self.sessions))
+
+    def fetch_bundle(self, wa_id: str) -> dict[str, Any]:
         r = self.get(f"/network/v1/keys/{wa_id}")
         assert r.status_code == 200, r.text
-        return PrekeyBundle.from_dict(r.json())
+        return r.json()
+
+    def bundle(self, wa_id: str) -> PrekeyBundle:
+        return PrekeyBundle.from_dict(self.fetch_bundle(wa_id))
+
+    def seal_texts(self, to: str, bodies: list[str], message_ids: list[str] | None = None) -> list[Envelope]:
+        """One batch in the session with ``to`` (a new one from a fresh bundle when
+        there is none)."""
+        ids = message_ids or [business_message_id() for _ in bodies]
+        ts = int(time.time())
+        outgoing = [
+            Outgoing(message_id, ts, json.dumps(
+                {"type": "text", "text": {"body": body}, "profile": {"name": self.vname}}).encode())
+            for message_id, body in zip(ids, bodies, strict=True)
+        ]
+        return self.protocol().seal(self.wa_id, to, outgoing, self.fetch_bundle)
 
     def send_text(
         self, to: str, body: str, message_id: str | None = None, *, garble: bool = False
     ) -> tuple[str, dict[str, Any]]:
-        """Encrypt in the session with ``to`` (a new one from a fresh bundle when there
-        is none). ``message_id`` re-sends under a known id; ``garble`` encrypts with the
-        wrong associated data, so the envelope is well-formed but cannot be decrypted."""
-        session = self.sessions.get(to)
-        if session is None:
-            session = Session.initiate(self.identity, self.bundle(to))
-            self.sessions[to] = session
+        """Encrypt in the session with ``to`` and submit. ``message_id`` re-sends under a
+        known id; ``garble`` seals it under another id and then relabels it (what a
+        tampering relay would do), so it is well-formed but cannot be decrypted."""
         message_id = message_id or business_message_id()
-        ts = int(time.time())
-        plaintext = json.dumps({"type": "text", "text": {"body": body}, "profile": {"name": self.vname}})
         labelled = message_id + "0" if garble else message_id
-        ad = Envelope(labelled, self.wa_id, to, ts, {}).associated_data()
-        envelope = Envelope(message_id, self.wa_id, to, ts, session.encrypt(plaintext.encode(), associated=ad))
-        r = self.post("/network/v1/envelopes", envelope.to_dict())
+        [envelope] = self.seal_texts(to, [body], [labelled])
+        r = self.post("/network/v1/envelopes", replace(envelope, id=message_id).to_dict())
         assert r.status_code == 200, r.text
         return message_id, r.json()
 
     def decrypt(self, raw: dict[str, Any]) -> dict[str, Any]:
-        envelope = Envelope.from_dict(raw)
-        ad = envelope.associated_data()
-        session = self.sessions.get(envelope.sender)
-        if is_new_session(session, envelope.content):
-            spk_id, otpk_id = prekey_ids(envelope.content)
-            assert spk_id == self.signed_prekey.key_id
-            otpk = self.one_time.pop(otpk_id) if otpk_id is not None else None
-            session, plaintext = Session.accept(self.identity, self.signed_prekey, otpk, envelope.content, ad)
-            self.sessions[envelope.sender] = session
-        else:
-            assert session is not None
-            plaintext = session.decrypt(envelope.content, associated=ad)
-        return json.loads(plaintext)
+        return json.loads(self.protocol().open(Envelope.from_dict(raw)).plaintext)
 
     def receipt(self, to: str, status: str, message_ids: list[str]) -> requests.Response:
         return self.post("/network/v1/receipts", {"to": to, "status": status, "message_ids": message_ids})

@@ -4,13 +4,12 @@ virtual phones with services.protocol end-to-end encryption."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 import requests
 from websockets.exceptions import ConnectionClosed
 
-from services.protocol import Envelope, OneTimePrekey, Session, sender_identity
+from services.protocol import Envelope, OneTimePrekey, sender_identity
 from tests.integration.sandbox.client import Business, ack, business_message_id, next_item, wait_for
 
 
@@ -351,13 +350,7 @@ def test_a_batch_of_envelopes_is_relayed_in_order_with_a_result_each(sandbox, nu
     biz = Business(sandbox.url, "1", number).setup()
     phone = "45" + number
     make_phone(sandbox.url, phone)
-    session = Session.initiate(biz.identity, biz.bundle(phone))
-    envelopes = []
-    for n in range(3):
-        message_id, ts = business_message_id(), int(time.time())
-        ad = Envelope(message_id, biz.wa_id, phone, ts, {}).associated_data()
-        plaintext = json.dumps({"type": "text", "text": {"body": f"batch {n}"}}).encode()
-        envelopes.append(Envelope(message_id, biz.wa_id, phone, ts, session.encrypt(plaintext, ad)).to_dict())
+    envelopes = [e.to_dict() for e in biz.seal_texts(phone, [f"batch {n}" for n in range(3)])]
     stranger = dict(envelopes[0], to="19999999999")
     answer = biz.post("/network/v1/envelopes/batch", {"envelopes": [*envelopes, stranger]})
     assert answer.status_code == 200, answer.text

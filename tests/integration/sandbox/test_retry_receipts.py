@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import requests
 
-from services.protocol import Session, sender_identity
+from services.protocol import sender_identity
 from tests.integration.sandbox.client import Business, ack, next_item, wait_for
 from tests.integration.sandbox.test_network import make_phone, phone_messages, phone_send
 
@@ -70,11 +70,9 @@ def test_reinstalled_phone_asks_the_business_to_retry(sandbox, number):
         assert lost not in [m["id"] for m in phone_messages(sandbox.url, phone)]
 
         # The business starts over from a fresh bundle: the new identity, the same message id.
-        del biz.sessions[phone]
-        bundle = biz.bundle(phone)
-        assert bundle.identity.fingerprint() == new_identity
-        biz.sessions[phone] = Session.initiate(biz.identity, bundle)
+        assert biz.protocol().reset_session(phone) is not None
         biz.send_text(phone, "are you there?", message_id=lost)
+        assert biz.sessions[phone].remote_identity.fingerprint() == new_identity
         assert relayed(sandbox.url, lost)[1]["content"]["kind"] == "prekey"
         item = next_item(ws)
         assert item["receipt"]["status"] == "delivered" and item["receipt"]["message_ids"] == [lost]
