@@ -22,6 +22,7 @@ from services.core_worker import (
     identity_changes,
     keystore,
     notifications,
+    number_changes,  # noqa: F401  (registers its notification handler)
     outbound,
     session_store,
     status_updates,
