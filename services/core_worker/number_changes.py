@@ -104,4 +104,5 @@ def _move_contact(ctx: CoreContext, change: NumberChange) -> str | None:
         upsert=True, return_document=ReturnDocument.AFTER,
     )
     db.contacts.update_one({"_id": change.old}, {"$set": {"changed_to": change.new, "updated_at": now}}, upsert=True)
+    assert new is not None  # upsert with ReturnDocument.AFTER always returns the document
     return new.get("profile_name")
