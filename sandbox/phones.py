@@ -24,6 +24,7 @@ from sandbox.errors import ApiError, bad_request, conflict, not_found
 from sandbox.ids import phone_message_id
 from sandbox.network.registration import BUSINESS
 from sandbox.network.service import Network
+from sandbox.unsupported import UNSUPPORTED_KINDS
 from sandbox.validation import is_wa_id, optional_bool, require_digits, require_object, require_str
 from services import message_types
 from services.common.errors import ApiError as OnPremError
@@ -197,12 +198,18 @@ def _check_message_body(body: Any) -> tuple[str, str, Any, str | None]:
     to = require_digits(body, "to", 5, 20)
     kind = body.get("type", "text")
     declared = message_types.get(kind) if isinstance(kind, str) else None
-    if declared is None or declared.inbound is None or not declared.available:
-        raise bad_request(f"'type' must be one of {', '.join(_sendable_types())}")
-    try:
-        payload = message_types.parse(declared.inbound, body.get(kind), kind)
-    except OnPremError as exc:
-        raise bad_request(exc.details or exc.title) from None
+    if kind in UNSUPPORTED_KINDS:
+        payload = body.get(kind, {})
+        if not isinstance(payload, dict):
+            raise bad_request(f"'{kind}' must be an object")
+    elif declared is None or declared.inbound is None or not declared.available:
+        raise bad_request(f"'type' must be one of {', '.join(_sendable_types())}, or content the business "
+                          f"does not support: {', '.join(UNSUPPORTED_KINDS)}")
+    else:
+        try:
+            payload = message_types.parse(declared.inbound, body.get(kind), kind)
+        except OnPremError as exc:
+            raise bad_request(exc.details or exc.title) from None
     quoted = None
     if "context" in body:
         context = require_object(body["context"])
@@ -269,6 +276,35 @@ class PhoneBook:
         self.network.publish_keys(phone.wa_id, phone.generate_keys())
         self._on_change()
         log.info("virtual phone %s reinstalled", phone.wa_id)
+
+    def change_number(self, phone: VirtualPhone, body: Any) -> list[str]:
+        """The user moves to a new number on the same phone: keys, sessions and history
+        stay; the old number stops being a user; every business the phone exchanged
+        messages with is told. Returns those businesses."""
+        body = require_object(body)
+        new = body.get("new_wa_id")
+        if not is_wa_id(new):
+            raise bad_request("'new_wa_id' must be a string of 5-20 digits")
+        old = phone.wa_id
+        if new == old:
+            raise bad_request("'new_wa_id' is already this phone's number")
+        if self.network.registry.get(new) is not None or new in self.phones:
+            raise conflict("this number is already a WhatsApp user", code="number_in_use")
+        registry = self.network.registry
+        peers = sorted({message["peer"] for message in phone.messages} | set(phone.sessions))
+        businesses = [p for p in peers if (user := registry.get(p)) is not None and user.kind == BUSINESS]
+        worker = self._workers.pop(old, None)
+        if worker is not None:
+            worker.cancel()  # it watches the old number's mailbox
+        self.network.change_phone_number(old, new, businesses)
+        del self.phones[old]
+        phone.wa_id = new
+        self.phones[new] = phone
+        self._on_change()
+        if self._running:
+            self._spawn(phone)
+        log.info("virtual phone %s changed number", new)
+        return businesses
 
     # -- sending -----------------------------------------------------------
     def send(self, phone: VirtualPhone, body: Any) -> str:
@@ -472,26 +508,27 @@ class PhoneBook:
     # -- workers -----------------------------------------------------------
     async def _work(self, phone: VirtualPhone) -> None:
         relay = self.network.relay
+        wa_id = phone.wa_id  # the number this worker serves (a number change starts a new one)
         wakeup = asyncio.Event()
-        relay.watch(phone.wa_id, wakeup)
+        relay.watch(wa_id, wakeup)
         try:
             while True:
                 await wakeup.wait()
                 wakeup.clear()
-                for item in relay.pending(phone.wa_id):
-                    current = self.phones.get(phone.wa_id)
+                for item in relay.pending(wa_id):
+                    current = self.phones.get(wa_id)
                     if current is None:
                         return
                     try:
                         self.process(current, item)
                     except Exception as exc:  # one bad item must not stop the phone
-                        log.warning("phone %s could not process item %s: %s", phone.wa_id, item.get("id"), exc)
+                        log.warning("phone %s could not process item %s: %s", wa_id, item.get("id"), exc)
                         current.note_error(type(exc).__name__, item=item.get("id"), message=str(exc))
-                    relay.ack(phone.wa_id, [item["id"]])
+                    relay.ack(wa_id, [item["id"]])
                     self._on_change()
                     await asyncio.sleep(0)
         finally:
-            relay.unwatch(phone.wa_id, wakeup)
+            relay.unwatch(wa_id, wakeup)
 
     def _spawn(self, phone: VirtualPhone) -> None:
         task = self._workers.get(phone.wa_id)

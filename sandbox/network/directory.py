@@ -50,6 +50,13 @@ class Directory:
         self._on_change()
         return len(entry.one_time_prekeys)
 
+    def move(self, old: str, new: str) -> None:
+        """``old``'s keys now answer for ``new`` (same device, same keys, new number)."""
+        entry = self.entries.pop(old, None)
+        if entry is not None:
+            self.entries[new] = entry
+            self._on_change()
+
     def count(self, wa_id: str) -> int:
         entry = self.entries.get(wa_id)
         return len(entry.one_time_prekeys) if entry else 0

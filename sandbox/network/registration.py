@@ -100,6 +100,12 @@ class Registry:
         self.users[wa_id] = User(wa_id=wa_id, kind=PHONE, name=name)
         self._on_change()
 
+    def change_phone_number(self, old: str, new: str) -> None:
+        """The phone user ``old`` is ``new`` from now on; ``old`` is no user any more."""
+        user = self.users.pop(old)
+        self.users[new] = User(wa_id=new, kind=PHONE, name=user.name)
+        self._on_change()
+
     # -- persistence -------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {

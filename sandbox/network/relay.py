@@ -82,6 +82,18 @@ class Relay:
         """Something the server tells ``recipient`` (``notification["kind"]`` says what)."""
         return self._push(recipient, {"type": "notification", "id": item_id(), "notification": notification})
 
+    def move_mailbox(self, old: str, new: str) -> None:
+        """Items still waiting for ``old`` go to ``new`` (the same device, renumbered)."""
+        box = self.mailboxes.pop(old, None)
+        if box is None:
+            return
+        target = self.mailbox(new)
+        for item in box.pending():
+            target.push(item)
+        self._on_change()
+        for event in self._watchers.get(new, ()):
+            event.set()
+
     def pending(self, wa_id: str) -> list[Item]:
         box = self.mailboxes.get(wa_id)
         return box.pending() if box else []

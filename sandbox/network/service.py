@@ -143,6 +143,22 @@ class Network:
     def ack(self, wa_id: str, ids: list[str]) -> int:
         return self.relay.ack(wa_id, ids)
 
+    # -- number changes ----------------------------------------------------
+    def change_phone_number(self, old: str, new: str, tell: list[str]) -> None:
+        """A phone user moves to a new number, keeping its device (keys, pending items);
+        ``old`` stops being a user. Each business in ``tell`` gets a
+        ``user_changed_number`` notification, as WhatsApp tells the chats of a user who
+        changed number."""
+        self.registry.change_phone_number(old, new)
+        self.directory.move(old, new)
+        self.relay.move_mailbox(old, new)
+        timestamp = int(time.time())
+        for business in tell:
+            self.relay.queue_notification(business, {
+                "kind": "user_changed_number", "from": old, "old_wa_id": old, "new_wa_id": new,
+                "timestamp": timestamp,
+            })
+
     # -- persistence -------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -106,6 +106,15 @@ async def phone_read(request: web.Request) -> web.Response:
     return json_response({})
 
 
+@routes.post(f"{PREFIX}/phones/{{wa_id}}/change-number")
+async def phone_change_number(request: web.Request) -> web.Response:
+    phones = request.app[STATE_KEY].phones
+    phone = phones.get(request.match_info["wa_id"])
+    old = phone.wa_id
+    told = phones.change_number(phone, await read_json(request))
+    return json_response({"wa_id": phone.wa_id, "old_wa_id": old, "notified": told})
+
+
 @routes.post(f"{PREFIX}/phones/{{wa_id}}/reinstall")
 async def phone_reinstall(request: web.Request) -> web.Response:
     phones = request.app[STATE_KEY].phones

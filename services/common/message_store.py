@@ -16,6 +16,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from services.common.clock import utcnow
+from services.common.mongo import insert_new
 
 
 def _journaled(db: Database, name: str) -> Collection:
@@ -56,18 +57,46 @@ def insert_outbound(
     return doc
 
 
+def receipt_id(message_id: str, status: str) -> str:
+    """``outbound_receipts`` key: one row per inbound message and status, so a ``read``
+    queued while its ``delivered`` is still pending is a second row, not lost."""
+    return f"{message_id}:{status}"
+
+
+def reserve_receipt_seqs(db: Database, shard: int, count: int) -> int:
+    """``count`` consecutive receipt sequence numbers of ``shard``; returns the first.
+
+    Delivered and read receipts share the counter: the shard drains them in ``seq``
+    order, and a message's ``delivered`` is always numbered before its ``read``."""
+    return reserve_seq(db, f"receipts:{shard}", count)
+
+
 def queue_read_receipt(db: Database, *, message_id: str, wa_id: str, shard: int) -> None:
     """Ask the core to tell the sender that the business read ``message_id``."""
     _journaled(db, "outbound_receipts").update_one(
-        {"_id": message_id},
+        {"_id": receipt_id(message_id, "read")},
         {
             "$setOnInsert": {
+                "message_id": message_id,
                 "wa_id": wa_id,
                 "shard": shard,
                 "status": "read",
-                "seq": next_seq(db, f"receipts:{shard}"),
+                "seq": reserve_receipt_seqs(db, shard, 1),
                 "created_at": utcnow(),
             }
         },
         upsert=True,
     )
+
+
+def queue_delivered_receipts(db: Database, shard: int, stored: list[tuple[str, str, int]]) -> None:
+    """Tell the senders that these inbound messages are stored: ``(message id, sender,
+    seq)`` each, the seqs reserved with :func:`reserve_receipt_seqs`. One round trip;
+    a row already queued (a replayed batch) is left as it is."""
+    now = utcnow()
+    rows = [
+        {"_id": receipt_id(message_id, "delivered"), "message_id": message_id, "wa_id": wa_id, "shard": shard,
+         "status": "delivered", "seq": seq, "created_at": now}
+        for message_id, wa_id, seq in stored
+    ]
+    insert_new(db.outbound_receipts, rows)

@@ -5,9 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pymongo
+from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from services.common.config import Config
+
+DUPLICATE_KEY = 11000
 
 
 @lru_cache(maxsize=4)
@@ -26,3 +30,18 @@ def ensure_indexes(db: Database) -> None:
     db.messages.create_index([("wa_id", 1), ("seq", 1)])
     db.inbound_events.create_index([("shard", 1), ("seq", 1)])
     db.pending_callbacks.create_index("next_attempt_at")
+
+
+def insert_new(collection: Collection, docs: list[dict]) -> set[int]:
+    """Insert ``docs`` in one round trip, keeping the ones whose ``_id`` already exists
+    (a replay); returns the indexes of those. Any other write error is raised."""
+    if not docs:
+        return set()
+    try:
+        collection.insert_many(docs, ordered=False)
+    except BulkWriteError as error:
+        write_errors = error.details.get("writeErrors", [])
+        if any(item.get("code") != DUPLICATE_KEY for item in write_errors):
+            raise
+        return {item["index"] for item in write_errors}
+    return set()

@@ -7,15 +7,20 @@ from typing import Any
 from services.common.errors import ERROR_TABLE, WEBHOOK_ERROR_TITLES
 
 
+def contact(wa_id: str, profile_name: str | None) -> dict[str, Any]:
+    """A ``contacts[]`` item of an inbound callback."""
+    item: dict[str, Any] = {"wa_id": wa_id}
+    if profile_name:
+        item["profile"] = {"name": profile_name}
+    return item
+
+
 def inbound_message(
     *, wa_id: str, profile_name: str | None, message_id: str, timestamp: int, message: dict[str, Any]
 ) -> dict[str, Any]:
-    contact: dict[str, Any] = {"wa_id": wa_id}
-    if profile_name:
-        contact["profile"] = {"name": profile_name}
     body = {key: value for key, value in message.items() if key not in {"profile", "id", "timestamp"}}
     return {
-        "contacts": [contact],
+        "contacts": [contact(wa_id, profile_name)],
         "messages": [{"from": wa_id, "id": message_id, "timestamp": str(timestamp), **body}],
     }
 
@@ -50,6 +55,12 @@ def status(
     return {"statuses": [item]}
 
 
-def system_message(*, wa_id: str, message_id: str, timestamp: int, system: dict[str, Any]) -> dict[str, Any]:
-    return {"messages": [{"from": wa_id, "id": message_id, "timestamp": str(timestamp), "type": "system",
-                          "system": system}]}
+def system_message(
+    *, wa_id: str, message_id: str, timestamp: int, system: dict[str, Any], about: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A §15.2 ``system`` message from ``wa_id``; ``about``: the ``contacts[]`` item to
+    carry with it (a number change names the contact's new number)."""
+    message = {"from": wa_id, "id": message_id, "timestamp": str(timestamp), "type": "system", "system": system}
+    if about is None:
+        return {"messages": [message]}
+    return {"contacts": [about], "messages": [message]}

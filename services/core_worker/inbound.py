@@ -12,13 +12,16 @@ import logging
 from typing import Any
 
 from services import message_types
+from services.common import message_store
 from services.common.clock import utcnow
+from services.common.kicks import kick_outbound
 from services.core_worker import (
     account_store,
     callback_payloads,
     failures,
     identity_changes,
     notifications,
+    number_changes,  # noqa: F401  (registers its notification handler)
     outbound,
     protocol_client,
     status_updates,
@@ -44,23 +47,59 @@ def drain(ctx: CoreContext, shard: int) -> int:
     db = ctx.db
     batch = list(db.inbound_events.find({"shard": shard}).sort("seq", 1).limit(BATCH))
     receipts: list[dict[str, Any]] = []
+    delivered = _DeliveredReceipts(ctx, shard, sum(event["kind"] == "envelope" for event in batch))
     for event in batch:
         if event["kind"] == "envelope":
-            _set_aside_on_failure(ctx, event, _receive_envelope)
+            seq = delivered.next_seq()
+            if _set_aside_on_failure(ctx, event, _receive_envelope):
+                delivered.add(event["payload"], seq)
         elif event["kind"] == "receipt":
             receipts.append(event["payload"])
         elif event["kind"] == "notification":
             _set_aside_on_failure(ctx, event, notifications.handle)
     _apply_receipts(ctx, receipts)
     _answer_retries(ctx, [r for r in receipts if r.get("status") == "retry"])
+    delivered.queue()
     if batch:
         db.inbound_events.delete_many({"_id": {"$in": [event["_id"] for event in batch]}})
     return len(batch)
 
 
-def _set_aside_on_failure(ctx: CoreContext, event: dict[str, Any], handle) -> None:
+class _DeliveredReceipts:
+    """The ``delivered`` receipts of one batch: the business tells each sender that its
+    message is stored (spec §15.3 "two ticks"), through the same durable queue as the
+    read receipts (``outbound_receipts``, sent by the shard's outbound drain).
+
+    Their sequence numbers are reserved before the batch is processed: a business that
+    marks a message read while the batch is still running (its callback is already out)
+    queues a ``read`` numbered after its ``delivered``. Two round trips per batch, the
+    reservation and one insert_many, and one kick.
+    """
+
+    def __init__(self, ctx: CoreContext, shard: int, envelopes: int) -> None:
+        self.ctx, self.shard = ctx, shard
+        self._next = message_store.reserve_receipt_seqs(ctx.db, shard, envelopes) if envelopes else 0
+        self._stored: list[tuple[str, str, int]] = []
+
+    def next_seq(self) -> int:
+        """The seq of the next envelope's receipt (one per envelope, used or not)."""
+        self._next += 1
+        return self._next - 1
+
+    def add(self, envelope: dict[str, Any], seq: int) -> None:
+        self._stored.append((envelope["id"], envelope["from"], seq))
+
+    def queue(self) -> None:
+        if not self._stored:
+            return
+        message_store.queue_delivered_receipts(self.ctx.db, self.shard, self._stored)
+        kick_outbound(self.ctx.celery, self.shard, self.ctx.redis)
+
+
+def _set_aside_on_failure(ctx: CoreContext, event: dict[str, Any], handle) -> Any:
+    """``handle``'s result, or None when the event failed for good and was set aside."""
     try:
-        handle(ctx, event["payload"])
+        return handle(ctx, event["payload"])
     except Exception as error:
         if failures.is_transient(error):
             raise
@@ -71,6 +110,7 @@ def _set_aside_on_failure(ctx: CoreContext, event: dict[str, Any], handle) -> No
             {**event, "error": error.__class__.__name__, "failed_at": utcnow()},
             upsert=True,
         )
+        return None
 
 
 def _apply_receipts(ctx: CoreContext, receipts: list[dict[str, Any]]) -> None:
@@ -100,21 +140,26 @@ def _answer_retries(ctx: CoreContext, retries: list[dict[str, Any]]) -> None:
         outbound.resend(ctx, wa_id, message_ids)
 
 
-def _receive_envelope(ctx: CoreContext, raw: dict[str, Any]) -> None:
+def _receive_envelope(ctx: CoreContext, raw: dict[str, Any]) -> bool:
+    """True when the message is stored (it then gets its delivered receipt)."""
     if ctx.db.messages.count_documents({"_id": raw.get("id")}, limit=1):
-        return  # redelivered after we stored it: its key is spent, the message is kept
+        # Redelivered after we stored it: its key is spent, the message is kept. Its
+        # receipt is queued again (a row still queued is left as it is), so a crash
+        # between storing a batch and queueing its receipts loses none; a receipt
+        # sent twice changes nothing at the phone.
+        return True
     try:
         envelope = Envelope.from_dict(raw)
         raw_plaintext = _decrypt(ctx, envelope)
     except (ProtocolError, ValueError, LookupError) as error:
         log.warning("undecryptable envelope %s: %s", raw.get("id"), error.__class__.__name__)
         _ask_for_retry(ctx, raw)
-        return
+        return False
     try:
         plaintext = message_types.decode(raw_plaintext)
     except message_types.BadPlaintext:
         plaintext = message_types.Plaintext(UNKNOWN, None)
-    _store_message(ctx, envelope, plaintext)
+    return _store_message(ctx, envelope, plaintext)
 
 
 def _ask_for_retry(ctx: CoreContext, raw: dict[str, Any]) -> None:
@@ -139,13 +184,13 @@ def _decrypt(ctx: CoreContext, envelope: Envelope) -> bytes:
     return opened.plaintext
 
 
-def _store_message(ctx: CoreContext, envelope: Envelope, plaintext: message_types.Plaintext) -> None:
+def _store_message(ctx: CoreContext, envelope: Envelope, plaintext: message_types.Plaintext) -> bool:
     db = ctx.db
     profile_name = plaintext.profile_name
     content = receive(plaintext).webhook_fields()
     message_type = content.pop("type")
     now = utcnow()
-    db.messages.update_one(
+    stored = db.messages.update_one(
         {"_id": envelope.id},
         {"$setOnInsert": {
             "direction": "inbound", "wa_id": envelope.sender, "type": message_type, "content": content,
@@ -162,3 +207,4 @@ def _store_message(ctx: CoreContext, envelope: Envelope, plaintext: message_type
         timestamp=envelope.timestamp, message={"type": message_type, **content},
     )
     enqueue_callback(db, ctx.celery, f"in:{envelope.id}", payload)
+    return stored.upserted_id is not None

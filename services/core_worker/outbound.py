@@ -19,6 +19,7 @@ from services.core_worker import (
     failures,
     identity_changes,
     protocol_client,
+    receipt_batches,
     send_policy,
     session_store,
     status_updates,
@@ -183,16 +184,13 @@ def _fail(ctx: CoreContext, messages: list[dict[str, Any]], error: Exception) ->
 def _send_receipts(ctx: CoreContext, network: NetworkClient, shard: int) -> int:
     db = ctx.db
     pending = list(db.outbound_receipts.find({"shard": shard}).sort("seq", 1).limit(BATCH))
-    by_contact: dict[tuple[str, str], list[str]] = {}
-    for receipt in pending:
-        by_contact.setdefault((receipt["wa_id"], receipt["status"]), []).append(receipt["_id"])
-    for (wa_id, status), ids in by_contact.items():
+    for batch in receipt_batches.group(pending):
         try:
-            network.send_receipt(wa_id, status, ids)
+            network.send_receipt(batch.wa_id, batch.status, batch.message_ids)
         except NetworkRejected as error:
             # Refused for good (the contact left WhatsApp): retrying cannot help.
-            log.info("%s receipt to %s refused: %s", status, wa_id, error.code)
-        db.outbound_receipts.delete_many({"_id": {"$in": ids}})
+            log.info("%s receipt to %s refused: %s", batch.status, batch.wa_id, error.code)
+        db.outbound_receipts.delete_many({"_id": {"$in": batch.row_ids}})
     return len(pending)
 
 

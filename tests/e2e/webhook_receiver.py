@@ -59,6 +59,11 @@ class WebhookReceiver:
         with self._lock:
             return [s for body in self.received for s in body.get("statuses", []) if s["id"] == message_id]
 
+    def bodies(self) -> list[dict[str, Any]]:
+        """Every callback body delivered so far, in arrival order."""
+        with self._lock:
+            return list(self.received)
+
     def messages(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """(message, contact) pairs of every inbound-message callback."""
         with self._lock:

@@ -9,8 +9,11 @@ import pytest
 from services.common import message_store
 from services.common.celery_app import make_celery
 from services.common.clock import utcnow
-from services.core_worker import inbound, recovery
+from services.common.queues import DRAIN_OUTBOUND
+from services.core_worker import inbound, keystore, receipt_batches, recovery
 from services.core_worker.context import CoreContext
+from services.message_types import Plaintext
+from services.protocol import Envelope, IdentityKeyPair, PrekeyBundle, Session
 
 
 @pytest.fixture
@@ -79,3 +82,57 @@ def test_recovery_finds_only_stale_work(ctx, db):
                                   "received_at": utcnow() - timedelta(minutes=1)})
     assert recovery.stale_shards(ctx, [0, 1]) == ([0], [1])
     assert recovery.stale_shards(ctx, [1]) == ([], [1])
+
+
+def _phone_envelopes(ctx, sender: str, count: int) -> list[dict]:
+    """Envelopes a user's phone encrypted to this business (keys made for the test)."""
+    keys = keystore.create_keys(ctx.db, ctx.master_key)
+    session = Session.initiate(IdentityKeyPair.generate(), PrekeyBundle.from_keys(keys.identity.public,
+                                                                                  keys.signed_prekey))
+    envelopes = []
+    for n in range(count):
+        routing = Envelope(f"ABGGin{n}", sender, "15550100", 1700000000 + n, {})
+        plaintext = Plaintext("text", {"body": f"m{n}"}, profile_name="Ann").encode()
+        content = session.encrypt(plaintext, routing.associated_data())
+        envelopes.append(Envelope(routing.id, sender, routing.recipient, routing.timestamp, content).to_dict())
+    return envelopes
+
+
+def test_stored_messages_get_their_delivered_receipts_in_one_write_and_one_kick(ctx, db):
+    envelopes = _phone_envelopes(ctx, "15550003", 3)
+    db.inbound_events.insert_many([
+        _event("e1", 1, "envelope", envelopes[0]),
+        _event("e2", 2, "envelope", {**envelopes[1], "content": {"bogus": True}}),  # cannot be opened
+        _event("e3", 3, "envelope", envelopes[1]),
+        _event("e4", 4, "envelope", envelopes[2]),
+    ])
+    assert inbound.drain(ctx, 0) == 4
+    rows = list(db.outbound_receipts.find().sort("seq", 1))
+    assert [(r["_id"], r["message_id"], r["wa_id"], r["status"], r["shard"]) for r in rows] == [
+        (f"ABGGin{n}:delivered", f"ABGGin{n}", "15550003", "delivered", 0) for n in range(3)
+    ]
+    # One drain_outbound kick for the whole batch.
+    queued = [ctx.redis.lindex("core.shard.0", i) for i in range(ctx.redis.llen("core.shard.0"))]
+    assert sum(DRAIN_OUTBOUND.encode() in message for message in queued) == 1
+
+    # The business reads one now: its read is numbered after every delivered of the batch
+    # and goes out after them.
+    message_store.queue_read_receipt(db, message_id="ABGGin1", wa_id="15550003", shard=0)
+    pending = list(db.outbound_receipts.find({"shard": 0}).sort("seq", 1))
+    assert pending[-1]["_id"] == "ABGGin1:read" and pending[-1]["seq"] > rows[-1]["seq"]
+    assert [(b.status, b.message_ids) for b in receipt_batches.group(pending)] == [
+        ("delivered", ["ABGGin0", "ABGGin1", "ABGGin2"]), ("read", ["ABGGin1"])]
+
+    # A replayed batch (the drain died before deleting its events) queues no second row.
+    db.inbound_events.insert_one(_event("e5", 5, "envelope", envelopes[0]))
+    assert inbound.drain(ctx, 0) == 1
+    assert db.outbound_receipts.count_documents({"_id": "ABGGin0:delivered"}) == 1
+    assert db.messages.count_documents({"direction": "inbound"}) == 3
+
+    # Sent (rows gone), then the network pushes an envelope again: the message is kept
+    # once and its receipt goes again, so a crash between storing and queueing loses none.
+    db.outbound_receipts.delete_many({"status": "delivered"})
+    db.inbound_events.insert_one(_event("e6", 6, "envelope", envelopes[0]))
+    assert inbound.drain(ctx, 0) == 1
+    assert sorted(r["_id"] for r in db.outbound_receipts.find()) == ["ABGGin0:delivered", "ABGGin1:read"]
+    assert db.messages.count_documents({"direction": "inbound"}) == 3

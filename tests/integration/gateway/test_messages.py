@@ -90,7 +90,8 @@ def test_mark_read_inbound_message(client, auth, db, redis):
     assert "read" in doc["status_timestamps"]
     receipts = list(db.outbound_receipts.find())
     assert len(receipts) == 1
-    assert receipts[0]["_id"] == "ABGGFlA5FpafAgo6tHcNmNjXmuSf"
+    assert receipts[0]["_id"] == "ABGGFlA5FpafAgo6tHcNmNjXmuSf:read"
+    assert receipts[0]["message_id"] == "ABGGFlA5FpafAgo6tHcNmNjXmuSf"
     assert receipts[0]["wa_id"] == "16315551234"
     assert receipts[0]["status"] == "read"
     assert receipts[0]["shard"] == 0
