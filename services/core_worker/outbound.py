@@ -17,6 +17,7 @@ from services.core_worker import (
     failures,
     identity_changes,
     keystore,
+    send_checks,
     session_store,
     status_updates,
 )
@@ -77,7 +78,8 @@ def _send_messages(ctx: CoreContext, network: NetworkClient, account, shard: int
         return 0
     identity = keystore.load_identity(ctx.db, ctx.master_key)
     by_contact: dict[str, list[dict[str, Any]]] = {}
-    for message in batch:  # dicts keep insertion order: per contact, still in seq order
+    # dicts keep insertion order: per contact, still in seq order
+    for message in send_checks.fail_unsendable(ctx, batch):
         by_contact.setdefault(message["wa_id"], []).append(message)
     for wa_id, messages in by_contact.items():
         _send_or_fail(ctx, network, account, identity, wa_id, messages)
