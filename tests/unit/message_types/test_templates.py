@@ -291,7 +291,8 @@ def test_model_wording_has_dotted_paths_without_union_tags():
     assert parse_error("template", request(components=[{"type": "footer"}]))[0] == 1009
     assert parse_error("template", request(components=[{"type": "body", "extra": 1}])) == (
         1010, "Parameter 'template.components[0].extra' is not required for type 'template'")
-    assert parse_error("template", request(components=[{"type": "button", "sub_type": "call", "index": "0"}]))[0] == 1009
+    call_button = {"type": "button", "sub_type": "call", "index": "0"}
+    assert parse_error("template", request(components=[call_button]))[0] == 1009
     date_both = {"type": "date_time", "date_time": {"fallback_value": "x", "month": 1, "timestamp": 2}}
     assert parse_error("template", request(components=[{"type": "body", "parameters": [date_both]}]))[0] == 1009
     hsm_date = {"default": "x", "date_time": {}}
