@@ -34,7 +34,7 @@ def _document(template: dict[str, Any]) -> dict[str, Any] | None:
     if not isinstance(template.get("components"), list):
         return None
     doc = {name: template.get(name) for name in FIELDS}
-    doc["_id"] = template_key(doc["namespace"], doc["name"], doc["language"])
+    doc["_id"] = template_key(template["namespace"], template["name"], template["language"])
     return doc
 
 

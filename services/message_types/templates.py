@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from services.common.errors import ApiError
+from services.message_types.base import BusinessEnvironment
 
 PLACEHOLDER = re.compile(r"\{\{([1-9][0-9]?)\}\}")
 MAX_BODY = 1024
@@ -300,8 +301,8 @@ def _resolve_once(kind: str, obj: dict[str, Any], translations: list[Definition]
     return definition, check(definition, _values(kind, obj))
 
 
-def resolve(kind: str, obj: dict[str, Any], env: Any) -> dict[str, Any]:
-    """The gateway's check (``MessageType.resolve``); ``env`` is a BusinessEnvironment.
+def resolve(kind: str, obj: dict[str, Any], env: BusinessEnvironment) -> dict[str, Any]:
+    """The gateway's check (``MessageType.resolve``).
 
     A template the cache does not have (yet) is looked up again after the cache was
     refreshed from the network, so that one created a moment ago is usable at once.

@@ -19,7 +19,7 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from services.message_types import templates
-from services.message_types.base import MessageType, PhoneEnvironment, Strict
+from services.message_types.base import BusinessEnvironment, MessageType, PhoneEnvironment, Strict
 from services.message_types.declared.media import Captioned, Document
 from services.message_types.fields import NonBlank, limited
 
@@ -186,8 +186,8 @@ def _display(kind: str) -> Any:
 
 
 def _resolve(kind: str) -> Any:
-    def resolve(obj: Any, source: templates.TemplateSource) -> dict[str, Any]:
-        return templates.resolve(kind, obj, source)
+    def resolve(obj: Any, env: BusinessEnvironment) -> dict[str, Any]:
+        return templates.resolve(kind, obj, env)
 
     return resolve
 
