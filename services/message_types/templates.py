@@ -327,7 +327,7 @@ def display(kind: str, obj: Any, templates: Callable[[str, str], list[Definition
         return obj
     try:
         _, rendered = _resolve_once(kind, obj, templates(str(obj["namespace"]), _name(kind, obj)))
-    except (ApiError, KeyError, TypeError, ValueError):
+    except (ApiError, AttributeError, KeyError, TypeError, ValueError):  # not validated on this side
         return {**obj, "rendered": None}
     return {**obj, "rendered": rendered.text, "buttons": rendered.buttons}
 

@@ -246,8 +246,14 @@ def test_the_phone_shows_the_rendered_text_and_the_buttons():
     assert seen["name"] == "order_update"  # the object itself is kept
 
 
-def test_the_phone_shows_none_for_a_template_it_cannot_find():
+def test_the_phone_shows_none_for_a_template_it_cannot_find_or_read():
     assert shown(request(), definition("de"))["rendered"] is None
+    display = message_types.get("template").display
+    business = Business([definition()])
+    for garbled in ({**request(), "components": [{"type": "footer"}]}, {**request(), "components": [3]},
+                    {"namespace": NS}):
+        assert display(garbled, business)["rendered"] is None
+    assert display("not an object", business) == "not an object"
 
 
 def test_hsm_params_are_the_body_and_render_by_default():
