@@ -13,8 +13,7 @@ TEMPLATE = {"namespace": "acme_ns", "name": "order_update", "language": "en_US",
 
 def test_templates_are_created_replaced_listed_and_announced(sandbox, number):
     business = Business(sandbox.url, "1", number).setup()
-    ws = business.connect()
-    try:
+    with business.connect() as ws:
         created = requests.post(sandbox.url + "/sandbox/v1/templates", json=TEMPLATE, timeout=10)
         assert created.status_code == 201, created.text
         assert created.json()["status"] == "APPROVED"
@@ -26,8 +25,6 @@ def test_templates_are_created_replaced_listed_and_announced(sandbox, number):
                                  timeout=10)
         assert replaced.json() == {"id": created.json()["id"], "status": "PAUSED"}
         ack(ws, next_item(ws))
-    finally:
-        ws.close()
 
     listed = requests.get(sandbox.url + "/sandbox/v1/templates", timeout=10).json()["templates"]
     mine = [t for t in listed if t["name"] == "order_update"]
