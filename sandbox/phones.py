@@ -323,9 +323,9 @@ class PhoneBook:
             return {"id": quoted}
         return {"id": quoted, "from": message["peer"] if message["direction"] == "in" else phone.wa_id}
 
-    def template(self, namespace: str, name: str, language: str) -> dict[str, Any] | None:
-        """The network's template, to render a template message (PhoneEnvironment)."""
-        return None
+    def templates(self, namespace: str, name: str) -> list[dict[str, Any]]:
+        """The network's translations of a template, to render a template message (PhoneEnvironment)."""
+        return self.network.templates.translations(namespace, name)
 
     @staticmethod
     def _outgoing(

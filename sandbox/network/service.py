@@ -13,8 +13,9 @@ from sandbox.errors import ApiError, bad_request, forbidden, not_a_user
 from sandbox.network import keys
 from sandbox.network.certificates import CertificateAuthority, CertificateError
 from sandbox.network.directory import Directory
-from sandbox.network.registration import PHONE, Registry
+from sandbox.network.registration import BUSINESS, PHONE, Registry
 from sandbox.network.relay import Relay
+from sandbox.network.templates import TemplateStore
 from sandbox.validation import require_digits, require_object, require_str
 
 RECEIPT_STATUSES = ("delivered", "read", "played", "retry")
@@ -30,6 +31,7 @@ class Network:
         self.registry = Registry(on_change)
         self.directory = Directory(on_change)
         self.relay = Relay(on_change)
+        self.templates = TemplateStore(on_change)
 
     # -- registration ------------------------------------------------------
     def request_code(self, body: Any) -> dict[str, Any]:
@@ -140,6 +142,16 @@ class Network:
         self.relay.queue_receipt(to, receipt)
         return {}
 
+    # -- templates -----------------------------------------------------------
+    def put_template(self, body: Any) -> dict[str, Any]:
+        """Create or replace a template and tell every registered business that its
+        templates changed (a ``templates`` notification: they fetch them again)."""
+        template = self.templates.put(body)
+        for user in self.registry.users.values():
+            if user.kind == BUSINESS:
+                self.relay.queue_notification(user.wa_id, {"kind": "templates"})
+        return template
+
     def ack(self, wa_id: str, ids: list[str]) -> int:
         return self.relay.ack(wa_id, ids)
 
@@ -166,6 +178,7 @@ class Network:
             "registry": self.registry.to_dict(),
             "directory": self.directory.to_dict(),
             "relay": self.relay.to_dict(),
+            "templates": self.templates.to_dict(),
         }
 
     def load(self, data: dict[str, Any]) -> None:
@@ -174,3 +187,4 @@ class Network:
         self.registry.load(data.get("registry", {}))
         self.directory.load(data.get("directory", {}))
         self.relay.load(data.get("relay", {}))
+        self.templates.load(data.get("templates", []))

@@ -67,6 +67,12 @@ async def post_receipts(request: web.Request) -> web.Response:
     return json_response(network.submit_receipt(request["wa_id"], await read_json(request)))
 
 
+@routes.get(f"{PREFIX}/templates")
+async def get_templates(request: web.Request) -> web.Response:
+    """The business's templates (every status: the client decides what it may send)."""
+    return json_response({"templates": request.app[STATE_KEY].network.templates.all()})
+
+
 @routes.get(f"{PREFIX}/connect")
 async def connect(request: web.Request) -> web.StreamResponse:
     return await request.app[CONNECTIONS_KEY].handle(request, request["wa_id"])

@@ -65,6 +65,18 @@ async def list_users(request: web.Request) -> web.Response:
     return json_response({"users": users})
 
 
+# -- templates ---------------------------------------------------------------
+@routes.post(f"{PREFIX}/templates")
+async def create_template(request: web.Request) -> web.Response:
+    template = request.app[STATE_KEY].network.put_template(await read_json(request))
+    return json_response({"id": template["id"], "status": template["status"]}, status=201)
+
+
+@routes.get(f"{PREFIX}/templates")
+async def list_templates(request: web.Request) -> web.Response:
+    return json_response({"templates": request.app[STATE_KEY].network.templates.all()})
+
+
 # -- virtual phones --------------------------------------------------------
 @routes.post(f"{PREFIX}/phones")
 async def create_phone(request: web.Request) -> web.Response:

@@ -28,9 +28,11 @@ RPC_TIMEOUT_KEY = "WA_CONTROL_RPC_TIMEOUT"
 DEFAULT_RPC_TIMEOUT = 30.0
 
 
-def control_rpc(task: str, kwargs: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """Call a core control task and return (payload, HTTP status), or raise ApiError."""
-    timeout = float(current_app.config.get(RPC_TIMEOUT_KEY, DEFAULT_RPC_TIMEOUT))
+def control_rpc(task: str, kwargs: dict[str, Any], timeout: float | None = None) -> tuple[dict[str, Any], int]:
+    """Call a core control task and return (payload, HTTP status), or raise ApiError.
+    ``timeout`` may shorten (never lengthen) the configured wait."""
+    configured = float(current_app.config.get(RPC_TIMEOUT_KEY, DEFAULT_RPC_TIMEOUT))
+    timeout = min(configured, timeout) if timeout is not None else configured
     # expires: a core that picks the task up after we gave up discards it.
     result = state.celery().send_task(task, kwargs=kwargs, queue=CONTROL_QUEUE, expires=timeout)
     try:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint
 
+from services import message_types
 from services.api_gateway import auth, state
+from services.api_gateway.business import CachedBusiness
 from services.api_gateway.envelope import respond
 from services.api_gateway.schemas.common import json_body
-from services.api_gateway.schemas.messages import validate_mark_read, validate_send
+from services.api_gateway.schemas.messages import SendRequest, validate_mark_read, validate_send
 from services.common import kicks, message_store
 from services.common.clock import utcnow
 from services.common.errors import ApiError
@@ -31,6 +35,7 @@ def require_registered() -> dict:
 def send():
     request_ = validate_send(json_body())
     require_registered()
+    content = _resolved(request_)
     config = state.config()
     shard = shard_for(request_.wa_id, config.shards)
     message_id = outbound_message_id()
@@ -40,10 +45,20 @@ def send():
         wa_id=request_.wa_id,
         shard=shard,
         message_type=request_.type,
-        content=request_.content,
+        content=content,
     )
     kicks.kick_outbound(state.celery(), shard, state.redis_client())
     return respond({"messages": [{"id": message_id}]}, status=201)
+
+
+def _resolved(request_: SendRequest) -> dict[str, Any]:
+    """The content to store: with what the type's ``resolve`` hook found (a template's
+    translation), after it checked the object against the business's own assets."""
+    declared = message_types.get(request_.type)
+    if declared is None or declared.resolve is None:
+        return request_.content
+    resolved = declared.resolve(request_.content[request_.type], CachedBusiness(state.db()))
+    return {**request_.content, "resolved": resolved}
 
 
 @bp.get("/<message_id>")

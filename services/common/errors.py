@@ -38,6 +38,24 @@ ERROR_TABLE: dict[int, tuple[str, int]] = {
     1024: ("Password change required", 401),
     1025: ("Request is not valid", 400),
     1026: ("Receiver is incapable of receiving this message", 501),
+    # Templates (spec §3.1). 2061/2062 arrive in `failed` statuses; their titles are
+    # ours (the spec has only the meaning) and their HTTP status is never used.
+    2000: ("Number of parameters does not match the expected number of params", 400),
+    2001: ("Template name does not exist in the translation", 404),
+    2002: ("Failed to find the translation for the requested language and locale", 404),
+    2003: ("Could not find translation for the requested language and locale", 404),
+    2004: ("Parameter length too long", 400),
+    2005: ("Translated text too long", 400),
+    2006: ("Whitespace policy violated", 400),
+    2007: ("Format character policy violated", 400),
+    2008: ("Media format used is unsupported", 400),
+    2009: ("Required component in the template is missing", 400),
+    2010: ("URL in button component is invalid", 400),
+    2011: ("Phone Number in button component is invalid", 400),
+    2012: ("Parameter format does not match format in the created template", 400),
+    2013: ("Buttons are unsupported by the receiver", 501),
+    2061: ("Template paused", 400),
+    2062: ("Template disabled", 400),
 }
 
 # Asynchronous codes carried in webhooks (spec §3.2).

@@ -13,6 +13,7 @@ DRAIN_OUTBOUND = "core.drain_outbound"
 DRAIN_INBOUND = "core.drain_inbound"
 REQUEST_CODE = "core.request_code"
 VERIFY_CODE = "core.verify_code"
+SYNC_TEMPLATES = "core.sync_templates"
 DELIVER_CALLBACK = "dispatcher.deliver"
 SWEEP_CALLBACKS = "dispatcher.sweep"
 

@@ -15,9 +15,10 @@ from services.common.queues import (
     DRAIN_INBOUND,
     DRAIN_OUTBOUND,
     REQUEST_CODE,
+    SYNC_TEMPLATES,
     VERIFY_CODE,
 )
-from services.core_worker import inbound, outbound, registration
+from services.core_worker import inbound, outbound, registration, template_cache
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkError
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 config = Config.from_env()
 celery = make_celery(config, "core")
-celery.conf.task_routes = {REQUEST_CODE: {"queue": CONTROL_QUEUE}, VERIFY_CODE: {"queue": CONTROL_QUEUE}}
+celery.conf.task_routes = {name: {"queue": CONTROL_QUEUE} for name in (REQUEST_CODE, VERIFY_CODE, SYNC_TEMPLATES)}
 context = CoreContext(config, celery)
 
 NETWORK_RETRY_SECONDS = 2
@@ -89,3 +90,8 @@ def request_code(cc: str, phone_number: str, method: str, cert: str, pin: str | 
 @celery.task(name=VERIFY_CODE)
 def verify_code(code: str) -> dict:
     return registration.verify_code(context, code=code)
+
+
+@celery.task(name=SYNC_TEMPLATES)
+def sync_templates() -> dict:
+    return template_cache.sync_rpc(context)

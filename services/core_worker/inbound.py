@@ -25,6 +25,7 @@ from services.core_worker import (
     outbound,
     protocol_client,
     status_updates,
+    template_cache,  # noqa: F401 - registers the handler of "templates" notifications
 )
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkRejected

@@ -88,3 +88,10 @@ class NetworkClient:
 
     def send_receipt(self, to: str, status: str, message_ids: list[str]) -> None:
         self._call("POST", "/receipts", {"to": to, "status": status, "message_ids": message_ids})
+
+    def templates(self) -> list[dict[str, Any]]:
+        """The business's templates as the network approved them (every status)."""
+        templates = self._call("GET", "/templates").get("templates")
+        if not isinstance(templates, list):
+            raise NetworkError("GET /templates: malformed answer")
+        return templates

@@ -11,8 +11,6 @@ import logging
 import time
 from typing import Any
 
-from services import message_types
-from services.common.clock import utcnow
 from services.core_worker import (
     account_store,
     callback_payloads,
@@ -20,6 +18,7 @@ from services.core_worker import (
     identity_changes,
     protocol_client,
     receipt_batches,
+    send_checks,
     send_policy,
     session_store,
     status_updates,
@@ -80,7 +79,7 @@ def _send_messages(ctx: CoreContext, network: NetworkClient, account, shard: int
     )
     if not batch:
         return 0
-    sendable = _refuse_what_may_not_go(ctx, batch)
+    sendable = send_checks.fail_unsendable(ctx, batch)
     protocol = protocol_client.build(ctx)
     by_contact: dict[str, list[dict[str, Any]]] = {}
     for message in sendable:  # dicts keep insertion order: per contact, still in seq order
@@ -88,32 +87,6 @@ def _send_messages(ctx: CoreContext, network: NetworkClient, account, shard: int
     for wa_id, messages in by_contact.items():
         _send_or_fail(ctx, network, account, protocol, wa_id, messages)
     return len(batch)
-
-
-def _refuse_what_may_not_go(ctx: CoreContext, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Fail the messages of ``batch`` that send_policy refuses (one query for the
-    batch's contacts); returns the others, still in order."""
-    contacts = {doc["_id"]: doc for doc in ctx.db.contacts.find(
-        {"_id": {"$in": list({m["wa_id"] for m in batch})}}, {"last_inbound_at": 1, "identity_acknowledged": 1})}
-    block_identity_changes = bool(ctx.settings().get("show_security_notifications"))
-    now = utcnow()
-    sendable: list[dict[str, Any]] = []
-    refused: dict[tuple[int, str], tuple[dict[str, Any], list[dict[str, Any]]]] = {}
-    for message in batch:
-        declared = message_types.get(message["type"])
-        error = send_policy.refusal(
-            message, send_policy.Recipient.from_doc(contacts.get(message["wa_id"])),
-            free_form=declared is None or declared.free_form, now=now, block_identity_changes=block_identity_changes,
-        )
-        if error is None:
-            sendable.append(message)
-        else:
-            refused.setdefault((error["code"], error.get("details", "")), (error, []))[1].append(message)
-    timestamp = int(now.timestamp())
-    for error, messages in refused.values():
-        log.info("%d message(s) refused before sending: %s", len(messages), error["code"])
-        status_updates.record_many(ctx, [(message, timestamp) for message in messages], "failed", errors=[error])
-    return sendable
 
 
 def _send_or_fail(ctx: CoreContext, network: NetworkClient, account, protocol: ProtocolClient, wa_id: str,

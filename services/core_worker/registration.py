@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from services.core_worker import account_store, keystore
+from services.core_worker import account_store, keystore, template_cache
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkClient, NetworkError, NetworkRejected
 
@@ -59,7 +59,16 @@ def verify_code(ctx: CoreContext, *, code: str) -> dict[str, Any]:
     ctx.db.sessions.delete_many({})
     account_store.record_registered(ctx.db, ctx.master_key, wa_id=str(answer["wa_id"]), token=token)
     log.info("registered as %s", answer["wa_id"])
+    _prime_template_cache(ctx)
     return {"http_status": 201, "payload": {}}
+
+
+def _prime_template_cache(ctx: CoreContext) -> None:
+    # Cheap and best effort: a send that misses the cache syncs it anyway.
+    try:
+        template_cache.sync(ctx)
+    except (NetworkError, NetworkRejected) as error:
+        log.warning("could not fetch the templates after registering: %s", error.__class__.__name__)
 
 
 def replenish_one_time_prekeys(ctx: CoreContext) -> None:

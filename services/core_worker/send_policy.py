@@ -6,6 +6,7 @@ send time, and a message that breaks one gets a `failed` status instead of being
 (spec §6.1 `ttl`, §15.5 the customer-service window, §7.2 identity changes):
 
 - 410 when its `ttl` (default 7 days) ran out before it could be sent;
+- 2061 / 2062 when its template was paused or disabled after the API accepted it;
 - 470 when it is free-form and the customer has not written in the last 24 hours;
 - 480 when `show_security_notifications` is on and the contact's identity changed
   and the business has not acknowledged it yet.
@@ -19,6 +20,7 @@ from typing import Any
 
 from services.core_worker import callback_payloads
 from services.core_worker.conversations import WINDOW
+from services.message_types import templates
 
 DEFAULT_TTL = timedelta(days=7)
 
@@ -38,13 +40,19 @@ class Recipient:
 
 
 def refusal(
-    message: dict[str, Any], recipient: Recipient, *, free_form: bool, now: datetime, block_identity_changes: bool
+    message: dict[str, Any], recipient: Recipient, *, free_form: bool, now: datetime, block_identity_changes: bool,
+    template_status: str | None = None,
 ) -> dict[str, Any] | None:
-    """The webhook error item that fails ``message`` instead of sending it, or None."""
+    """The webhook error item that fails ``message`` instead of sending it, or None.
+    ``template_status``: the current status of the template it was accepted with (None
+    when it is no template message, or the network no longer lists its template)."""
     ttl = message["content"].get("ttl")
     expires_at = message["created_at"] + (timedelta(seconds=ttl) if ttl else DEFAULT_TTL)
     if now >= expires_at:
         return callback_payloads.error_item(410, "Message failed to send because it was not sent within its ttl")
+    template = accepted_template(message)
+    if template is not None and (error := templates.send_failure(template, template_status)):
+        return error
     if free_form and not in_service_window(recipient, now):
         return callback_payloads.error_item(
             470, "Message failed to send because more than 24 hours have passed since the customer last replied "
@@ -58,6 +66,13 @@ def identity_change_error() -> dict[str, Any]:
     return callback_payloads.error_item(
         480, "Message failed to send because the recipient's identity changed: acknowledge it with "
              "PUT /v1/contacts/{wa_id}/identity")
+
+
+def accepted_template(message: dict[str, Any]) -> dict[str, Any] | None:
+    """The template translation a template message was accepted with (the gateway's
+    ``resolve`` stored it), or None."""
+    template = (message["content"].get("resolved") or {}).get("template")
+    return template if isinstance(template, dict) else None
 
 
 def in_service_window(recipient: Recipient, now: datetime) -> bool:

@@ -30,7 +30,22 @@ class Strict(BaseModel):
 class PhoneEnvironment(Protocol):
     """What a user's phone can look up to show a message (the network's template store)."""
 
-    def template(self, namespace: str, name: str, language: str) -> dict[str, Any] | None: ...
+    def templates(self, namespace: str, name: str) -> list[dict[str, Any]]:
+        """Every translation of the template ``name`` in ``namespace`` (network shape)."""
+        ...
+
+
+class BusinessEnvironment(Protocol):
+    """What the gateway can look up to check a send against what the business holds:
+    its templates, as the core's cache has them."""
+
+    def templates(self, namespace: str, name: str) -> list[dict[str, Any]]:
+        """Every translation of the template ``name`` in ``namespace`` (network shape)."""
+        ...
+
+    def refresh_templates(self) -> None:
+        """Fetch the templates from the network again (raises ApiError when it cannot)."""
+        ...
 
 
 def _as_received(obj: Any, env: PhoneEnvironment) -> Any:
@@ -53,3 +68,7 @@ class MessageType:
     display: Callable[[Any, PhoneEnvironment], Any] = _as_received
     """Phone side: the received object as the user sees it (a template gains its
     rendered text); what the sandbox records for tests and people to read."""
+    resolve: Callable[[Any, BusinessEnvironment], dict[str, Any]] | None = None
+    """Gateway side, after the model: checks the validated object against what the
+    business holds (raising the ApiError the original answers synchronously) and
+    returns what to store with it as ``content["resolved"]``; None: nothing to check."""

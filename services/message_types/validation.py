@@ -2,12 +2,71 @@
 
 from __future__ import annotations
 
+import types
+import typing
 from typing import Any
 
 from pydantic import BaseModel, RootModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from services.common.errors import ApiError
 from services.message_types.fields import ONPREM_ERROR, PARAM
+
+
+def _members(annotation: Any) -> tuple[Any, bool]:
+    """(the annotation without Annotated/Optional, whether it is a discriminated union)."""
+    tagged = False
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            base, *metadata = typing.get_args(annotation)
+            tagged = tagged or any(isinstance(m, FieldInfo) and m.discriminator for m in metadata)
+            annotation = base
+        elif origin in (typing.Union, types.UnionType) and type(None) in typing.get_args(annotation):
+            rest = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = rest[0] if len(rest) == 1 else typing.Union[tuple(rest)]  # noqa: UP007
+        else:
+            return annotation, tagged
+
+
+def _without_tags(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The error's location without the tags pydantic inserts for discriminated unions
+    (``components[0].body.parameters`` is ``components[0].parameters`` to the caller)."""
+    out: list[Any] = []
+    current: Any = model
+    for index, part in enumerate(loc):
+        annotation, tagged = _members(current)
+        if tagged and isinstance(part, str):
+            current = next((m for m in typing.get_args(annotation) if isinstance(m, type)
+                            and issubclass(m, BaseModel) and part in _literal_values(m)), None)
+            if current is None:
+                return (*out, *loc[index:])
+            continue
+        out.append(part)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(part, str):
+            field = annotation.model_fields.get(part)
+            current = _annotated(field) if field is not None else None
+        elif typing.get_origin(annotation) is list and isinstance(part, int):
+            current = typing.get_args(annotation)[0]
+        else:
+            current = None
+        if current is None:
+            return (*out, *loc[index + 1:])
+    return tuple(out)
+
+
+def _literal_values(model: type[BaseModel]) -> tuple[Any, ...]:
+    field = model.model_fields.get("type")
+    if field is None or typing.get_origin(field.annotation) is not typing.Literal:
+        return ()
+    return typing.get_args(field.annotation)
+
+
+def _annotated(field: FieldInfo) -> Any:
+    extra = list(field.metadata)
+    if field.discriminator:
+        extra.append(FieldInfo(discriminator=field.discriminator))
+    return typing.Annotated[(field.annotation, *extra)] if extra else field.annotation
 
 
 def _path(root: str, loc: tuple[Any, ...]) -> str:
@@ -32,6 +91,8 @@ def to_api_error(
     loc = tuple(item["loc"])
     if issubclass(model, RootModel) and loc and isinstance(loc[0], str):
         loc = loc[1:]  # the tag of a discriminated union ("list", "button"), not a parameter
+    else:
+        loc = _without_tags(model, loc)
     path = _path(root or type_name, loc)
     kind = item["type"]
     if kind == "union_tag_not_found":  # the discriminator (e.g. interactive "type") is absent

@@ -73,3 +73,29 @@ def test_recipient_from_a_contact_document():
     assert Recipient.from_doc(doc) == Recipient(NOW, True)
     assert Recipient.from_doc({"identity_acknowledged": True}).identity_unacknowledged is False
     assert Recipient.from_doc({"last_inbound_at": NOW}).identity_unacknowledged is False
+
+
+def _template_message(status: str = "APPROVED") -> dict:
+    template = {"namespace": "ns", "name": "order", "language": "en_US", "status": status, "components": []}
+    message = _message()
+    message["type"] = "template"
+    message["content"] = {"template": {"namespace": "ns", "name": "order"},
+                          "resolved": {"language": "en_US", "template": template}}
+    return message
+
+
+@pytest.mark.parametrize(("status_now", "expected"), [
+    ("APPROVED", None), ("PAUSED", 2061), ("DISABLED", 2062), (None, None),
+])
+def test_a_template_paused_or_disabled_since_it_was_accepted_fails(status_now, expected):
+    error = refusal(_template_message(), Recipient(), free_form=False, now=NOW, block_identity_changes=False,
+                    template_status=status_now)
+    assert (None if error is None else error["code"]) == expected
+
+
+def test_the_ttl_is_checked_before_the_template():
+    message = _template_message()
+    message["created_at"] = NOW - DEFAULT_TTL
+    error = refusal(message, Recipient(), free_form=False, now=NOW, block_identity_changes=False,
+                    template_status="PAUSED")
+    assert error["code"] == 410

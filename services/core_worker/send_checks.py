@@ -1,0 +1,56 @@
+"""Applying the send-time rules (``send_policy``) to a batch about to be sent: the I/O
+edge. One query for the batch's contacts and, when it holds template messages, one for
+their templates' current status; what a rule refuses gets its ``failed`` status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from services import message_types
+from services.common.clock import utcnow
+from services.core_worker import send_policy, status_updates
+from services.core_worker.context import CoreContext
+from services.core_worker.template_cache import template_key
+
+log = logging.getLogger(__name__)
+
+
+def fail_unsendable(ctx: CoreContext, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Record ``failed`` for the messages of ``batch`` that must not go out; returns the
+    others, still in order."""
+    contacts = {doc["_id"]: doc for doc in ctx.db.contacts.find(
+        {"_id": {"$in": list({m["wa_id"] for m in batch})}}, {"last_inbound_at": 1, "identity_acknowledged": 1})}
+    template_statuses = _current_template_statuses(ctx, batch)
+    block_identity_changes = bool(ctx.settings().get("show_security_notifications"))
+    now = utcnow()
+    sendable: list[dict[str, Any]] = []
+    refused: dict[tuple[Any, ...], tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    for message in batch:
+        declared = message_types.get(message["type"])
+        template = send_policy.accepted_template(message)
+        error = send_policy.refusal(
+            message, send_policy.Recipient.from_doc(contacts.get(message["wa_id"])),
+            free_form=declared is None or declared.free_form, now=now, block_identity_changes=block_identity_changes,
+            template_status=template_statuses.get(_key(template)) if template else None,
+        )
+        if error is None:
+            sendable.append(message)
+        else:
+            refused.setdefault(tuple(sorted(error.items())), (error, []))[1].append(message)
+    timestamp = int(now.timestamp())
+    for error, messages in refused.values():
+        log.info("%d message(s) refused before sending: error %d", len(messages), error["code"])
+        status_updates.record_many(ctx, [(message, timestamp) for message in messages], "failed", errors=[error])
+    return sendable
+
+
+def _key(template: dict[str, Any]) -> str:
+    return template_key(template["namespace"], template["name"], template["language"])
+
+
+def _current_template_statuses(ctx: CoreContext, batch: list[dict[str, Any]]) -> dict[str, str]:
+    keys = list({_key(t) for message in batch if (t := send_policy.accepted_template(message))})
+    if not keys:
+        return {}
+    return {doc["_id"]: doc.get("status") for doc in ctx.db.templates.find({"_id": {"$in": keys}}, {"status": 1})}

@@ -1,0 +1,63 @@
+"""The core's template cache and the paused/disabled check at send time, against real
+MongoDB and Redis (no network needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.common import message_store
+from services.common.celery_app import make_celery
+from services.common.clock import utcnow
+from services.core_worker import send_checks, template_cache
+from services.core_worker.context import CoreContext
+
+
+@pytest.fixture
+def ctx(config, db):
+    context = CoreContext(config, make_celery(config, "core-test"))
+    context.redis.flushdb()
+    yield context
+    context.redis.flushdb()
+
+
+def _template(name: str, status: str = "APPROVED", language: str = "en_US") -> dict:
+    return {"id": f"id-{name}", "namespace": "ns", "name": name, "language": language, "category": "UTILITY",
+            "status": status, "components": [{"type": "BODY", "text": "Hello"}]}
+
+
+def test_the_cache_becomes_what_the_network_lists(ctx, db):
+    assert template_cache.store(ctx, [_template("a"), _template("b"), {"name": "malformed"}]) == 2
+    assert template_cache.store(ctx, [_template("a", "PAUSED")]) == 1
+    docs = list(db.templates.find({}, {"synced_at": 0}))
+    assert docs == [{"_id": "ns:a:en_US", **_template("a", "PAUSED")}]
+    assert db.sync_markers.find_one({"_id": "templates"})["count"] == 1
+    assert template_cache.current_status(ctx, "ns", "a", "en_US") == "PAUSED"
+    assert template_cache.store(ctx, []) == 0
+    assert db.templates.count_documents({}) == 0
+
+
+def _accepted(db, message_id: str, name: str, status: str = "APPROVED", seq_type: str = "template") -> dict:
+    resolved = {"language": "en_US", "template": _template(name, status)}
+    content = {"template": {"namespace": "ns", "name": name}, "resolved": resolved}
+    return message_store.insert_outbound(db, message_id=message_id, wa_id="15550003", shard=0,
+                                         message_type=seq_type, content=content)
+
+
+def test_paused_and_disabled_templates_fail_the_rest_goes_on_in_order(ctx, db):
+    db.contacts.insert_one({"_id": "15550003", "last_inbound_at": utcnow()})  # the text is inside the window
+    template_cache.store(ctx, [_template("live"), _template("paused", "PAUSED"), _template("off", "DISABLED")])
+    batch = [
+        _accepted(db, "gBEG1", "live"),
+        _accepted(db, "gBEG2", "paused"),  # paused after it was accepted
+        message_store.insert_outbound(db, message_id="gBEG3", wa_id="15550003", shard=0, message_type="text",
+                                      content={"text": {"body": "x"}}),
+        _accepted(db, "gBEG4", "off"),
+        _accepted(db, "gBEG5", "gone", status="PAUSED"),  # no longer listed: the accepted status stands
+        _accepted(db, "gBEG6", "gone"),
+    ]
+    sendable = send_checks.fail_unsendable(ctx, batch)
+    assert [m["_id"] for m in sendable] == ["gBEG1", "gBEG3", "gBEG6"]
+    errors = {doc["_id"]: doc["errors"][0]["code"] for doc in db.messages.find({"status": "failed"})}
+    assert errors == {"gBEG2": 2061, "gBEG4": 2062, "gBEG5": 2061}
+    assert db.messages.find_one({"_id": "gBEG4"})["errors"][0]["title"] == "Template disabled"
+    assert db.pending_callbacks.count_documents({}) == 3
