@@ -8,6 +8,7 @@ import pymongo
 from pymongo.database import Database
 
 from services.common.config import Config
+from services.common.contact_checks import CACHE_TTL
 
 
 @lru_cache(maxsize=4)
@@ -26,3 +27,6 @@ def ensure_indexes(db: Database) -> None:
     db.messages.create_index([("wa_id", 1), ("seq", 1)])
     db.inbound_events.create_index([("shard", 1), ("seq", 1)])
     db.pending_callbacks.create_index("next_attempt_at")
+    # The contacts cache (spec §7.1: 7 days); readers check the age too.
+    db.contact_checks.create_index("checked_at", expireAfterSeconds=int(CACHE_TTL.total_seconds()))
+    db.contact_check_requests.create_index("next_attempt_at")

@@ -11,13 +11,15 @@ from services.common.celery_app import make_celery
 from services.common.config import Config
 from services.common.kicks import clear_flag, kick, kick_inbound, kick_outbound
 from services.common.queues import (
+    CHECK_CONTACTS,
+    CHECK_CONTACTS_LATER,
     CONTROL_QUEUE,
     DRAIN_INBOUND,
     DRAIN_OUTBOUND,
     REQUEST_CODE,
     VERIFY_CODE,
 )
-from services.core_worker import inbound, outbound, registration
+from services.core_worker import contact_checker, inbound, outbound, registration
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkError
 
@@ -25,7 +27,9 @@ log = logging.getLogger(__name__)
 
 config = Config.from_env()
 celery = make_celery(config, "core")
-celery.conf.task_routes = {REQUEST_CODE: {"queue": CONTROL_QUEUE}, VERIFY_CODE: {"queue": CONTROL_QUEUE}}
+celery.conf.task_routes = {
+    name: {"queue": CONTROL_QUEUE} for name in (REQUEST_CODE, VERIFY_CODE, CHECK_CONTACTS, CHECK_CONTACTS_LATER)
+}
 context = CoreContext(config, celery)
 
 NETWORK_RETRY_SECONDS = 2
@@ -89,3 +93,13 @@ def request_code(cc: str, phone_number: str, method: str, cert: str, pin: str | 
 @celery.task(name=VERIFY_CODE)
 def verify_code(code: str) -> dict:
     return registration.verify_code(context, code=code)
+
+
+@celery.task(name=CHECK_CONTACTS)
+def check_contacts(numbers: list[str]) -> dict:
+    return contact_checker.answer(context, numbers)
+
+
+@celery.task(name=CHECK_CONTACTS_LATER)
+def check_contacts_later(check_id: str) -> None:
+    contact_checker.run_request(context, check_id)
