@@ -16,13 +16,14 @@ from sandbox.network.directory import Directory
 from sandbox.network.registration import BUSINESS, PHONE, Registry
 from sandbox.network.relay import Relay
 from sandbox.network.templates import TemplateStore
-from sandbox.validation import require_digits, require_object, require_str
+from sandbox.validation import is_wa_id, require_digits, require_object, require_str
 
 RECEIPT_STATUSES = ("delivered", "read", "played", "retry")
 """``retry``: the recipient could not decrypt these message ids; the sender should fetch
 a fresh bundle, start a new session and send them again (same ids)."""
 MAX_IDS_PER_RECEIPT = 1000
 MAX_ENVELOPES_PER_BATCH = 500
+MAX_NUMBERS_PER_CONTACTS_CHECK = 1000
 
 
 class Network:
@@ -96,6 +97,22 @@ class Network:
             raise not_a_user(wa_id)
         entry, otpk = taken
         return keys.build_bundle(entry, otpk)
+
+    # -- contacts ----------------------------------------------------------
+    def check_contacts(self, body: Any) -> dict[str, Any]:
+        """Which of these numbers (wa_id digits) are WhatsApp users: phones and businesses."""
+        numbers = require_object(body).get("numbers")
+        if (
+            not isinstance(numbers, list)
+            or not 1 <= len(numbers) <= MAX_NUMBERS_PER_CONTACTS_CHECK
+            or not all(is_wa_id(number) for number in numbers)
+        ):
+            raise bad_request(
+                f"'numbers' must be a list of 1 to {MAX_NUMBERS_PER_CONTACTS_CHECK} strings of 5-20 digits"
+            )
+        return {"results": [
+            {"number": number, "wa_id": number if self.registry.is_user(number) else None} for number in numbers
+        ]}
 
     # -- relay -------------------------------------------------------------
     def submit_envelope(self, sender: str, body: Any) -> dict[str, Any]:

@@ -49,6 +49,11 @@ async def get_bundle(request: web.Request) -> web.Response:
     return json_response(request.app[STATE_KEY].network.fetch_bundle(wa_id))
 
 
+@routes.post(f"{PREFIX}/contacts")
+async def check_contacts(request: web.Request) -> web.Response:
+    return json_response(request.app[STATE_KEY].network.check_contacts(await read_json(request)))
+
+
 @routes.post(f"{PREFIX}/envelopes")
 async def post_envelope(request: web.Request) -> web.Response:
     network = request.app[STATE_KEY].network

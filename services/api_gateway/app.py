@@ -13,7 +13,7 @@ from flask import Flask, request
 from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from services.api_gateway import account, health, messages, settings, users
+from services.api_gateway import account, contacts, health, messages, settings, users
 from services.api_gateway.envelope import error_response
 from services.api_gateway.state import GatewayState, install
 from services.common.celery_app import make_celery
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 # Bodies are small JSON documents here (media goes through the media service).
 MAX_CONTENT_LENGTH = 1024 * 1024
 
-BLUEPRINTS = (users.bp, messages.bp, settings.bp, account.bp, health.bp)
+BLUEPRINTS = (users.bp, messages.bp, contacts.bp, settings.bp, account.bp, health.bp)
 
 
 def create_app(config: Config | None = None) -> Flask:

@@ -23,8 +23,12 @@ bp = Blueprint("messages", __name__, url_prefix="/v1/messages")
 NOT_REGISTERED = "The client is not registered: use /v1/account first"
 
 
-def require_registered() -> dict:
-    account = state.db().account.find_one({"_id": "account"})
+def load_account() -> dict | None:
+    return state.db().account.find_one({"_id": "account"})
+
+
+def require_registered(account: dict | None = None) -> dict:
+    account = account if account is not None else load_account()
     if account is None or account.get("state") != "registered":
         raise ApiError(1011, NOT_REGISTERED)
     return account
@@ -33,8 +37,10 @@ def require_registered() -> dict:
 @bp.post("")
 @auth.require_auth()
 def send():
-    request_ = validate_send(json_body())
-    require_registered()
+    account = load_account()
+    # National numbers in `to` are in the business's country (docs/compatibility.md).
+    request_ = validate_send(json_body(), country_code=(account or {}).get("cc"))
+    require_registered(account)
     content = _resolved(request_)
     config = state.config()
     shard = shard_for(request_.wa_id, config.shards)

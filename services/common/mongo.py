@@ -10,6 +10,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
 from services.common.config import Config
+from services.common.contact_checks import CACHE_TTL
 
 DUPLICATE_KEY = 11000
 
@@ -30,6 +31,9 @@ def ensure_indexes(db: Database) -> None:
     db.messages.create_index([("wa_id", 1), ("seq", 1)])
     db.inbound_events.create_index([("shard", 1), ("seq", 1)])
     db.pending_callbacks.create_index("next_attempt_at")
+    # The contacts cache (spec §7.1: 7 days); readers check the age too.
+    db.contact_checks.create_index("checked_at", expireAfterSeconds=int(CACHE_TTL.total_seconds()))
+    db.contact_check_requests.create_index("next_attempt_at")
 
 
 def insert_new(collection: Collection, docs: list[dict]) -> set[int]:

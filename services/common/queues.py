@@ -14,6 +14,8 @@ DRAIN_INBOUND = "core.drain_inbound"
 REQUEST_CODE = "core.request_code"
 VERIFY_CODE = "core.verify_code"
 SYNC_TEMPLATES = "core.sync_templates"
+CHECK_CONTACTS = "core.check_contacts"  # RPC: the gateway waits for the results
+CHECK_CONTACTS_LATER = "core.check_contacts_later"  # a stored non-blocking check, by id
 DELIVER_CALLBACK = "dispatcher.deliver"
 SWEEP_CALLBACKS = "dispatcher.sweep"
 

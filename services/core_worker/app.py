@@ -11,6 +11,8 @@ from services.common.celery_app import make_celery
 from services.common.config import Config
 from services.common.kicks import clear_flag, kick, kick_inbound, kick_outbound
 from services.common.queues import (
+    CHECK_CONTACTS,
+    CHECK_CONTACTS_LATER,
     CONTROL_QUEUE,
     DRAIN_INBOUND,
     DRAIN_OUTBOUND,
@@ -18,7 +20,7 @@ from services.common.queues import (
     SYNC_TEMPLATES,
     VERIFY_CODE,
 )
-from services.core_worker import inbound, outbound, registration, template_cache
+from services.core_worker import contact_checker, inbound, outbound, registration, template_cache
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkError
 
@@ -26,7 +28,10 @@ log = logging.getLogger(__name__)
 
 config = Config.from_env()
 celery = make_celery(config, "core")
-celery.conf.task_routes = {name: {"queue": CONTROL_QUEUE} for name in (REQUEST_CODE, VERIFY_CODE, SYNC_TEMPLATES)}
+celery.conf.task_routes = {
+    name: {"queue": CONTROL_QUEUE}
+    for name in (REQUEST_CODE, VERIFY_CODE, SYNC_TEMPLATES, CHECK_CONTACTS, CHECK_CONTACTS_LATER)
+}
 context = CoreContext(config, celery)
 
 NETWORK_RETRY_SECONDS = 2
@@ -95,3 +100,13 @@ def verify_code(code: str) -> dict:
 @celery.task(name=SYNC_TEMPLATES)
 def sync_templates() -> dict:
     return template_cache.sync_rpc(context)
+
+
+@celery.task(name=CHECK_CONTACTS)
+def check_contacts(numbers: list[str]) -> dict:
+    return contact_checker.answer(context, numbers)
+
+
+@celery.task(name=CHECK_CONTACTS_LATER)
+def check_contacts_later(check_id: str) -> None:
+    contact_checker.run_request(context, check_id)

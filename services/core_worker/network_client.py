@@ -86,6 +86,18 @@ class NetworkClient:
             raise NetworkError("POST /envelopes/batch: malformed answer")
         return results
 
+    def check_contacts(self, numbers: list[str]) -> dict[str, str | None]:
+        """Which of ``numbers`` (wa_id digits, at most 1000) are WhatsApp users: number ->
+        wa_id, or None for a number that is not."""
+        results = self._call("POST", "/contacts", {"numbers": numbers}).get("results")
+        if not isinstance(results, list) or len(results) != len(numbers):
+            raise NetworkError("POST /contacts: malformed answer")
+        answer: dict[str, str | None] = {}
+        for number, result in zip(numbers, results, strict=True):
+            wa_id = result.get("wa_id") if isinstance(result, dict) else None
+            answer[number] = str(wa_id) if wa_id else None
+        return answer
+
     def send_receipt(self, to: str, status: str, message_ids: list[str]) -> None:
         self._call("POST", "/receipts", {"to": to, "status": status, "message_ids": message_ids})
 

@@ -192,7 +192,7 @@ def resend(ctx: CoreContext, wa_id: str, message_ids: list[str]) -> int:
     protocol = protocol_client.build(ctx)
     old = protocol.reset_session(wa_id)
     network = ctx.network(account.network_token)
-    fetch_bundle = network.fetch_bundle
+    fetch_bundle: FetchBundle = network.fetch_bundle
     if old is not None and ctx.settings().get("show_security_notifications"):
         fetch_bundle = _refusing_a_new_identity(ctx, network, wa_id, old)
     _send_or_fail(ctx, network, account, protocol, wa_id, messages, fetch_bundle)

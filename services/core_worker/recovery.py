@@ -1,8 +1,9 @@
 """Re-kicking shards whose work sits in MongoDB without a queued kick.
 
 Kicks live in Redis; if one is lost (Redis restarted, a worker killed mid-task) the
-work is still in MongoDB, and this sweep finds it. It is what makes "accepted means
-never lost" hold across any process dying.
+work is still in MongoDB, and this sweep finds it (and the stored non-blocking contact
+checks, ``contact_checker.kick_stale``). It is what makes "accepted means never lost"
+hold across any process dying.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import timedelta
 
 from services.common.clock import utcnow
 from services.common.kicks import kick_inbound, kick_outbound
+from services.core_worker import contact_checker
 from services.core_worker.context import CoreContext
 
 log = logging.getLogger(__name__)
@@ -59,5 +61,6 @@ class RecoverySweeper(threading.Thread):
                     kick_outbound(self.ctx.celery, shard)
                 for shard in inbound:
                     kick_inbound(self.ctx.celery, shard)
+                contact_checker.kick_stale(self.ctx)
             except Exception:  # a failed sweep is retried at the next interval
                 log.exception("recovery sweep failed")

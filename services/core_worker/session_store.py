@@ -1,7 +1,9 @@
 """Double Ratchet sessions per contact, sealed at rest.
 
 Only the consumer of a contact's shard reads or writes its session, so a plain
-replace is safe: there is never a second writer.
+replace is safe: there is never a second writer. Beside the sealed session the record
+keeps the contact's identity hash (``remote_identity``) and since when the sessions
+have had that identity (``remote_identity_since``), for ``/v1/contacts/{wa_id}/identity``.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from pymongo.database import Database
 
 from services.common.clock import utcnow
+from services.core_worker.identity_changes import identity_hash
 from services.protocol import Session, at_rest
 
 
@@ -24,14 +27,22 @@ def load(db: Database, master_key: bytes, wa_id: str) -> Session | None:
 
 
 def save(db: Database, master_key: bytes, wa_id: str, session: Session) -> None:
-    db.sessions.replace_one(
+    now = utcnow()
+    remote = identity_hash(session.remote_identity)
+    # One pipeline update: the stage reads the stored identity before replacing it.
+    db.sessions.update_one(
         {"_id": wa_id},
-        {
+        [{"$replaceWith": {
             "_id": wa_id,
-            "sealed": at_rest.seal(master_key, session.to_bytes(), _context(wa_id)),
-            "remote_identity": session.remote_identity.fingerprint(),
-            "updated_at": utcnow(),
-        },
+            "sealed": {"$literal": at_rest.seal(master_key, session.to_bytes(), _context(wa_id))},
+            "remote_identity": {"$literal": remote},
+            "remote_identity_since": {"$cond": [
+                {"$eq": ["$remote_identity", {"$literal": remote}]},
+                {"$ifNull": ["$remote_identity_since", {"$literal": now}]},
+                {"$literal": now},
+            ]},
+            "updated_at": {"$literal": now},
+        }}],
         upsert=True,
     )
 

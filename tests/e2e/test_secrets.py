@@ -37,7 +37,7 @@ def test_private_keys_and_sessions_are_sealed_at_rest(stack, registration, api, 
     identity = db.keys.find_one({"_id": "identity"})
     assert set(identity) == {"_id", "public", "sealed"}
     session = db.sessions.find_one({"_id": phone})
-    assert set(session) == {"_id", "sealed", "remote_identity", "updated_at"}
+    assert set(session) == {"_id", "sealed", "remote_identity", "remote_identity_since", "updated_at"}
     account = db.account.find_one({"_id": "account"})
     assert "network_token" not in account and account["network_token_sealed"]
     assert all(len(doc["_id"]) == 64 for doc in db.tokens.find())  # SHA-256 hex, never the token

@@ -17,13 +17,12 @@ from typing import Any
 
 from services import message_types
 from services.api_gateway.schemas.common import require_object
+from services.common import phone_numbers
 from services.common.errors import ApiError, invalid, missing, not_required
 
 MESSAGE_TYPES = message_types.outbound_names()
 MAX_MESSAGE_ID = 128
 
-# Phone numbers are accepted with '+', spaces, dashes, dots and parentheses (v2.39.1+).
-_PHONE_CHARACTERS = re.compile(r"^[0-9+\-\s().]+$")
 # ASCII digits only: \d would also take "５" and other Unicode digits.
 _ISO_DURATION = re.compile(
     r"^P(?:(?P<d>[0-9]{1,9})D)?(?:T(?:(?P<h>[0-9]{1,9})H)?(?:(?P<m>[0-9]{1,9})M)?(?:(?P<s>[0-9]{1,9})S)?)?$"
@@ -40,13 +39,13 @@ class SendRequest:
     content: dict[str, Any] = field(default_factory=dict)
 
 
-def normalize_recipient(value: object) -> str:
-    """Digits of ``to``; 1009 when it is not a phone number or wa_id."""
+def normalize_recipient(value: object, country_code: str | None = None) -> str:
+    """The wa_id ``to`` names, in any form of ``services.common.phone_numbers`` (phone
+    numbers are sendable directly since v2.39.1); 1009 when it is not a phone number."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise invalid("to", value)
-    text = str(value).strip()
-    digits = "".join(c for c in text if c.isdigit())
-    if not digits or not _PHONE_CHARACTERS.match(text) or len(digits) > 20:
+    digits = phone_numbers.normalize(str(value), country_code)
+    if digits is None:
         raise invalid("to", value)
     return digits
 
@@ -71,14 +70,15 @@ def ttl_seconds(value: object) -> int:
     return seconds
 
 
-def validate_send(body: Any) -> SendRequest:
+def validate_send(body: Any, country_code: str | None = None) -> SendRequest:
+    """``country_code``: the business's, for national numbers in ``to``."""
     data = require_object(body)
 
     # 1. required `to`
     to = data.get("to")
     if to is None or to == "":
         raise missing("to")
-    wa_id = normalize_recipient(to)
+    wa_id = normalize_recipient(to, country_code)
 
     # 2. `type` in the allowed set
     message_type = data.get("type", "text")

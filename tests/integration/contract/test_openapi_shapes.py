@@ -60,6 +60,7 @@ SPEC_REQUIRED: dict[str, dict[str, Any]] = {
     "errors": {"required": ["errors"], "properties": {"errors": {"items": {"required": ["code", "title"]}}}},
     "login": {"required": ["users"], "properties": {"users": {"items": {"required": ["token", "expires_after"]}}}},
     "messages": {"required": ["messages"], "properties": {"messages": {"items": {"required": ["id"]}}}},
+    "contacts": {"required": ["contacts"], "properties": {"contacts": {"items": {"required": ["input", "status"]}}}},
 }
 
 # Spec §11.1, single instance: the OpenAPI has no schema for health at all.
@@ -250,6 +251,15 @@ def _send(ctx: Ctx):
     return ctx.client.post("/v1/messages", headers=ctx.auth(), json=TEXT)
 
 
+def _contacts_check(ctx: Ctx):
+    from services.common import contact_checks
+
+    register(ctx.db)
+    contact_checks.store(ctx.db, {"16315551000": "16315551000", "16315551002": None})
+    return ctx.client.post("/v1/contacts", headers=ctx.auth(), json={
+        "blocking": "no_wait", "contacts": ["+1 (631) 555-1000", "6315551002", "1-631-555-1003", "x"]})
+
+
 def _settings_registered(ctx: Ctx):
     register(ctx.db, "16315551019")
     return ctx.client.get("/v1/settings/application", headers=ctx.auth())
@@ -307,6 +317,7 @@ CASES = [
         200,
         lambda c: c.client.put(f"/v1/messages/{c.inbound()}", headers=c.auth(), json={"status": "read"}),
     ),
+    Case("contacts-check", "POST", "/contacts", 200, _contacts_check, required=("contacts",)),
     Case(
         "settings-get",
         "GET",

@@ -43,7 +43,7 @@ def test_the_core_opens_and_seals_with_keys_and_sessions_sealed_in_mongodb(db):
     assert keystore.one_time_prekey_count(db) == len(new.one_time_prekeys) - 1
     # The stored session keeps its documented shape, sealed under its own context.
     doc = db.sessions.find_one({"_id": PHONE})
-    assert set(doc) == {"_id", "sealed", "remote_identity", "updated_at"}
+    assert set(doc) == {"_id", "sealed", "remote_identity", "remote_identity_since", "updated_at"}
     assert doc["remote_identity"] == phone_keys.identity.public.fingerprint()
     assert open_sealed(master_key, doc["sealed"], f"session:{PHONE}".encode()) == opened.after.to_bytes()
 

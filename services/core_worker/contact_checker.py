@@ -1,0 +1,133 @@
+"""Contact checks (spec §7.1): asking the network which numbers are WhatsApp users.
+
+Every answer is cached for 7 days (``services.common.contact_checks``). Two ways in:
+
+- ``answer(numbers)``, the ``core.check_contacts`` RPC of a blocking (``wait``) check:
+  ``{"http_status": 200, "payload": {"results": {number: wa_id | None}}}``, or
+  ``{"payload": {"failed": [numbers]}}`` when the network could not be asked (the gateway
+  answers those ``failed``), or ``{"error": {...}}``.
+- ``run_request(check_id)``, the ``core.check_contacts_later`` task of a non-blocking
+  (``no_wait``) check stored by the gateway: it checks, queues the §15.4 callback under
+  a deterministic id and deletes the request. A network outage is retried with backoff
+  (``retry_delay``), up to ``MAX_ATTEMPTS``, then the callback reports ``failed``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from services.common import contact_checks
+from services.common.clock import utcnow
+from services.common.queues import CHECK_CONTACTS_LATER, CONTROL_QUEUE
+from services.core_worker import account_store
+from services.core_worker.context import CoreContext
+from services.core_worker.network_client import NetworkError, NetworkRejected
+from services.webhook_dispatcher.outbox import enqueue_callback
+
+log = logging.getLogger(__name__)
+
+NETWORK_BATCH = 1000  # the network's bound per request
+MAX_ATTEMPTS = 10
+MAX_RETRY_SECONDS = 60
+STALE_AFTER = timedelta(seconds=30)
+
+
+class NotRegistered(Exception):
+    pass
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds before the next try after ``attempts`` failed ones: 2, 4, 8, … capped at 60."""
+    return min(2 ** max(attempts, 1), MAX_RETRY_SECONDS)
+
+
+def callback_id(check_id: str) -> str:
+    return f"contacts:{check_id}"
+
+
+def check(ctx: CoreContext, numbers: list[str]) -> dict[str, str | None]:
+    """Ask the network about ``numbers`` and cache the answers: number -> wa_id | None.
+    Raises NetworkError / NetworkRejected when the network cannot answer."""
+    account = account_store.load_registered(ctx.db, ctx.master_key)
+    if account is None:
+        raise NotRegistered()
+    network = ctx.network(account.network_token)
+    unique = list(dict.fromkeys(numbers))
+    results: dict[str, str | None] = {}
+    for start in range(0, len(unique), NETWORK_BATCH):
+        results.update(network.check_contacts(unique[start:start + NETWORK_BATCH]))
+    contact_checks.store(ctx.db, results)
+    return results
+
+
+def answer(ctx: CoreContext, numbers: list[str]) -> dict[str, Any]:
+    try:
+        results = check(ctx, numbers)
+    except NotRegistered:
+        return {"error": {"code": 1011, "details": "The client is not registered: use /v1/account first"}}
+    except (NetworkError, NetworkRejected) as error:
+        log.warning("contacts check of %d number(s) failed: %s", len(numbers), error.__class__.__name__)
+        return {"http_status": 200, "payload": {"failed": list(numbers)}}
+    return {"http_status": 200, "payload": {"results": results}}
+
+
+def run_request(ctx: CoreContext, check_id: str) -> None:
+    db = ctx.db
+    items = contact_checks.load_request(db, check_id)
+    if items is None:
+        return  # done already (a duplicate kick)
+    try:
+        results: dict[str, str | None] | None = check(ctx, [number for _, number in items])
+    except NetworkError as error:
+        if not _retry_later(ctx, check_id):
+            log.warning("contacts check %s gave up: %s", check_id, error.__class__.__name__)
+            _finish(ctx, check_id, items, None)
+        return
+    except (NetworkRejected, NotRegistered) as error:
+        log.warning("contacts check %s failed: %s", check_id, error.__class__.__name__)
+        results = None
+    _finish(ctx, check_id, items, results)
+
+
+def _finish(ctx: CoreContext, check_id: str, items: list[tuple[str, str]],
+            results: dict[str, str | None] | None) -> None:
+    # Queued before the request is deleted, under an id of the check: a crash in
+    # between runs it again and queues nothing twice.
+    enqueue_callback(ctx.db, ctx.celery, callback_id(check_id), contact_checks.callback_payload(items, results))
+    ctx.db.contact_check_requests.delete_one({"_id": check_id})
+
+
+def _retry_later(ctx: CoreContext, check_id: str) -> bool:
+    doc = ctx.db.contact_check_requests.find_one_and_update({"_id": check_id}, {"$inc": {"attempts": 1}})
+    if doc is None:
+        return True  # finished by another run meanwhile
+    attempts = int(doc.get("attempts", 0)) + 1
+    if attempts >= MAX_ATTEMPTS:
+        return False
+    delay = retry_delay(attempts)
+    ctx.db.contact_check_requests.update_one(
+        {"_id": check_id}, {"$set": {"next_attempt_at": utcnow() + timedelta(seconds=delay)}}
+    )
+    kick(ctx, check_id, countdown=delay)
+    return True
+
+
+def kick(ctx: CoreContext, check_id: str, countdown: float = 0) -> None:
+    ctx.celery.send_task(CHECK_CONTACTS_LATER, args=[check_id], queue=CONTROL_QUEUE, countdown=countdown)
+
+
+def kick_stale(ctx: CoreContext, stale_after: timedelta = STALE_AFTER) -> int:
+    """Re-kick stored checks whose kick was lost (overdue by ``stale_after``). Claimed by
+    moving ``next_attempt_at``, so several sweeping cores kick each once."""
+    now = utcnow()
+    kicked = 0
+    for doc in ctx.db.contact_check_requests.find({"next_attempt_at": {"$lt": now - stale_after}}).limit(100):
+        claimed = ctx.db.contact_check_requests.update_one(
+            {"_id": doc["_id"], "next_attempt_at": doc["next_attempt_at"]}, {"$set": {"next_attempt_at": now}}
+        )
+        if claimed.modified_count:
+            kick(ctx, doc["_id"])
+            kicked += 1
+    return kicked
