@@ -37,7 +37,7 @@ def test_without_security_notifications_messages_reach_the_reinstalled_phone(api
     assert not [m for m, _ in webhook.messages() if m["type"] == "system" and m["from"] == phone]
 
 
-def test_with_security_notifications_sends_to_a_changed_identity_fail_until_acknowledged(
+def test_with_security_notifications_sends_to_a_changed_identity_fail_until_it_is_acknowledged(
         api, webhook, network, new_phone, customer_writes):
     assert api("PATCH", "/v1/settings/application", json={"show_security_notifications": True}).status_code == 200
     try:
@@ -54,5 +54,15 @@ def test_with_security_notifications_sends_to_a_changed_identity_fail_until_ackn
         later = _send_text(api, phone, "still unacknowledged")
         assert webhook.wait_for(lambda: [s for s in webhook.statuses(later) if s["status"] == "failed"])
         assert [m["id"] for m in _phone_messages(network, phone, "in") if m["id"] in (held, later)] == []
+
+        # The business acknowledges the new identity: messages go to the new key again.
+        identity = api("GET", f"/v1/contacts/{phone}/identity").json()["contacts"]
+        assert identity["hash"] == notice["identity"] and identity["acknowledged"] is False
+        assert api("PUT", f"/v1/contacts/{phone}/identity", json={"hash": identity["hash"]}).status_code == 200
+        body = f"acknowledged {uuid.uuid4()}"
+        after = _send_text(api, phone, body)
+        webhook.wait_for(lambda: [s for s in webhook.statuses(after) if s["status"] == "delivered"])
+        received = [m for m in _phone_messages(network, phone, "in") if m["id"] in (held, later, after)]
+        assert [(m["id"], m["text"]["body"]) for m in received] == [(after, body)]
     finally:
         api("PATCH", "/v1/settings/application", json={"show_security_notifications": False})
