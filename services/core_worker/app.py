@@ -46,7 +46,8 @@ def _drain_with_shard_lock(task: Task, shard: int, drain) -> int:
         _try_again_later(task.name, shard)
         return 0
     try:
-        return drain(context, shard)
+        with context.one_task():  # one read of the settings for the whole drain
+            return drain(context, shard)
     except NetworkError as error:
         log.warning("shard %s: network unavailable (%s); retrying", shard, error)
         _try_again_later(task.name, shard)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -21,11 +24,28 @@ from services.core_worker.network_client import NetworkClient
 class CoreContext:
     config: Config
     celery: Celery
+    _task: threading.local = field(default_factory=threading.local, init=False, repr=False)
 
     def settings(self) -> dict[str, Any]:
-        """Application settings as they are now: callers read them once per batch, so a
-        change made through the API applies from the next batch on."""
-        return app_settings.load(self.db)
+        """Application settings as they are now. Inside :meth:`one_task` they are read
+        once and the whole task sees the same values, so a change made through the API
+        applies from the next task on; outside one, every call reads them."""
+        memo = getattr(self._task, "settings", None)
+        if memo is not None:
+            return memo
+        settings = app_settings.load(self.db)
+        if getattr(self._task, "open", False):
+            self._task.settings = settings
+        return settings
+
+    @contextmanager
+    def one_task(self) -> Iterator[None]:
+        """The scope of one task (a drain, an RPC) on this thread."""
+        self._task.open, self._task.settings = True, None
+        try:
+            yield
+        finally:
+            self._task.open, self._task.settings = False, None
 
     @cached_property
     def db(self) -> Database:

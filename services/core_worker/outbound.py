@@ -79,20 +79,23 @@ def _send_messages(ctx: CoreContext, network: NetworkClient, account, shard: int
     )
     if not batch:
         return 0
-    sendable = send_checks.fail_unsendable(ctx, batch)
+    contacts = send_checks.load_contacts(ctx, batch)
+    sendable = send_checks.fail_unsendable(ctx, batch, contacts)
     protocol = protocol_client.build(ctx)
     by_contact: dict[str, list[dict[str, Any]]] = {}
     for message in sendable:  # dicts keep insertion order: per contact, still in seq order
         by_contact.setdefault(message["wa_id"], []).append(message)
     for wa_id, messages in by_contact.items():
-        _send_or_fail(ctx, network, account, protocol, wa_id, messages)
+        _send_or_fail(ctx, network, account, protocol, wa_id, messages, contact=contacts.get(wa_id, {}))
     return len(batch)
 
 
 def _send_or_fail(ctx: CoreContext, network: NetworkClient, account, protocol: ProtocolClient, wa_id: str,
-                  messages: list[dict[str, Any]], fetch_bundle: FetchBundle | None = None) -> None:
+                  messages: list[dict[str, Any]], fetch_bundle: FetchBundle | None = None,
+                  contact: dict[str, Any] | None = None) -> None:
+    """``contact``: the recipient's contact document when the caller loaded it already."""
     try:
-        _send_to_contact(ctx, network, account, protocol, wa_id, messages, fetch_bundle)
+        _send_to_contact(ctx, network, account, protocol, wa_id, messages, fetch_bundle, contact)
     except Exception as error:
         if failures.is_transient(error):
             raise
@@ -102,7 +105,8 @@ def _send_or_fail(ctx: CoreContext, network: NetworkClient, account, protocol: P
 
 
 def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, protocol: ProtocolClient, wa_id: str,
-                     messages: list[dict[str, Any]], fetch_bundle: FetchBundle | None = None) -> None:
+                     messages: list[dict[str, Any]], fetch_bundle: FetchBundle | None = None,
+                     contact: dict[str, Any] | None = None) -> None:
     quoted = _quoted_senders(ctx, account, messages)
     outgoing = [_outgoing(account, message, quoted) for message in messages]
     try:
@@ -120,7 +124,7 @@ def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, protocol
             refused.setdefault(str(result["error"]), []).append(message)
         else:
             sent.append((message, int(result.get("timestamp", envelope.timestamp))))
-    status_updates.record_many(ctx, sent, "sent")
+    status_updates.record_many(ctx, sent, "sent", contacts=None if contact is None else {wa_id: contact})
     for code, failed in refused.items():
         # Refused for good (unlike NetworkError, which is retried).
         _fail(ctx, failed, NotAUser(404, code) if code == "not_a_user" else NetworkRejected(400, code))

@@ -16,11 +16,20 @@ from services.core_worker.template_cache import template_key
 log = logging.getLogger(__name__)
 
 
-def fail_unsendable(ctx: CoreContext, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def load_contacts(ctx: CoreContext, batch: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The contact documents of ``batch``'s recipients (one query): what the rules need,
+    and the conversation the `sent` statuses report."""
+    return {doc["_id"]: doc for doc in ctx.db.contacts.find(
+        {"_id": {"$in": list({m["wa_id"] for m in batch})}},
+        {"last_inbound_at": 1, "identity_acknowledged": 1, "conversation": 1})}
+
+
+def fail_unsendable(ctx: CoreContext, batch: list[dict[str, Any]],
+                    contacts: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Record ``failed`` for the messages of ``batch`` that must not go out; returns the
-    others, still in order."""
-    contacts = {doc["_id"]: doc for doc in ctx.db.contacts.find(
-        {"_id": {"$in": list({m["wa_id"] for m in batch})}}, {"last_inbound_at": 1, "identity_acknowledged": 1})}
+    others, still in order. ``contacts``: :func:`load_contacts` of the batch, if loaded."""
+    if contacts is None:
+        contacts = load_contacts(ctx, batch)
     template_statuses = _current_template_statuses(ctx, batch)
     block_identity_changes = bool(ctx.settings().get("show_security_notifications"))
     now = utcnow()

@@ -8,6 +8,7 @@ not a few per message.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,8 +28,11 @@ def record_many(
     items: list[tuple[dict[str, Any], int]],
     status: str,
     errors: list[dict[str, Any]] | None = None,
+    contacts: Mapping[str, dict[str, Any]] | None = None,
 ) -> list[str]:
-    """Record ``status`` for each (message, timestamp); returns the ids newly recorded."""
+    """Record ``status`` for each (message, timestamp); returns the ids newly recorded.
+    ``contacts``: the recipients' contact documents (with their ``conversation`` and
+    ``last_inbound_at``) when the caller has them, so that pricing need not read them."""
     if not items:
         return []
     db = ctx.db
@@ -47,7 +51,7 @@ def record_many(
     settings = ctx.settings()
     if app_settings.status_callback_enabled(settings, status):
         with_pricing = carries_pricing(status, settings)
-        enqueue_callbacks(db, ctx.celery, _callbacks(ctx, todo, status, errors, with_pricing))
+        enqueue_callbacks(db, ctx.celery, _callbacks(ctx, todo, status, errors, with_pricing, contacts or {}))
     return [message["_id"] for message, _ in todo]
 
 
@@ -76,6 +80,7 @@ def _callbacks(
     status: str,
     errors: list[dict[str, Any]] | None,
     with_pricing: bool,
+    contacts: Mapping[str, dict[str, Any]],
 ) -> list[tuple[str, dict[str, Any]]]:
     pricing_by_contact: dict[str, dict[str, Any]] = {}
     callbacks = []
@@ -86,7 +91,7 @@ def _callbacks(
             # The conversation is opened even when the payload leaves it out: the switch
             # changes what callbacks show, not when a conversation starts.
             if wa_id not in pricing_by_contact:
-                pricing_by_contact[wa_id] = _pricing(ctx, wa_id, timestamp)
+                pricing_by_contact[wa_id] = _pricing(ctx, wa_id, timestamp, contacts.get(wa_id))
             extra = pricing_by_contact[wa_id] if with_pricing else None
         payload = callback_payloads.status(
             message_id=message["_id"], recipient_id=wa_id, status=status,
@@ -96,9 +101,10 @@ def _callbacks(
     return callbacks
 
 
-def _pricing(ctx: CoreContext, wa_id: str, timestamp: int) -> dict[str, Any]:
+def _pricing(ctx: CoreContext, wa_id: str, timestamp: int, contact: dict[str, Any] | None) -> dict[str, Any]:
     db = ctx.db
-    contact = db.contacts.find_one({"_id": wa_id}, {"conversation": 1, "last_inbound_at": 1}) or {}
+    if contact is None:
+        contact = db.contacts.find_one({"_id": wa_id}, {"conversation": 1, "last_inbound_at": 1}) or {}
     existing = contact.get("conversation")
     now = datetime.fromtimestamp(timestamp, UTC)
     conversation, is_new = conversations.current(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from services.common import app_settings, message_store
 from services.common.celery_app import make_celery
+from services.common.clock import utcnow
 from services.core_worker import status_updates
 from services.core_worker.context import CoreContext
 
@@ -43,3 +46,26 @@ def test_the_pricing_switch_removes_them_and_keeps_the_conversation(ctx, db):
     app_settings.apply_patch(db, {"webhook_payload_conversation_pricingmodel_disabled": False})
     status = _deliver(ctx, db, "gBEGp3", "15550102")
     assert status["conversation"]["id"] == opened["id"]
+
+
+def test_a_preloaded_contact_gives_the_conversation_without_reading_it(ctx, db):
+    app_settings.apply_patch(db, {"webhooks.message.sent": True})
+    message = message_store.insert_outbound(
+        db, message_id="gBEGp4", wa_id="15550104", shard=0, message_type="text", content={"text": {"body": "x"}})
+    db.contacts.insert_one({"_id": "15550104"})  # stored without a conversation
+    opened = {"id": "c0ffee", "origin": "user_initiated", "expires_at": utcnow() + timedelta(hours=1)}
+    status_updates.record_many(ctx, [(message, int(utcnow().timestamp()))], "sent",
+                               contacts={"15550104": {"_id": "15550104", "conversation": opened}})
+    status = db.pending_callbacks.find_one({"_id": "status:gBEGp4:sent"})["payload"]["statuses"][0]
+    assert status["conversation"]["id"] == "c0ffee"  # the preloaded document is what counted
+    assert "conversation" not in db.contacts.find_one({"_id": "15550104"})  # still open: nothing written
+
+
+def test_inside_one_task_the_settings_are_read_once(ctx, db):
+    with ctx.one_task():
+        assert ctx.settings()["show_security_notifications"] is False
+        app_settings.apply_patch(db, {"show_security_notifications": True})
+        assert ctx.settings()["show_security_notifications"] is False  # the task sees one set
+    assert ctx.settings()["show_security_notifications"] is True  # the next one sees the change
+    app_settings.apply_patch(db, {"show_security_notifications": False})
+    assert ctx.settings()["show_security_notifications"] is False  # outside a task: every call reads
