@@ -54,3 +54,7 @@ def limited(max_length: int, code: int = 1009, label: str = f"Parameter '{PARAM}
 
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+# Bounded so that no number a request carries is too large for MongoDB (8-byte ints).
+UnixSeconds = Annotated[int, Field(ge=0, le=253_402_300_799)]  # up to the end of year 9999
+Amount1000 = Annotated[int, Field(ge=0, le=10**15)]  # an amount in thousandths of the currency unit

@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 from services.message_types import templates
 from services.message_types.base import BusinessEnvironment, MessageType, PhoneEnvironment, Strict
 from services.message_types.declared.media import Captioned, Document
-from services.message_types.fields import NonBlank, limited
+from services.message_types.fields import Amount1000, NonBlank, UnixSeconds, limited
 
 
 class Language(Strict):
@@ -38,7 +38,7 @@ class TextParameter(Strict):
 class Currency(Strict):
     fallback_value: NonBlank
     code: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    amount_1000: int
+    amount_1000: Amount1000
 
 
 class CurrencyParameter(Strict):
@@ -46,10 +46,9 @@ class CurrencyParameter(Strict):
     currency: Currency
 
 
-class DateTime(Strict):
-    """``fallback_value`` and either the component fields or a ``timestamp``."""
+class DateComponents(Strict):
+    """A date and time by its parts (``template`` and ``hsm`` share them)."""
 
-    fallback_value: NonBlank
     day_of_week: Annotated[int, Field(ge=1, le=7)] | None = None
     day_of_month: Annotated[int, Field(ge=1, le=31)] | None = None
     year: Annotated[int, Field(ge=1, le=9999)] | None = None
@@ -57,7 +56,13 @@ class DateTime(Strict):
     hour: Annotated[int, Field(ge=0, le=23)] | None = None
     minute: Annotated[int, Field(ge=0, le=59)] | None = None
     calendar: Literal["GREGORIAN", "SOLAR_HIJRI"] | None = None
-    timestamp: Annotated[int, Field(ge=0)] | None = None
+
+
+class DateTime(DateComponents):
+    """``fallback_value`` and either the component fields or a ``timestamp``."""
+
+    fallback_value: NonBlank
+    timestamp: UnixSeconds | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> DateTime:
@@ -130,25 +135,15 @@ class TemplateObject(Strict):
 # -- legacy hsm ----------------------------------------------------------------------
 class HsmCurrency(Strict):
     currency_code: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    amount_1000: int
-
-
-class HsmDateComponent(Strict):
-    day_of_week: Annotated[int, Field(ge=1, le=7)] | None = None
-    day_of_month: Annotated[int, Field(ge=1, le=31)] | None = None
-    year: Annotated[int, Field(ge=1, le=9999)] | None = None
-    month: Annotated[int, Field(ge=1, le=12)] | None = None
-    hour: Annotated[int, Field(ge=0, le=23)] | None = None
-    minute: Annotated[int, Field(ge=0, le=59)] | None = None
-    calendar: Literal["GREGORIAN", "SOLAR_HIJRI"] | None = None
+    amount_1000: Amount1000
 
 
 class HsmEpoch(Strict):
-    timestamp: Annotated[int, Field(ge=0)]
+    timestamp: UnixSeconds
 
 
 class HsmDateTime(Strict):
-    component: HsmDateComponent | None = None
+    component: DateComponents | None = None
     unix_epoch: HsmEpoch | None = None
 
     @model_validator(mode="after")

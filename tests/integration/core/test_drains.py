@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from services.common import message_store
-from services.common.celery_app import make_celery
 from services.common.clock import utcnow
 from services.common.queues import DRAIN_OUTBOUND
 from services.core_worker import inbound, keystore, receipt_batches, recovery
-from services.core_worker.context import CoreContext
 from services.message_types import Plaintext
 from services.protocol import Envelope, IdentityKeyPair, PrekeyBundle, Session
-
-
-@pytest.fixture
-def ctx(config, db):
-    context = CoreContext(config, make_celery(config, "core-test"))
-    context.redis.flushdb()
-    yield context
-    context.redis.flushdb()  # the kicks and callbacks queued here are for no one
 
 
 def _event(event_id: str, seq: int, kind: str, payload) -> dict:

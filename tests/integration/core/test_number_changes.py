@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from services.common import app_settings
-from services.common.celery_app import make_celery
 from services.common.clock import utcnow
 from services.core_worker import inbound, session_store
-from services.core_worker.context import CoreContext
 from services.protocol import IdentityKeyPair, PrekeyBundle, Session, SignedPrekey
 
 OLD, NEW = "15550004444", "15550005555"
-
-
-@pytest.fixture
-def ctx(config, db):
-    context = CoreContext(config, make_celery(config, "core-test"))
-    context.redis.flushdb()
-    yield context
-    context.redis.flushdb()
 
 
 def _session() -> Session:

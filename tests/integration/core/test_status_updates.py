@@ -4,21 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from services.common import app_settings, message_store
-from services.common.celery_app import make_celery
 from services.common.clock import utcnow
 from services.core_worker import status_updates
 from services.core_worker.context import CoreContext
-
-
-@pytest.fixture
-def ctx(config, db):
-    context = CoreContext(config, make_celery(config, "core-test"))
-    context.redis.flushdb()
-    yield context
-    context.redis.flushdb()  # the callbacks kicked here are for no one
 
 
 def _deliver(ctx: CoreContext, db, message_id: str, wa_id: str) -> dict:

@@ -3,21 +3,9 @@ MongoDB and Redis (no network needed)."""
 
 from __future__ import annotations
 
-import pytest
-
 from services.common import message_store
-from services.common.celery_app import make_celery
 from services.common.clock import utcnow
 from services.core_worker import send_checks, template_cache
-from services.core_worker.context import CoreContext
-
-
-@pytest.fixture
-def ctx(config, db):
-    context = CoreContext(config, make_celery(config, "core-test"))
-    context.redis.flushdb()
-    yield context
-    context.redis.flushdb()
 
 
 def _template(name: str, status: str = "APPROVED", language: str = "en_US") -> dict:

@@ -109,3 +109,25 @@ def test_media_is_declared_but_not_yet_available():
         declared = message_types.get(name)
         assert declared.media and not declared.available
     assert error_of("image", {"id": "1", "link": "https://x"})[0] == 1009  # exactly one source
+
+
+@pytest.mark.parametrize("obj", [
+    {"namespace": "ns", "name": "n", "language": {"policy": "deterministic", "code": "en"}, "components": [
+        {"type": "body", "parameters": [
+            {"type": "currency", "currency": {"fallback_value": "$1", "code": "USD", "amount_1000": 10**30}}]}]},
+    {"namespace": "ns", "name": "n", "language": {"policy": "deterministic", "code": "en"}, "components": [
+        {"type": "body", "parameters": [
+            {"type": "date_time", "date_time": {"fallback_value": "then", "timestamp": 10**30}}]}]},
+])
+def test_numbers_too_large_to_store_are_invalid_not_a_crash(obj):
+    assert error_of("template", obj)[0] == 1009
+
+
+def test_hsm_numbers_are_bounded_too():
+    base = {"namespace": "ns", "element_name": "n", "language": {"policy": "fallback", "code": "en"}}
+    huge_amount = {"default": "$1", "currency": {"currency_code": "USD", "amount_1000": 2**63}}
+    huge_time = {"default": "then", "date_time": {"unix_epoch": {"timestamp": 2**63}}}
+    for param in (huge_amount, huge_time):
+        assert error_of("hsm", {**base, "localizable_params": [param]})[0] == 1009
+    assert outbound("hsm", {**base, "localizable_params": [
+        {"default": "$1", "currency": {"currency_code": "USD", "amount_1000": 1000}}]})
