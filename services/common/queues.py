@@ -16,7 +16,8 @@ VERIFY_CODE = "core.verify_code"
 SYNC_TEMPLATES = "core.sync_templates"
 CHECK_CONTACTS = "core.check_contacts"  # RPC: the gateway waits for the results
 CHECK_CONTACTS_LATER = "core.check_contacts_later"  # a stored non-blocking check, by id
-DELIVER_CALLBACK = "dispatcher.deliver"
+DELIVER_CALLBACK = "dispatcher.deliver"  # one callback: a scheduled retry, a sweep's re-kick
+DELIVER_CALLBACKS = "dispatcher.deliver_many"  # the callbacks an event just queued, a few per kick
 SWEEP_CALLBACKS = "dispatcher.sweep"
 
 

@@ -14,7 +14,6 @@ import threading
 from typing import Any
 
 from pymongo import WriteConcern
-from pymongo.errors import BulkWriteError
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
@@ -22,6 +21,7 @@ from services.common import sharding
 from services.common.clock import utcnow
 from services.common.kicks import kick_inbound
 from services.common.message_store import reserve_seq
+from services.common.mongo import insert_new
 from services.core_worker import account_store
 from services.core_worker.context import CoreContext
 
@@ -112,12 +112,8 @@ class NetworkConnection(threading.Thread):
 
     def _store_and_ack(self, socket: ClientConnection, items: list[dict[str, Any]]) -> None:
         docs = self._event_docs(items)
-        try:
-            self._events.insert_many(docs, ordered=False)
-        except BulkWriteError as error:
-            # Items pushed again after a reconnect are already stored: that is fine.
-            if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
-                raise
+        # Items pushed again after a reconnect are already stored: that is fine.
+        insert_new(self._events, docs)
         socket.send(json.dumps({"type": "ack", "ids": [item["id"] for item in items]}))
         for shard in sorted({doc["shard"] for doc in docs}):
             kick_inbound(self.ctx.celery, shard, self.ctx.redis)

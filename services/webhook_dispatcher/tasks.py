@@ -1,4 +1,4 @@
-"""Celery tasks ``dispatcher.deliver`` and ``dispatcher.sweep`` (spec §15.1).
+"""Celery tasks ``dispatcher.deliver``, ``dispatcher.deliver_many`` and ``dispatcher.sweep`` (spec §15.1).
 
 MongoDB's ``pending_callbacks`` is the source of truth; a Celery message is only a
 kick. A kick may be duplicated (the sweep, a redelivered message) or lost (Redis, a
@@ -20,7 +20,7 @@ from services.common import app_settings
 from services.common.clock import utcnow
 from services.common.config import Config
 from services.common.mongo import get_db
-from services.common.queues import DELIVER_CALLBACK, DISPATCHER_QUEUE, SWEEP_CALLBACKS
+from services.common.queues import DELIVER_CALLBACK, DELIVER_CALLBACKS, DISPATCHER_QUEUE, SWEEP_CALLBACKS
 from services.webhook_dispatcher import metrics, retry_policy
 from services.webhook_dispatcher.app import celery_app, config, timing
 from services.webhook_dispatcher.delivery import Outcome, post_callback
@@ -98,12 +98,15 @@ def deliver_once(
     *,
     schedule: Schedule = kick,
     post: Post = post_callback,
+    settings: dict[str, Any] | None = None,
 ) -> str:
-    """One delivery attempt; returns what happened (for logs and tests)."""
+    """One delivery attempt; returns what happened (for logs and tests). ``settings``:
+    the application settings, when the caller read them already."""
     doc = claim(db, callback_id, cfg.webhook_timeout_seconds + LEASE_MARGIN_SECONDS)
     if doc is None:
         return "skipped"
-    settings = app_settings.load(db)
+    if settings is None:
+        settings = app_settings.load(db)
     url = retry_policy.webhook_url(settings)
     if url is None:
         return _retry_later(db, doc, settings, None, schedule)
@@ -147,6 +150,14 @@ def sweep_once(db: Database, grace_seconds: float, *, schedule: Schedule = kick,
 @celery_app.task(name=DELIVER_CALLBACK)
 def deliver(callback_id: str) -> str:
     return deliver_once(get_db(config), config, callback_id)
+
+
+@celery_app.task(name=DELIVER_CALLBACKS)
+def deliver_many(callback_ids: list[str]) -> list[str]:
+    """The callbacks of one kick, one after the other, with one read of the settings."""
+    db = get_db(config)
+    settings = app_settings.load(db)
+    return [deliver_once(db, config, callback_id, settings=settings) for callback_id in callback_ids]
 
 
 @celery_app.task(name=SWEEP_CALLBACKS)

@@ -70,3 +70,25 @@ def test_callback_survives_a_killed_dispatcher(db, webhook, dispatcher, producer
     assert _wait_gone(db, "cb-survivor", timeout=15), dispatcher.log_tail()
     assert len(webhook.hits) > seen
     assert json.loads(webhook.hits[-1].body) == PAYLOAD
+
+
+def test_a_burst_of_callbacks_takes_a_few_kicks_and_all_are_delivered(db, webhook, dispatcher, producer, config):
+    import redis
+
+    from services.common.queues import DISPATCHER_QUEUE
+    from services.webhook_dispatcher.outbox import CALLBACKS_PER_KICK, enqueue_callbacks
+
+    app_settings.apply_patch(db, {"webhooks.url": webhook.url})
+    broker = redis.Redis.from_url(config.redis_url)
+    broker.delete(DISPATCHER_QUEUE)
+    burst = [(f"cb-burst-{n}", {**PAYLOAD, "n": n}) for n in range(25)]
+    assert enqueue_callbacks(db, producer, burst) == [callback_id for callback_id, _ in burst]
+    assert broker.llen(DISPATCHER_QUEUE) == -(-len(burst) // CALLBACKS_PER_KICK)  # 3 kicks, not 25
+    assert enqueue_callbacks(db, producer, burst[:5]) == []  # already queued: stored once, no kick
+    assert broker.llen(DISPATCHER_QUEUE) == 3
+
+    dispatcher.start()
+    assert webhook.wait_for_hits(25, timeout=15), dispatcher.log_tail()
+    assert sorted(json.loads(hit.body)["n"] for hit in webhook.hits) == list(range(25))
+    for callback_id, _ in burst:
+        assert _wait_gone(db, callback_id, timeout=5), dispatcher.log_tail()
