@@ -12,7 +12,7 @@ import socket
 
 from celery.signals import worker_shutdown
 
-from services.common.celery_app import worker_argv
+from services.common.celery_app import run_worker, worker_argv
 from services.common.logging_setup import configure_logging
 from services.common.queues import CONTROL_QUEUE, shard_queue
 
@@ -48,7 +48,7 @@ def main() -> None:
 
     kick_all(context, shards)
     queues = [CONTROL_QUEUE, *(shard_queue(shard) for shard in shards)]
-    celery.worker_main(worker_argv(name="core", queues=queues, pool="solo"))
+    run_worker(celery, worker_argv(name="core", queues=queues, pool="solo"))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from services.common.celery_app import worker_argv
+from services.common.celery_app import run_worker, worker_argv
 from services.common.logging_setup import configure_logging
 from services.common.queues import MEDIA_QUEUE
 
@@ -15,7 +15,7 @@ def main() -> None:
 
     object_store().ensure_bucket()
     concurrency = int(os.environ.get("WA_MEDIA_CONCURRENCY", "4"))
-    celery.worker_main(worker_argv(name="media", queues=[MEDIA_QUEUE], pool="threads", concurrency=concurrency))
+    run_worker(celery, worker_argv(name="media", queues=[MEDIA_QUEUE], pool="threads", concurrency=concurrency))
 
 
 if __name__ == "__main__":

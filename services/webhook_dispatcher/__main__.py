@@ -17,7 +17,7 @@ import os
 from celery import bootsteps
 from celery.beat import EmbeddedService
 
-from services.common.celery_app import worker_argv
+from services.common.celery_app import run_worker, worker_argv
 from services.common.logging_setup import configure_logging
 from services.common.queues import DISPATCHER_QUEUE
 
@@ -46,9 +46,8 @@ def main() -> None:
     celery_app.steps["worker"].add(ThreadedBeat)
     _start_metrics(os.environ.get("WA_DISPATCHER_METRICS_PORT"))
     concurrency = int(os.environ.get("WA_DISPATCHER_CONCURRENCY", DEFAULT_CONCURRENCY))
-    celery_app.worker_main(
-        argv=worker_argv(name="dispatcher", queues=[DISPATCHER_QUEUE], pool="threads", concurrency=concurrency)
-    )
+    run_worker(celery_app, worker_argv(name="dispatcher", queues=[DISPATCHER_QUEUE], pool="threads",
+                                       concurrency=concurrency))
 
 
 if __name__ == "__main__":

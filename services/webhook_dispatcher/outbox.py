@@ -12,6 +12,7 @@ from typing import Any
 from celery import Celery
 from pymongo.database import Database
 
+from services.common import kicks
 from services.common.clock import utcnow
 from services.common.mongo import insert_new
 from services.common.queues import DELIVER_CALLBACKS, DISPATCHER_QUEUE
@@ -40,5 +41,6 @@ def enqueue_callbacks(db: Database, celery: Celery, callbacks: list[tuple[str, d
     duplicates = insert_new(db.pending_callbacks, docs)
     queued = [callback_id for index, (callback_id, _) in enumerate(callbacks) if index not in duplicates]
     for start in range(0, len(queued), CALLBACKS_PER_KICK):
-        celery.send_task(DELIVER_CALLBACKS, args=[queued[start:start + CALLBACKS_PER_KICK]], queue=DISPATCHER_QUEUE)
+        # Stored already: a kick the broker refuses is re-sent by the dispatcher's sweep.
+        kicks.send(celery, DELIVER_CALLBACKS, [queued[start:start + CALLBACKS_PER_KICK]], DISPATCHER_QUEUE)
     return queued

@@ -16,7 +16,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.database import Database
 
-from services.common import app_settings
+from services.common import app_settings, kicks
 from services.common.clock import utcnow
 from services.common.config import Config
 from services.common.mongo import get_db
@@ -39,7 +39,9 @@ Post = Callable[..., Outcome]
 
 
 def kick(callback_id: str, delay_seconds: float) -> None:
-    deliver.apply_async(args=[callback_id], countdown=max(0.0, delay_seconds), queue=DISPATCHER_QUEUE)
+    # A kick the broker refuses is not an error of the task: the callback is in MongoDB
+    # with its next attempt time, and the sweep re-kicks it once it is overdue.
+    kicks.send(celery_app, DELIVER_CALLBACK, [callback_id], DISPATCHER_QUEUE, max(0.0, delay_seconds))
 
 
 def claim(db: Database, callback_id: str, lease_seconds: float) -> dict[str, Any] | None:
