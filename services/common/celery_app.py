@@ -2,7 +2,8 @@
 
 Redis is only a doorbell (services/common/kicks.py): the options here make every
 consumer ride out a Redis restart, flush or failover by reconnecting for ever, and
-bound every broker call so that a hung Redis cannot hang a producer.
+bound every broker call (services/common/redis_client.py) so that a hung Redis cannot
+hang a producer.
 """
 
 from __future__ import annotations
@@ -15,20 +16,7 @@ from celery import Celery
 from celery.exceptions import CPendingDeprecationWarning
 
 from services.common.config import Config
-
-# Seconds. A dead or half-open connection is noticed within these bounds instead of
-# blocking a producer or a consumer for ever (redis-py's default is no timeout).
-BROKER_SOCKET_TIMEOUT = 5.0
-BROKER_CONNECT_TIMEOUT = 2.0
-BROKER_HEALTH_CHECK_INTERVAL = 10
-
-BROKER_SOCKET_OPTIONS = {
-    "socket_timeout": BROKER_SOCKET_TIMEOUT,
-    "socket_connect_timeout": BROKER_CONNECT_TIMEOUT,
-    "socket_keepalive": True,
-    "retry_on_timeout": True,
-    "health_check_interval": BROKER_HEALTH_CHECK_INTERVAL,
-}
+from services.common.redis_client import CONNECT_TIMEOUT, HEALTH_CHECK_INTERVAL, SOCKET_OPTIONS, SOCKET_TIMEOUT
 
 # A publish that fails is retried briefly, then reported (kicks.send logs it and the
 # sweeps cover the work), so a producer waits at most about a second plus timeouts.
@@ -59,18 +47,18 @@ def make_celery(config: Config, name: str) -> Celery:
         broker_connection_retry=True,
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,
-        broker_connection_timeout=BROKER_CONNECT_TIMEOUT,
+        broker_connection_timeout=CONNECT_TIMEOUT,
         # visibility_timeout: a delivered kick that was never acknowledged (its worker
         # died, its connection broke) comes back after an hour; the sweeps do not wait
         # for it. It must exceed the longest countdown (the callback backoff cap).
-        broker_transport_options={"visibility_timeout": 3600, **BROKER_SOCKET_OPTIONS},
+        broker_transport_options={"visibility_timeout": 3600, **SOCKET_OPTIONS},
         task_publish_retry_policy=PUBLISH_RETRY_POLICY,
         # The result backend (the gateway's RPCs to the core) is the same Redis.
-        redis_socket_timeout=BROKER_SOCKET_TIMEOUT,
-        redis_socket_connect_timeout=BROKER_CONNECT_TIMEOUT,
+        redis_socket_timeout=SOCKET_TIMEOUT,
+        redis_socket_connect_timeout=CONNECT_TIMEOUT,
         redis_socket_keepalive=True,
         redis_retry_on_timeout=True,
-        redis_backend_health_check_interval=BROKER_HEALTH_CHECK_INTERVAL,
+        redis_backend_health_check_interval=HEALTH_CHECK_INTERVAL,
         # A task running when the connection is lost finishes its MongoDB work; its
         # acknowledgement is lost with the connection and the kick comes back (or the
         # sweep re-kicks), which is harmless. Cancelling would gain nothing, and the

@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from pymongo import WriteConcern
+from redis.exceptions import RedisError
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
@@ -68,7 +69,10 @@ class NetworkConnection(threading.Thread):
                 log.warning("network connection lost: %s", error.__class__.__name__)
             except Exception:  # keep the connection thread alive whatever happens
                 log.exception("network connection failed")
-            self.ctx.redis.delete(STATUS_KEY)
+            try:
+                self.ctx.redis.delete(STATUS_KEY)
+            except RedisError:  # Redis is down: the status expires after STATUS_TTL anyway
+                pass
             self.stopping.wait(backoff)
             backoff = min(backoff * 2, 10.0)
 

@@ -18,7 +18,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from services.common import contact_checks
+from services.common import contact_checks, kicks
 from services.common.clock import utcnow
 from services.common.queues import CHECK_CONTACTS_LATER, CONTROL_QUEUE
 from services.core_worker import account_store
@@ -115,7 +115,8 @@ def _retry_later(ctx: CoreContext, check_id: str) -> bool:
 
 
 def kick(ctx: CoreContext, check_id: str, countdown: float = 0) -> None:
-    ctx.celery.send_task(CHECK_CONTACTS_LATER, args=[check_id], queue=CONTROL_QUEUE, countdown=countdown)
+    # Stored already: a kick the broker refuses is re-sent by the recovery sweep (kick_stale).
+    kicks.send(ctx.celery, CHECK_CONTACTS_LATER, [check_id], CONTROL_QUEUE, countdown)
 
 
 def kick_stale(ctx: CoreContext, stale_after: timedelta = STALE_AFTER) -> int:

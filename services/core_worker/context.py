@@ -13,7 +13,7 @@ import redis
 from celery import Celery
 from pymongo.database import Database
 
-from services.common import app_settings
+from services.common import app_settings, redis_client
 from services.common.config import Config
 from services.common.master_key import load_master_key
 from services.common.mongo import ensure_indexes, get_db
@@ -55,7 +55,7 @@ class CoreContext:
 
     @cached_property
     def redis(self) -> redis.Redis:
-        return redis.Redis.from_url(self.config.redis_url)
+        return redis_client.connect(self.config.redis_url)
 
     @cached_property
     def master_key(self) -> bytes:

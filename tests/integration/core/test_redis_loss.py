@@ -1,0 +1,109 @@
+"""The core's long-lived threads against a Redis that is down or restarted.
+
+The network connection thread and the recovery sweeper run for the life of the process:
+a broker error must cost them one iteration, never the thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from services.common.celery_app import make_celery
+from services.common.clock import utcnow
+from services.common.queues import shard_queue
+from services.core_worker import account_store, recovery
+from services.core_worker.connection import NetworkConnection
+from services.core_worker.context import CoreContext
+from tests.integration.common.test_celery_app import _closed_port
+from tests.integration.own_redis import own_redis  # noqa: F401 (fixture)
+
+
+def _context(config, redis_url: str) -> CoreContext:
+    # The network is a closed port too: the connection thread gets as far as dialling it.
+    cfg = replace(config, redis_url=redis_url, network_url=f"http://127.0.0.1:{_closed_port()}")
+    return CoreContext(cfg, make_celery(cfg, "core-redis-loss-test"))
+
+
+def _register(ctx: CoreContext) -> None:
+    account_store.record_code_requested(ctx.db, cc="1", phone_number="5550100", cert="cert", vname="Doorbell")
+    account_store.record_registered(ctx.db, ctx.master_key, wa_id="15550100", token="network-token")
+
+
+def _wait(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def _records(caplog, logger: str) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.name == logger]
+
+
+@pytest.fixture
+def stopped_threads():
+    threads = []
+    yield threads
+    for thread in threads:
+        thread.stopping.set()
+        thread.join(timeout=10)
+
+
+def test_connection_thread_survives_repeated_redis_errors(config, db, caplog, stopped_threads):
+    caplog.set_level(logging.WARNING, logger="services.core_worker.connection")
+    ctx = _context(config, f"redis://127.0.0.1:{_closed_port()}/0")
+    _register(ctx)
+    connection = NetworkConnection(ctx, "test-owner")
+    stopped_threads.append(connection)
+    connection.start()
+
+    # Each iteration fails on Redis; the clean-up after it used to raise and end the thread.
+    assert _wait(lambda: len(_records(caplog, "services.core_worker.connection")) >= 3, timeout=15)
+    assert connection.is_alive()
+
+
+def test_connection_thread_goes_on_once_redis_is_back(config, db, own_redis, caplog, stopped_threads):  # noqa: F811
+    caplog.set_level(logging.WARNING, logger="services.core_worker.connection")
+    ctx = _context(config, own_redis.url)
+    _register(ctx)
+    own_redis.stop()
+    connection = NetworkConnection(ctx, "test-owner")
+    stopped_threads.append(connection)
+    connection.start()
+    assert _wait(lambda: len(_records(caplog, "services.core_worker.connection")) >= 2, timeout=15)
+    own_redis.start()
+
+    # Past Redis, it dials the network (a closed port here): "connection lost", not "failed".
+    def dialled() -> bool:
+        return any(record.getMessage() == "network connection lost: ConnectionRefusedError"
+                   for record in _records(caplog, "services.core_worker.connection"))
+
+    assert _wait(dialled, timeout=20)
+    assert connection.is_alive()
+
+
+def test_sweeper_survives_redis_down_and_kicks_once_it_is_back(
+    config, db, own_redis, monkeypatch, stopped_threads,  # noqa: F811
+):
+    monkeypatch.setattr(recovery, "SWEEP_INTERVAL", 0.2)
+    ctx = _context(config, own_redis.url)
+    old = utcnow() - timedelta(minutes=1)
+    db.messages.insert_one({"_id": "m-stale", "direction": "outbound", "status": "accepted", "shard": 0,
+                            "seq": 1, "created_at": old})
+    own_redis.stop()
+    sweeper = recovery.RecoverySweeper(ctx, [0])
+    stopped_threads.append(sweeper)
+    sweeper.start()
+    time.sleep(2)  # several sweeps whose kicks cannot be sent
+    assert sweeper.is_alive()
+
+    own_redis.start()
+    assert _wait(lambda: ctx.redis.llen(shard_queue(0)) > 0, timeout=15)
+    assert sweeper.is_alive()
