@@ -1,5 +1,11 @@
-"""kombu's Redis transport, made to survive the loss of its connection.
+"""kombu's Redis transport and connection, made to survive the loss of Redis.
 
+Reconnecting: Celery's consumer retries with kombu's default backoff (2 s, 4 s, ... up to
+30 s between attempts), so a worker could stay away for half a minute after Redis came
+back. ``Connection`` caps it at ``RECONNECT_MAX_SECONDS``, the sweep interval: once
+Redis is back, every consumer is back within that.
+
+Closing:
 Celery 5.7 handles a lost broker connection by first ``collect()``-ing the connection
 (which detaches the transport from it) and then ``close()``-ing it; the close closes the
 consumer's channel, which tries to put its unacknowledged messages back into Redis and
@@ -19,6 +25,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import kombu
+from celery.app.amqp import AMQP as CeleryAMQP
 from kombu.transport import redis as kombu_redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -32,3 +40,22 @@ class Channel(kombu_redis.Channel):
 
 class Transport(kombu_redis.Transport):
     Channel = Channel
+
+
+RECONNECT_FIRST_SECONDS = 1.0
+RECONNECT_STEP_SECONDS = 1.0
+RECONNECT_MAX_SECONDS = 5.0
+
+
+class Connection(kombu.Connection):
+    def ensure_connection(self, errback=None, max_retries=None, interval_start=RECONNECT_FIRST_SECONDS,
+                          interval_step=RECONNECT_STEP_SECONDS, interval_max=RECONNECT_MAX_SECONDS,
+                          **kwargs: Any):  # noqa: ANN001, ANN201 (kombu's signature)
+        return super().ensure_connection(errback, max_retries, interval_start, interval_step, interval_max,
+                                         **kwargs)
+
+
+class AMQP(CeleryAMQP):
+    """Celery's ``amqp_cls``: the messaging side of the app, with our ``Connection``."""
+
+    Connection = Connection

@@ -23,14 +23,11 @@ from services.common.redis_client import CONNECT_TIMEOUT, HEALTH_CHECK_INTERVAL,
 PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.25, "interval_max": 0.5}
 
 TRANSPORT = "services.common.broker_transport:Transport"
-
-# Celery warns at every connection loss that it does not cancel running late-ack tasks;
-# that is our deliberate choice (see worker_cancel_long_running_tasks_on_connection_loss).
-warnings.filterwarnings("ignore", message=r"\s*In Celery 5.1 we introduced", category=CPendingDeprecationWarning)
+AMQP = "services.common.broker_transport:AMQP"
 
 
 def make_celery(config: Config, name: str) -> Celery:
-    app = Celery(name, broker=config.redis_url, backend=config.redis_url)
+    app = Celery(name, broker=config.redis_url, backend=config.redis_url, amqp=AMQP)
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],
@@ -92,6 +89,15 @@ def run_worker(app: Celery, argv: list[str]) -> None:
     systemd, Docker) restarted it. This is ``Celery.start`` keeping the code.
     """
     from celery.bin.celery import celery as command
+    from celery.signals import worker_ready
+
+    @worker_ready.connect(weak=False)
+    def _quiet_connection_loss_warning(**_: object) -> None:
+        # Celery warns at every connection loss that it does not cancel running late-ack
+        # tasks: our deliberate choice (worker_cancel_long_running_tasks_on_connection_loss).
+        # Filtered once the worker is up, as its logging set-up resets the warning filters.
+        warnings.filterwarnings("ignore", message=r"\s*In Celery 5.1 we introduced",
+                                category=CPendingDeprecationWarning)
 
     command.params[0].default = app  # the --app option, as Celery.start sets it
     try:

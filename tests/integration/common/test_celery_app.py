@@ -7,7 +7,11 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+from kombu.exceptions import OperationalError
+
 from services.common.celery_app import make_celery
+from services.common.config import Config
 from tests.integration.dispatcher.conftest import REPO
 
 
@@ -52,7 +56,6 @@ def test_producers_and_consumers_use_the_guarded_transport_with_bounded_sockets(
 
 
 def test_a_collected_channel_reports_a_connection_error_not_an_attribute_error(config):
-    import pytest
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     app = make_celery(config, "collect-test")
@@ -66,3 +69,18 @@ def test_a_collected_channel_reports_a_connection_error_not_an_attribute_error(c
     finally:
         app.close()
 
+
+
+def test_reconnect_attempts_are_no_further_apart_than_the_sweep_interval():
+    from services.common.broker_transport import RECONNECT_MAX_SECONDS
+
+    app = make_celery(Config(redis_url=f"redis://127.0.0.1:{_closed_port()}/0"), "reconnect-test")
+    intervals: list[float] = []
+    try:
+        connection = app.connection_for_write()
+        with pytest.raises(OperationalError):
+            # The call the worker's consumer makes (with max_retries None: for ever).
+            connection.ensure_connection(lambda _exc, interval: intervals.append(interval), 3)
+    finally:
+        app.close()
+    assert intervals[0] <= 1.0 and max(intervals) <= RECONNECT_MAX_SECONDS, intervals
