@@ -11,6 +11,8 @@ containers): they spread the shards between them.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 
 from celery.signals import worker_shutdown
 
@@ -38,6 +40,10 @@ def main() -> None:
     from services.core_worker.leases import LeaseKeeper
     from services.core_worker.recovery import RecoverySweeper
 
+    # Until Celery installs its own handlers, a SIGTERM (honcho stopping everything at
+    # once) unwinds through the ``finally`` below instead of killing the process with
+    # its leases held.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     keeper = LeaseKeeper(context.db, context.shard_count, pinned_shards(context.shard_count()))
     context.leases = keeper
     keeper.start()  # the first heartbeat claims shards before the worker consumes
@@ -46,16 +52,28 @@ def main() -> None:
     sweeper = RecoverySweeper(context, keeper.held_shards)
     sweeper.start()
 
+    stopped = threading.Event()
+
     @worker_shutdown.connect(weak=False)
     def _stop_threads(**_: object) -> None:
         # A clean stop hands everything over at once, not after the leases run out.
+        if stopped.is_set():
+            return
+        stopped.set()
         keeper.stop_taking()
         sweeper.stop()
         connection.stop()
         keeper.stop()
 
-    # The shard queues are added by services/core_worker/shard_consumers.py as leases come.
-    celery.worker_main(worker_argv(name="core", queues=[CONTROL_QUEUE], pool="solo"))
+    try:
+        # The shard queues are added by services/core_worker/shard_consumers.py as leases come.
+        celery.worker_main(worker_argv(name="core", queues=[CONTROL_QUEUE], pool="solo"))
+    finally:
+        _stop_threads()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":
