@@ -28,6 +28,7 @@ def node_statuses(registered: bool, nodes: list[dict[str, Any]], leases: dict[st
     shard is a spare, ``disconnected`` like an unpromoted Coreapp (spec §16.1)."""
     network = leases.get(NETWORK_LEASE)
     up = network is not None and network.connected
+    holder = network.owner if network is not None else None
     shards: dict[str, list[int]] = {}
     for lease in leases.values():
         if lease.shard is not None:
@@ -37,7 +38,7 @@ def node_statuses(registered: bool, nodes: list[dict[str, Any]], leases: dict[st
         held = sorted(shards.get(node["_id"], []))
         if not registered:
             status = "unregistered"
-        elif up and (held or network.owner == node["_id"]):
+        elif up and (held or holder == node["_id"]):
             status = "connected"
         else:
             status = "disconnected"
