@@ -38,6 +38,12 @@ def procfile_commands(procfile: Path = REPO / "Procfile") -> dict[str, list[str]
     return found
 
 
+def instance_of(name: str) -> str:
+    """The Procfile process of an instance name: "core.2" -> "core" ("core" -> "core")."""
+    process, _, number = name.rpartition(".")
+    return process if process and number.isdigit() else name
+
+
 @dataclass
 class Stack:
     run_dir: Path
@@ -67,12 +73,18 @@ class Stack:
         }
         return cls(run_dir, env, f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{network_port}")
 
-    def start(self, *names: str) -> None:
+    def start(self, *names: str, count: int | None = None) -> None:
+        """Start Procfile processes by name. ``count``: that many instances of each,
+        named like honcho's ``-c core=4`` does (core.1 .. core.4), each with its own log
+        and pid; an instance name (``core.5``) starts one more of its process."""
         all_commands = procfile_commands()
-        for name in names or tuple(all_commands):
+        chosen = names or tuple(all_commands)
+        if count is not None:
+            chosen = tuple(f"{name}.{number}" for name in chosen for number in range(1, count + 1))
+        for name in chosen:
             log = open(self.run_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
             self.processes[name] = subprocess.Popen(
-                all_commands[name], cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                all_commands[instance_of(name)], cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         self.wait_ready()

@@ -61,7 +61,6 @@ _RATE = WholeNumber(0, 1_000_000, "requests/s")
 # A wa_id, or a group id "<creator wa_id>-<creation time>" (spec §13.2).
 _PAGER = Pattern(r"\+?[0-9]{1,20}(-[0-9]{1,20})?", "a wa_id or a group id", max_length=64)
 _ADDRESS = Pattern(r"[!-~]+", "printable ASCII without spaces (host:port)")
-_NO_HA = "no Master/Coreapp failover: the core's Celery workers share the shards through Redis"
 _NO_ENGINE = "crypto threading tuning of the original's engine; ours has no such threads"
 _NO_GC = "no automatic garbage collection: messages and media are kept"
 _NO_LIMITS = "the gateway has no per-API request limits yet; 0 means not set"
@@ -85,8 +84,10 @@ SETTINGS: tuple[Setting, ...] = (
     _stored_only("media.auto_download", SubsetOf(media_names()),
                  ["image", "video", "voice", "sticker", "audio", "document"],
                  "inbound media is not downloaded on receipt"),
-    _stored_only("heartbeat_interval", _SECONDS, 5, _NO_HA),
-    _stored_only("unhealthy_interval", _SECONDS, 30, _NO_HA),
+    _effect("heartbeat_interval", _SECONDS, 5,
+            "the core nodes renew their shard leases at least this often (1 s unless WA_LEASE_RENEW_SECONDS)"),
+    _effect("unhealthy_interval", _SECONDS, 30,
+            "a dead core node's shard leases run out within this (5 s unless WA_LEASE_SECONDS)"),
     _stored_only("on_call_pager", _PAGER, "", "no critical-error alerts are sent"),
     _effect("notify_user_change_number", _BOOL, True, "`customer_changed_number` system messages"),
     _effect("show_security_notifications", _BOOL, False,

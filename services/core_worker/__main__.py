@@ -1,27 +1,32 @@
-"""``python -m services.core_worker``: one core process.
+"""``python -m services.core_worker``: one core process, one node of the cluster.
 
-It consumes the control queue and its shards' queues with a single consumer (solo
-pool: one task at a time keeps each shard in order), and runs the network
-connection and the recovery sweep beside it.
+It registers itself as a node and takes its share of the shards by lease
+(services/core_worker/leases.py), consumes the control queue and the queues of the
+shards it holds with a single consumer (solo pool: one task at a time keeps each shard
+in order), and runs the network connection (when it holds the network lease) and the
+recovery sweep beside it. Start as many as you like (``honcho start -c core=4``, or
+containers): they spread the shards between them.
 """
 
 from __future__ import annotations
 
 import os
-import socket
+import signal
+import threading
 
 from celery.signals import worker_shutdown
 
 from services.common.celery_app import run_worker, worker_argv
 from services.common.logging_setup import configure_logging
-from services.common.queues import CONTROL_QUEUE, shard_queue
+from services.common.queues import CONTROL_QUEUE
 
 
-def owned_shards(total: int) -> list[int]:
-    # WA_CORE_SHARDS="0,1" lets several core processes split the shards between them.
+def pinned_shards(total: int) -> list[int] | None:
+    """``WA_CORE_SHARDS="0,1"`` pins this process to those shards (it takes no other);
+    None when unset: the process shares the unpinned shards with the other nodes."""
     chosen = os.environ.get("WA_CORE_SHARDS")
     if not chosen:
-        return list(range(total))
+        return None
     shards = sorted({int(part) for part in chosen.split(",") if part.strip()})
     if any(shard >= total for shard in shards):
         raise SystemExit(f"WA_CORE_SHARDS {shards} outside 0..{total - 1}")
@@ -32,23 +37,43 @@ def main() -> None:
     configure_logging("core")
     from services.core_worker.app import celery, context
     from services.core_worker.connection import NetworkConnection
-    from services.core_worker.recovery import RecoverySweeper, kick_all
+    from services.core_worker.leases import LeaseKeeper
+    from services.core_worker.recovery import RecoverySweeper
 
-    shards = owned_shards(context.config.shards)
-    owner = f"{socket.gethostname()}:{os.getpid()}"
-    connection = NetworkConnection(context, owner)
+    # Until Celery installs its own handlers, a SIGTERM (honcho stopping everything at
+    # once) unwinds through the ``finally`` below instead of killing the process with
+    # its leases held.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    keeper = LeaseKeeper(context.db, context.shard_count, pinned_shards(context.shard_count()))
+    context.leases = keeper
+    keeper.start()  # the first heartbeat claims shards before the worker consumes
+    connection = NetworkConnection(context, keeper.me)
     connection.start()
-    sweeper = RecoverySweeper(context, shards)
+    sweeper = RecoverySweeper(context, keeper.held_shards)
     sweeper.start()
+
+    stopped = threading.Event()
 
     @worker_shutdown.connect(weak=False)
     def _stop_threads(**_: object) -> None:
+        # A clean stop hands everything over at once, not after the leases run out.
+        if stopped.is_set():
+            return
+        stopped.set()
+        keeper.stop_taking()
         sweeper.stop()
         connection.stop()
+        keeper.stop()
 
-    kick_all(context, shards)
-    queues = [CONTROL_QUEUE, *(shard_queue(shard) for shard in shards)]
-    run_worker(celery, worker_argv(name="core", queues=queues, pool="solo"))
+    try:
+        # The shard queues are added by services/core_worker/shard_consumers.py as leases come.
+        run_worker(celery, worker_argv(name="core", queues=[CONTROL_QUEUE], pool="solo"))
+    finally:
+        _stop_threads()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

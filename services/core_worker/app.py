@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from celery import Task
-from redis.exceptions import LockError
 
 from services.common.celery_app import make_celery
 from services.common.config import Config
@@ -19,9 +18,11 @@ from services.common.queues import (
     REQUEST_CODE,
     SYNC_TEMPLATES,
     VERIFY_CODE,
+    shard_queue,
 )
-from services.core_worker import contact_checker, inbound, outbound, registration, template_cache
+from services.core_worker import contact_checker, inbound, outbound, registration, shard_consumers, template_cache
 from services.core_worker.context import CoreContext
+from services.core_worker.failures import LeaseLost
 from services.core_worker.network_client import NetworkError
 
 log = logging.getLogger(__name__)
@@ -33,31 +34,34 @@ celery.conf.task_routes = {
     for name in (REQUEST_CODE, VERIFY_CODE, SYNC_TEMPLATES, CHECK_CONTACTS, CHECK_CONTACTS_LATER)
 }
 context = CoreContext(config, celery)
+shard_consumers.install(celery, context)
 
 NETWORK_RETRY_SECONDS = 2
 
 
-def _drain_with_shard_lock(task: Task, shard: int, drain) -> int:
-    clear_flag(context.redis, task.name, shard)
-    # One consumer per shard queue already serialises a shard; the lock guards
-    # against a misconfigured second consumer breaking per-contact order.
-    lock = context.redis.lock(f"shard-lock:{shard}", timeout=600, blocking_timeout=5)
-    if not lock.acquire():
-        _try_again_later(task.name, shard)
+def _drain_fenced(task: Task, shard: int, drain) -> int:
+    """Run ``drain`` under this node's lease on ``shard`` (services/core_worker/leases.py)."""
+    leases = context.leases
+    fence = leases.fence(shard) if leases is not None else None
+    if leases is not None and fence is None:
+        # Not ours (a kick queued while the shard moved): a no-op here; the kick goes
+        # back to the shard's queue, which only its holder consumes.
+        log.info("shard %s is not held here; kick passed on", shard)
+        celery.send_task(task.name, args=[shard], queue=shard_queue(shard))
         return 0
+    clear_flag(context.redis, task.name, shard)
     try:
-        with context.one_task():  # one read of the settings for the whole drain
+        if fence is not None:
+            fence.confirm()  # owner and epoch in MongoDB: one round trip per drain
+        with context.one_task(fence):  # one read of the settings for the whole drain
             return drain(context, shard)
+    except LeaseLost:
+        log.warning("shard %s: lease lost during the drain; stopped without writing", shard)
+        return 0
     except NetworkError as error:
         log.warning("shard %s: network unavailable (%s); retrying", shard, error)
         _try_again_later(task.name, shard)
         return 0
-    finally:
-        try:
-            lock.release()
-        except LockError:
-            # Held past its timeout and taken over: the other holder owns it now.
-            log.warning("shard %s lock expired before the drain finished", shard)
 
 
 def _try_again_later(task_name: str, shard: int) -> None:
@@ -68,7 +72,7 @@ def _try_again_later(task_name: str, shard: int) -> None:
 
 @celery.task(name=DRAIN_OUTBOUND, bind=True)
 def drain_outbound(self: Task, shard: int) -> int:
-    handled = _drain_with_shard_lock(self, shard, outbound.drain)
+    handled = _drain_fenced(self, shard, outbound.drain)
     if handled >= outbound.BATCH:
         # More may wait: queue behind whatever inbound work arrived meanwhile.
         kick_outbound(celery, shard, context.redis)
@@ -77,7 +81,7 @@ def drain_outbound(self: Task, shard: int) -> int:
 
 @celery.task(name=DRAIN_INBOUND, bind=True)
 def drain_inbound(self: Task, shard: int) -> int:
-    handled = _drain_with_shard_lock(self, shard, inbound.drain)
+    handled = _drain_fenced(self, shard, inbound.drain)
     if handled >= inbound.BATCH:
         kick_inbound(celery, shard, context.redis)
     if handled:

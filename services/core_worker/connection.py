@@ -2,8 +2,9 @@
 
 Each pushed item is written to ``inbound_events`` (journaled) *before* it is
 acknowledged, so an item the network forgets is one we already hold. One core
-process holds the connection at a time (a Redis lease), as only one device may be
-connected for a number.
+process holds the connection at a time, the one holding the ``network`` lease in
+MongoDB (services/core_worker/leases.py), as only one device may be connected for a
+number; the lease document also records whether it is connected, for ``/v1/health``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ import threading
 from typing import Any
 
 from pymongo import WriteConcern
-from redis.exceptions import RedisError
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from services.common import sharding
 from services.common.clock import utcnow
+from services.common.cluster import NETWORK_LEASE
 from services.common.kicks import kick_inbound
 from services.common.message_store import reserve_seq
 from services.common.mongo import insert_new
@@ -28,10 +29,8 @@ from services.core_worker.context import CoreContext
 
 log = logging.getLogger(__name__)
 
-STATUS_KEY = "network:connection"
-LEASE_KEY = "network:connection:lease"
-STATUS_TTL = 15
-RECEIVE_TIMEOUT = 5.0
+# Short, so that a holder that lost the lease closes its socket within about a second.
+RECEIVE_TIMEOUT = 1.0
 MAX_BATCH = 500
 ITEM_KINDS = ("envelope", "receipt", "notification")
 """What the network pushes; each is journaled as an ``inbound_events`` document of that kind."""
@@ -48,12 +47,11 @@ class NetworkConnection(threading.Thread):
         )
 
     def stop(self) -> None:
-        """Close the connection and hand the lease over at once (not after its TTL)."""
+        """Close the connection and hand the lease over at once (not when it runs out)."""
         self.stopping.set()
         self.join(timeout=RECEIVE_TIMEOUT + 1)
-        redis = self.ctx.redis
-        if redis.get(LEASE_KEY) == self.owner.encode():
-            redis.delete(LEASE_KEY, STATUS_KEY)
+        if self.ctx.leases is not None:
+            self.ctx.leases.release_network()
 
     def run(self) -> None:
         backoff = 0.5
@@ -69,34 +67,31 @@ class NetworkConnection(threading.Thread):
                 log.warning("network connection lost: %s", error.__class__.__name__)
             except Exception:  # keep the connection thread alive whatever happens
                 log.exception("network connection failed")
-            try:
-                self.ctx.redis.delete(STATUS_KEY)
-            except RedisError:  # Redis is down: the status expires after STATUS_TTL anyway
-                pass
             self.stopping.wait(backoff)
             backoff = min(backoff * 2, 10.0)
 
     def _hold_lease(self) -> bool:
-        redis = self.ctx.redis
-        if redis.set(LEASE_KEY, self.owner, nx=True, ex=STATUS_TTL):
-            return True
-        if redis.get(LEASE_KEY) == self.owner.encode():
-            redis.expire(LEASE_KEY, STATUS_TTL)
-            return True
-        return False
+        """This node holds the network lease now (its own view: no round trip)."""
+        return self.ctx.leases is not None and self.ctx.leases.holds(NETWORK_LEASE)
 
     def _serve(self, token: str) -> None:
         url = self.ctx.network(token).connect_url
         with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=10,
                      max_size=16 * 1024 * 1024) as socket:
             log.info("connected to the network")
-            while not self.stopping.is_set():
-                if not self._hold_lease():
-                    return
-                self.ctx.redis.set(STATUS_KEY, "connected", ex=STATUS_TTL)
-                items = self._receive_batch(socket)
-                if items:
-                    self._store_and_ack(socket, items)
+            leases = self.ctx.leases
+            assert leases is not None  # _hold_lease() said so
+            leases.set_network_state(True)
+            try:
+                while not self.stopping.is_set():
+                    if not self._hold_lease():
+                        log.warning("network lease lost: closing the connection")
+                        return
+                    items = self._receive_batch(socket)
+                    if items:
+                        self._store_and_ack(socket, items)
+            finally:
+                leases.set_network_state(False)
 
     def _receive_batch(self, socket: ClientConnection) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from celery import Celery
@@ -19,12 +19,18 @@ from services.common.master_key import load_master_key
 from services.common.mongo import ensure_indexes, get_db
 from services.core_worker.network_client import NetworkClient
 
+if TYPE_CHECKING:
+    from services.core_worker.leases import Fence, LeaseKeeper
+
 
 @dataclass
 class CoreContext:
     config: Config
     celery: Celery
     _task: threading.local = field(default_factory=threading.local, init=False, repr=False)
+    # This process's node in the shard and network leases (set by ``__main__``; None in
+    # tests that drive a drain without a worker).
+    leases: LeaseKeeper | None = field(default=None, init=False)
 
     def settings(self) -> dict[str, Any]:
         """Application settings as they are now. Inside :meth:`one_task` they are read
@@ -39,13 +45,26 @@ class CoreContext:
         return settings
 
     @contextmanager
-    def one_task(self) -> Iterator[None]:
-        """The scope of one task (a drain, an RPC) on this thread."""
-        self._task.open, self._task.settings = True, None
+    def one_task(self, fence: Fence | None = None) -> Iterator[None]:
+        """The scope of one task (a drain, an RPC) on this thread; ``fence``: the
+        shard lease a drain runs under, checked by :meth:`check_fence`."""
+        self._task.open, self._task.settings, self._task.fence = True, None, fence
         try:
             yield
         finally:
-            self._task.open, self._task.settings = False, None
+            self._task.open, self._task.settings, self._task.fence = False, None, None
+
+    def check_fence(self) -> None:
+        """Before an externally visible step (a network send, the writes of its results):
+        raises LeaseLost when the running drain's shard lease may no longer be ours.
+        Costs no round trip; a no-op outside a fenced drain."""
+        fence = getattr(self._task, "fence", None)
+        if fence is not None:
+            fence.check()
+
+    def shard_count(self) -> int:
+        """How many shards there are: the one place the core asks."""
+        return self.config.shards
 
     @cached_property
     def db(self) -> Database:

@@ -50,6 +50,7 @@ def drain(ctx: CoreContext, shard: int) -> int:
     receipts: list[dict[str, Any]] = []
     delivered = _DeliveredReceipts(ctx, shard, sum(event["kind"] == "envelope" for event in batch))
     for event in batch:
+        ctx.check_fence()  # each event writes: stop at once if the shard is no longer ours
         if event["kind"] == "envelope":
             seq = delivered.next_seq()
             if _set_aside_on_failure(ctx, event, _receive_envelope):
@@ -58,9 +59,11 @@ def drain(ctx: CoreContext, shard: int) -> int:
             receipts.append(event["payload"])
         elif event["kind"] == "notification":
             _set_aside_on_failure(ctx, event, notifications.handle)
+    ctx.check_fence()
     _apply_receipts(ctx, receipts)
     _answer_retries(ctx, [r for r in receipts if r.get("status") == "retry"])
     delivered.queue()
+    ctx.check_fence()
     if batch:
         db.inbound_events.delete_many({"_id": {"$in": [event["_id"] for event in batch]}})
     return len(batch)

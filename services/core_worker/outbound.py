@@ -109,6 +109,7 @@ def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, protocol
                      contact: dict[str, Any] | None = None) -> None:
     quoted = _quoted_senders(ctx, account, messages)
     outgoing = [_outgoing(account, message, quoted) for message in messages]
+    ctx.check_fence()  # the seal saves the session: a write of the shard's owner
     try:
         # One session load and one save for the batch, saved before anything is sent:
         # a crash after sending must not reuse these keys.
@@ -116,7 +117,9 @@ def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, protocol
     except (NetworkRejected, ProtocolError, IdentityChangeBlocked) as error:
         _fail(ctx, messages, error)
         return
+    ctx.check_fence()
     results = network.submit_envelopes([envelope.to_dict() for envelope in envelopes])
+    ctx.check_fence()  # a paused owner that lost the shard meanwhile records nothing
     sent: list[tuple[dict[str, Any], int]] = []
     refused: dict[str, list[dict[str, Any]]] = {}
     for message, envelope, result in zip(messages, envelopes, results, strict=True):
@@ -152,6 +155,7 @@ def failure_error(error: Exception) -> dict[str, Any]:
 def _fail(ctx: CoreContext, messages: list[dict[str, Any]], error: Exception) -> None:
     if not messages:
         return
+    ctx.check_fence()
     log.info("%d message(s) to %s failed: %s", len(messages), messages[0]["wa_id"], error.__class__.__name__)
     status_updates.record_many(
         ctx, [(message, int(time.time())) for message in messages], "failed", errors=[failure_error(error)]
@@ -162,6 +166,7 @@ def _send_receipts(ctx: CoreContext, network: NetworkClient, shard: int) -> int:
     db = ctx.db
     pending = list(db.outbound_receipts.find({"shard": shard}).sort("seq", 1).limit(BATCH))
     for batch in receipt_batches.group(pending):
+        ctx.check_fence()
         try:
             network.send_receipt(batch.wa_id, batch.status, batch.message_ids)
         except NetworkRejected as error:

@@ -3,13 +3,15 @@
 Kicks live in Redis; if one is lost (Redis restarted, a worker killed mid-task) the
 work is still in MongoDB, and this sweep finds it (and the stored non-blocking contact
 checks, ``contact_checker.kick_stale``). It is what makes "accepted means never lost"
-hold across any process dying.
+hold across any process dying. Each core process sweeps the shards it holds; a shard
+it takes over is kicked at once (services/core_worker/shard_consumers.py).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from services.common.clock import utcnow
@@ -44,7 +46,8 @@ def kick_all(ctx: CoreContext, shards: list[int]) -> None:
 
 
 class RecoverySweeper(threading.Thread):
-    def __init__(self, ctx: CoreContext, shards: list[int]) -> None:
+    def __init__(self, ctx: CoreContext, shards: Callable[[], list[int]]) -> None:
+        """``shards``: the shards this process holds now (they move with the leases)."""
         super().__init__(name="recovery-sweeper", daemon=True)
         self.ctx = ctx
         self.shards = shards
@@ -56,7 +59,8 @@ class RecoverySweeper(threading.Thread):
     def run(self) -> None:
         while not self.stopping.wait(SWEEP_INTERVAL):
             try:
-                outbound, inbound = stale_shards(self.ctx, self.shards)
+                held = self.shards()
+                outbound, inbound = stale_shards(self.ctx, held) if held else ([], [])
                 for shard in outbound:
                     kick_outbound(self.ctx.celery, shard)
                 for shard in inbound:

@@ -28,6 +28,10 @@ def stack(servers_env, tmp_path_factory) -> Stack:
 
 @pytest.fixture(scope="session")
 def first_logins(stack: Stack) -> dict[str, requests.Response]:
+    return log_in_first(stack)
+
+
+def log_in_first(stack: Stack) -> dict[str, requests.Response]:
     """The first two logins ever made on this stack, kept for the first-login test."""
     url = f"{stack.api_url}/v1/users/login"
     refused = requests.post(url, auth=("admin", "secret"), timeout=10)
@@ -40,8 +44,7 @@ def token(first_logins: dict[str, requests.Response]) -> str:
     return first_logins["with_new_password"].json()["users"][0]["token"]
 
 
-@pytest.fixture(scope="session")
-def api(stack: Stack, token: str) -> Callable[..., requests.Response]:
+def api_client(stack: Stack, token: str) -> Callable[..., requests.Response]:
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
 
@@ -51,8 +54,7 @@ def api(stack: Stack, token: str) -> Callable[..., requests.Response]:
     return call
 
 
-@pytest.fixture(scope="session")
-def network(stack: Stack) -> Callable[..., requests.Response]:
+def network_client(stack: Stack) -> Callable[..., requests.Response]:
     def call(method: str, path: str, **kwargs: Any) -> requests.Response:
         return requests.request(method, f"{stack.network_url}{path}", timeout=30, **kwargs)
 
@@ -60,7 +62,27 @@ def network(stack: Stack) -> Callable[..., requests.Response]:
 
 
 @pytest.fixture(scope="session")
+def api(stack: Stack, token: str) -> Callable[..., requests.Response]:
+    return api_client(stack, token)
+
+
+@pytest.fixture(scope="session")
+def network(stack: Stack) -> Callable[..., requests.Response]:
+    return network_client(stack)
+
+
+@pytest.fixture(scope="session")
 def registration(api, network) -> dict[str, Any]:
+    return register_business(api, network)
+
+
+def is_connected(health: dict[str, Any]) -> bool:
+    """Connected, in the single-instance shape or (several core nodes) on some node."""
+    nodes = [value for value in health.values() if isinstance(value, dict)]
+    return health.get("gateway_status") == "connected" or any(n.get("gateway_status") == "connected" for n in nodes)
+
+
+def register_business(api, network) -> dict[str, Any]:
     """Registers the business number through the sandbox, as an operator would."""
     cert = network("POST", "/sandbox/v1/certificates", json=BUSINESS).json()["cert"]
     before = api("GET", "/v1/health").json()
@@ -70,7 +92,7 @@ def registration(api, network) -> dict[str, Any]:
     verified = api("POST", "/v1/account/verify", json={"code": code["code"]})
     deadline = time.monotonic() + 30
     after = api("GET", "/v1/health").json()
-    while after["health"].get("gateway_status") != "connected" and time.monotonic() < deadline:
+    while not is_connected(after["health"]) and time.monotonic() < deadline:
         time.sleep(0.2)
         after = api("GET", "/v1/health").json()
     return {"health_before": before, "requested": requested, "verified": verified, "health_after": after,
@@ -79,14 +101,20 @@ def registration(api, network) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def webhook(api, registration) -> WebhookReceiver:
+    receiver = listen_for_callbacks(api)
+    yield receiver
+    receiver.close()
+
+
+def listen_for_callbacks(api) -> WebhookReceiver:
+    """A webhook receiving every callback, set as the business's webhook URL."""
     receiver = WebhookReceiver()
     answer = api("PATCH", "/v1/settings/application", json={
         "webhooks": {"url": receiver.url, "message": {"sent": True, "delivered": True, "read": True}},
         "callback_backoff_delay_ms": 300, "max_callback_backoff_delay_ms": 2000,
     })
     assert answer.status_code == 200, answer.text
-    yield receiver
-    receiver.close()
+    return receiver
 
 
 _phone_counter = iter(range(1, 10_000))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -267,7 +268,10 @@ def _settings_registered(ctx: Ctx):
 
 def _health_connected(ctx: Ctx):
     register(ctx.db)
-    ctx.redis.set("network:connection", "connected", ex=15)
+    # The network lease as the core's keeper writes it (services/common/cluster.py).
+    ctx.db.leases.replace_one({"_id": "network"}, {
+        "kind": "network", "owner": "host:1", "epoch": 1, "connected": True,
+        "expires_at": datetime.now(UTC) + timedelta(seconds=15)}, upsert=True)
     return ctx.client.get("/v1/health", headers=ctx.auth())
 
 

@@ -1,0 +1,53 @@
+"""Who runs what: the core nodes and their leases, as stored in MongoDB.
+
+Written by the core (services/core_worker/leases.py), read by the core's planner and by
+the gateway's ``/v1/health``. "Live" is decided by the database server's clock
+(``$$NOW``), never by the reader's, so nodes on machines whose clocks differ agree.
+
+- ``core_nodes``: ``{_id: "<hostname>:<pid>", host, pinned: [shards] | null,
+  started_at, heartbeat_at, expires_at}``; live while ``expires_at`` is in the future.
+- ``leases``: ``{_id: "shard:<n>" | "network", kind: "shard" | "network", shard: n,
+  owner: node id | null, epoch, expires_at, taken_at}``; the network lease also carries
+  ``connected`` and ``state_at``. A lease is held while ``owner`` is set and
+  ``expires_at`` is in the future; every new owner increments ``epoch``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.database import Database
+
+NODES = "core_nodes"
+LEASES = "leases"
+NETWORK_LEASE = "network"
+
+_LIVE = {"$expr": {"$gt": ["$expires_at", "$$NOW"]}}
+
+
+def shard_lease_id(shard: int) -> str:
+    return f"shard:{shard}"
+
+
+@dataclass(frozen=True)
+class Lease:
+    id: str
+    owner: str
+    epoch: int
+    shard: int | None
+    connected: bool
+
+
+def live_nodes(db: Database) -> list[dict[str, Any]]:
+    """The core nodes whose heartbeat has not expired, by id."""
+    return list(db[NODES].find(_LIVE).sort("_id", 1))
+
+
+def live_leases(db: Database) -> dict[str, Lease]:
+    """The leases held now, by lease id (a released or expired lease is not among them)."""
+    found = db[LEASES].find({"owner": {"$ne": None}, **_LIVE})
+    return {
+        doc["_id"]: Lease(doc["_id"], doc["owner"], int(doc["epoch"]), doc.get("shard"), bool(doc.get("connected")))
+        for doc in found
+    }

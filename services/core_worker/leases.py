@@ -1,0 +1,329 @@
+"""Shard and network-connection ownership by fenced leases in MongoDB.
+
+A core process is a node: :class:`LeaseKeeper` (a thread) registers it in ``core_nodes``
+and, every ``renew_seconds``, renews its heartbeat and its leases in two round trips,
+reads the live nodes and leases, and claims or marks for release what
+:func:`lease_rules.plan` says. Claims and renewals are atomic updates timed by the
+database server's clock; a lease whose owner stopped renewing is taken by another node
+with ``epoch + 1`` (collections: services/common/cluster.py).
+
+The holder's own view of a lease is stricter than MongoDB's: it counts its lease gone
+``safety_seconds`` before the server would let anyone else take it, measured from the
+moment its last successful renewal was *sent*. :class:`Fence` checks that view, for
+free, before every externally visible step of a drain, so that an owner paused past
+its lease (a stopped process, a slow disk, a partition) stops without sending or
+writing anything; the drain also confirms owner and epoch in MongoDB once as it starts.
+
+Shards are handed over only between tasks, by the Celery consumer thread
+(services/core_worker/shard_consumers.py): it stops consuming the shard's queue and
+then releases the lease, so a release never cuts a drain in half.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import pymongo
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from services.common import app_settings
+from services.common.cluster import LEASES, NETWORK_LEASE, NODES, live_leases, live_nodes, shard_lease_id
+from services.core_worker import lease_rules
+from services.core_worker.failures import LeaseLost
+from services.core_worker.lease_rules import Node, Timings
+
+log = logging.getLogger(__name__)
+
+SETTINGS_EVERY = 30  # heartbeats between two reads of heartbeat_interval / unhealthy_interval
+
+
+def node_id() -> str:
+    """``<hostname>:<pid>``, the node key of ``/v1/health`` (spec §11.1)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def env_timings(db: Database, env: dict[str, str] | None = None) -> Timings:
+    """``WA_LEASE_RENEW_SECONDS`` / ``WA_LEASE_SECONDS`` bounded by the settings."""
+    env = dict(os.environ if env is None else env)
+    settings = app_settings.load(db)
+    return lease_rules.timings(
+        float(env["WA_LEASE_RENEW_SECONDS"]) if env.get("WA_LEASE_RENEW_SECONDS") else None,
+        float(env["WA_LEASE_SECONDS"]) if env.get("WA_LEASE_SECONDS") else None,
+        float(settings["heartbeat_interval"]), float(settings["unhealthy_interval"]),
+    )
+
+
+class LeaseStore:
+    """The MongoDB side: every write here is one atomic update on the server's clock."""
+
+    def __init__(self, db: Database, me: str) -> None:
+        self.nodes, self.leases, self.me = db[NODES], db[LEASES], me
+        self.db = db
+
+    def ensure_indexes(self) -> None:
+        # Nodes that died without unregistering are forgotten after a day.
+        self.nodes.create_index("expires_at", expireAfterSeconds=24 * 3600)
+
+    def heartbeat(self, pinned: list[int] | None, lease_ms: int) -> None:
+        self.nodes.update_one({"_id": self.me}, [{"$set": {
+            "host": self.me.rpartition(":")[0], "pinned": pinned,
+            "started_at": {"$ifNull": ["$started_at", "$$NOW"]},
+            "heartbeat_at": "$$NOW", "expires_at": {"$add": ["$$NOW", lease_ms]},
+        }}], upsert=True)
+
+    def unregister(self) -> None:
+        self.nodes.delete_one({"_id": self.me})
+
+    def claim(self, lease_id: str, lease_ms: int, shard: int | None) -> int | None:
+        """The epoch this node holds the lease with, when it was free or expired (or
+        already ours); None when another node holds it. One upsert: whether the lease is
+        free is decided inside the update, on the server's clock."""
+        free = {"$or": [{"$eq": [{"$ifNull": ["$owner", None]}, None]}, {"$lte": ["$expires_at", "$$NOW"]}]}
+
+        def taken(value, otherwise):
+            return {"$cond": ["$_free", value, otherwise]}
+
+        fields = {
+            "kind": "network" if shard is None else "shard", "owner": taken(self.me, "$owner"),
+            "epoch": taken({"$add": [{"$ifNull": ["$epoch", 0]}, 1]}, "$epoch"),
+            "expires_at": taken({"$add": ["$$NOW", lease_ms]}, "$expires_at"),
+            "taken_at": taken("$$NOW", "$taken_at"),
+        }
+        if shard is None:
+            fields.update(connected=taken(False, "$connected"), state_at=taken("$$NOW", "$state_at"))
+        else:
+            fields["shard"] = shard
+        try:
+            doc = self.leases.find_one_and_update(
+                {"_id": lease_id}, [{"$set": {"_free": free}}, {"$set": fields}, {"$unset": "_free"}],
+                upsert=True, return_document=pymongo.ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:  # two first claims at once: the other node's insert won
+            return None
+        return int(doc["epoch"]) if doc is not None and doc.get("owner") == self.me else None
+
+    def renew(self, lease_ids: list[str], lease_ms: int) -> None:
+        # owner == me implies the epoch is the one this node claimed: any other claim
+        # would have changed the owner.
+        self.leases.update_many({"_id": {"$in": lease_ids}, "owner": self.me},
+                                [{"$set": {"expires_at": {"$add": ["$$NOW", lease_ms]}}}])
+
+    def release(self, lease_id: str, epoch: int) -> None:
+        self.leases.update_one({"_id": lease_id, "owner": self.me, "epoch": epoch},
+                               [{"$set": {"owner": None, "expires_at": "$$NOW", "connected": False,
+                                          "state_at": "$$NOW"}}])
+
+    def confirm(self, lease_id: str, epoch: int) -> bool:
+        return self.leases.count_documents(
+            {"_id": lease_id, "owner": self.me, "epoch": epoch, "$expr": {"$gt": ["$expires_at", "$$NOW"]}},
+            limit=1,
+        ) == 1
+
+    def set_state(self, lease_id: str, epoch: int, connected: bool) -> None:
+        self.leases.update_one({"_id": lease_id, "owner": self.me, "epoch": epoch},
+                               [{"$set": {"connected": connected, "state_at": "$$NOW"}}])
+
+
+@dataclass
+class _Held:
+    epoch: int
+    valid_until: float  # time.monotonic() past which this node counts the lease gone
+
+
+@dataclass(frozen=True)
+class Fence:
+    """One drain's claim on its shard: owner and epoch, checked before each step."""
+
+    keeper: LeaseKeeper
+    shard: int
+    epoch: int
+
+    def check(self) -> None:
+        """No round trip: raises LeaseLost once this node's own view says the lease may be gone."""
+        if not self.keeper.holds(shard_lease_id(self.shard), self.epoch):
+            raise LeaseLost(self.shard)
+
+    def confirm(self) -> None:
+        """One round trip: owner and epoch as MongoDB has them."""
+        self.check()
+        with pymongo.timeout(self.keeper.timings.renew_seconds * 2):
+            if not self.keeper.store.confirm(shard_lease_id(self.shard), self.epoch):
+                raise LeaseLost(self.shard)
+
+
+class LeaseKeeper(threading.Thread):
+    def __init__(self, db: Database, shard_count, pinned: list[int] | None = None,
+                 me: str | None = None, timings: Timings | None = None) -> None:
+        """``shard_count``: a callable, read at each heartbeat (the one place the core
+        asks how many shards there are)."""
+        super().__init__(name="lease-keeper", daemon=True)
+        self.me = me or node_id()
+        self.store = LeaseStore(db, self.me)
+        self.db = db
+        self.shard_count = shard_count
+        self.pinned = pinned
+        self._fixed_timings = timings
+        self.timings = timings or env_timings(db)
+        self._held: dict[str, _Held] = {}
+        self._releasing: set[int] = set()
+        self._lock = threading.Lock()
+        self.stopping = threading.Event()
+        self._beats = 0
+
+    # --- the views other threads read (no round trips) ---
+
+    def holds(self, lease_id: str, epoch: int | None = None) -> bool:
+        with self._lock:
+            held = self._held.get(lease_id)
+        return held is not None and (epoch is None or held.epoch == epoch) and time.monotonic() < held.valid_until
+
+    def fence(self, shard: int) -> Fence | None:
+        with self._lock:
+            held = self._held.get(shard_lease_id(shard))
+        if held is None or time.monotonic() >= held.valid_until:
+            return None
+        return Fence(self, shard, held.epoch)
+
+    def held_shards(self) -> list[int]:
+        """The shards this node holds now, including those it is about to hand over."""
+        with self._lock:
+            ids = [lease_id for lease_id in self._held if lease_id.startswith("shard:")]
+        return sorted(int(lease_id.split(":", 1)[1]) for lease_id in ids if self.holds(lease_id))
+
+    def consumable_shards(self) -> set[int]:
+        with self._lock:
+            releasing = set(self._releasing)
+        return set(self.held_shards()) - releasing
+
+    def releasing(self) -> list[int]:
+        with self._lock:
+            return sorted(self._releasing)
+
+    # --- hand-overs ---
+
+    def release_shard(self, shard: int) -> None:
+        """Called by the consumer thread once it no longer consumes the shard's queue."""
+        self._release(shard_lease_id(shard))
+        with self._lock:
+            self._releasing.discard(shard)
+
+    def release_network(self) -> None:
+        self._release(NETWORK_LEASE)
+
+    def _release(self, lease_id: str) -> None:
+        with self._lock:
+            held = self._held.pop(lease_id, None)
+        if held is None:
+            return
+        try:
+            with pymongo.timeout(self.timings.renew_seconds * 2):
+                self.store.release(lease_id, held.epoch)
+            log.info("released %s", lease_id)
+        except PyMongoError as error:  # it expires on its own
+            log.warning("could not release %s: %s", lease_id, error.__class__.__name__)
+
+    def set_network_state(self, connected: bool) -> None:
+        with self._lock:
+            held = self._held.get(NETWORK_LEASE)
+        if held is None:
+            return
+        try:
+            with pymongo.timeout(self.timings.renew_seconds * 2):
+                self.store.set_state(NETWORK_LEASE, held.epoch, connected)
+        except PyMongoError as error:
+            log.warning("could not record the connection state: %s", error.__class__.__name__)
+
+    def stop_taking(self) -> None:
+        """The first step of a clean stop: renew still, claim nothing more."""
+        self.stopping.set()
+
+    def stop(self) -> None:
+        """A clean stop: every lease is released at once and the node unregisters."""
+        self.stopping.set()
+        if self.is_alive():
+            self.join(timeout=self.timings.renew_seconds * 3)
+        with self._lock:
+            ids = list(self._held)
+        for lease_id in ids:
+            self._release(lease_id)
+        try:
+            with pymongo.timeout(self.timings.renew_seconds * 2):
+                self.store.unregister()
+        except PyMongoError:
+            pass  # its heartbeat expires
+
+    # --- the heartbeat ---
+
+    def start(self) -> None:
+        with pymongo.timeout(10):
+            self.store.ensure_indexes()
+        self.beat()  # hold shards before the worker starts consuming
+        super().start()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.timings.renew_seconds):
+            try:
+                self.beat()
+            except PyMongoError as error:
+                # Retried at the next heartbeat; the leases run out on their own if it lasts.
+                log.warning("lease heartbeat failed: %s", error.__class__.__name__)
+            except Exception:  # keep the heartbeat thread alive whatever happens
+                log.exception("lease heartbeat failed")
+
+    def beat(self) -> None:
+        self._beats += 1
+        if self._fixed_timings is None and self._beats % SETTINGS_EVERY == 0:
+            self.timings = env_timings(self.db)
+        timings = self.timings
+        with pymongo.timeout(max(timings.renew_seconds, 1.0) * 2):
+            sent = time.monotonic()
+            self.store.heartbeat(self.pinned, timings.lease_ms)
+            with self._lock:
+                ids = list(self._held)
+            if ids:
+                self.store.renew(ids, timings.lease_ms)
+            leases = live_leases(self.db)
+            nodes = [Node(doc["_id"], None if doc.get("pinned") is None else frozenset(doc["pinned"]))
+                     for doc in live_nodes(self.db)]
+        self._confirm_renewals(leases, sent + timings.lease_seconds - timings.safety_seconds)
+        if not any(node.id == self.me for node in nodes):
+            return  # our own heartbeat is not visible yet: plan next time
+        if self.stopping.is_set():
+            return
+        holders = {lease.shard: lease.owner for lease in leases.values() if lease.shard is not None}
+        decided = lease_rules.plan(self.me, self.shard_count(), nodes, holders)
+        with self._lock:
+            self._releasing.update(decided.release)
+        for shard in decided.claim:
+            self._claim(shard_lease_id(shard), shard)
+        if NETWORK_LEASE not in leases:
+            self._claim(NETWORK_LEASE, None)
+
+    def _confirm_renewals(self, leases, valid_until: float) -> None:
+        with self._lock:
+            for lease_id, held in list(self._held.items()):
+                lease = leases.get(lease_id)
+                if lease is not None and lease.owner == self.me and lease.epoch == held.epoch:
+                    held.valid_until = valid_until
+                else:
+                    log.warning("lost %s (epoch %s)", lease_id, held.epoch)
+                    del self._held[lease_id]
+                    if lease_id.startswith("shard:"):
+                        self._releasing.discard(int(lease_id.split(":", 1)[1]))
+
+    def _claim(self, lease_id: str, shard: int | None) -> None:
+        timings = self.timings
+        with pymongo.timeout(max(timings.renew_seconds, 1.0) * 2):
+            sent = time.monotonic()
+            epoch = self.store.claim(lease_id, timings.lease_ms, shard)
+        if epoch is None:
+            return
+        with self._lock:
+            self._held[lease_id] = _Held(epoch, sent + timings.lease_seconds - timings.safety_seconds)
+        log.info("took %s (epoch %s)", lease_id, epoch)
