@@ -35,8 +35,10 @@ SANDBOX_NOT_DURABLE = pytest.mark.xfail(strict=False, reason=(
     "of the network's mailboxes and of the phones' histories and sessions (messages whose `delivered` "
     "receipt already reached the business vanish from the phone; a phone back on an older session asks "
     "for a resend, which arrives out of order). Not a client defect: the sandbox needs a journaled state"))
-FALSE_FAILURES = pytest.mark.xfail(strict=False, reason=(
-    "issue 6 (requestpath): a send is stored before its kick, and a kick that fails while Redis restarts "
+REDIS_RESTART = pytest.mark.xfail(strict=False, reason=(
+    "issue 6 (doorbell): after Redis restarts empty, the core's consumers and its network-connection thread "
+    "do not reliably recover (a run with 607 `delivered` and 354 inbound callbacks still missing 45 s later, "
+    "kicks lost with their flags); (requestpath): a send is stored before its kick, and a kick that fails "
     "answers 500/1014 although the message is then delivered (services/api_gateway/messages.py send())"))
 
 
@@ -92,7 +94,7 @@ def test_sigkill_of_the_sandbox(chaos) -> None:
                                   lambda: _crash_and_restart(run, "sandbox")))
 
 
-@FALSE_FAILURES
+@REDIS_RESTART
 def test_redis_restarted_without_persistence(chaos) -> None:
     run = chaos()
     _holds(run, run.burst_through("Redis restarted empty", lambda: run.servers.redis.restart(signal.SIGKILL)))
