@@ -13,7 +13,7 @@ run: export SANDBOX_STATE_FILE ?= $(CURDIR)/var/sandbox/state.json
 WA_API_HOST ?= 127.0.0.1
 WA_API_PORT ?= 9090
 
-.PHONY: install run test bench lint clean
+.PHONY: install run test chaos bench lint clean
 
 install: $(STAMP)
 
@@ -31,8 +31,18 @@ run: install
 	@echo "  -d '{\"new_password\": \"<8-64 chars, upper, lower, digit, special>\"}' http://$(WA_API_HOST):$(WA_API_PORT)/v1/users/login"
 	PATH=$(BIN):$$PATH $(BIN)/python -m infra.local_servers run --dir var -- $(BIN)/honcho start
 
+# tests/chaos is left out by pyproject.toml's addopts (--ignore) and has its own target.
 test: install
 	PATH=$(BIN):$$PATH $(BIN)/python -m pytest tests
+
+# Faults during bursts through the real processes (tests/chaos): one line per scenario
+# in var/ci/chaos-summary.txt, echoed at the end; each scenario's logs under var/ci/chaos/.
+CHAOS_SUMMARY := $(CURDIR)/var/ci/chaos-summary.txt
+chaos: install
+	@mkdir -p var/ci && rm -f $(CHAOS_SUMMARY)
+	PATH=$(BIN):$$PATH CHAOS_SUMMARY=$(CHAOS_SUMMARY) $(BIN)/python -m pytest tests/chaos -p no:cacheprovider \
+		-q -s --basetemp=$(CURDIR)/var/ci/chaos; status=$$?; \
+		echo "--- chaos summary ($(CHAOS_SUMMARY))"; cat $(CHAOS_SUMMARY) 2>/dev/null; exit $$status
 
 bench: install
 	PATH=$(BIN):$$PATH $(BIN)/python -m bench.end_to_end

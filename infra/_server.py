@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 from infra import _process
-from infra.errors import PortBusyError, ServerStartError
+from infra.errors import InfraError, PortBusyError, ServerStartError
 
 HOST = "127.0.0.1"
 
@@ -149,3 +149,26 @@ class ManagedServer(ABC):
 
     def stop(self, timeout: float = 15) -> None:
         self.wait_stopped(self.request_stop(), timeout)
+
+    # ------------------------------------------------------------ fault injection
+
+    def kill(self, sig: int = signal.SIGKILL, timeout: float = 15) -> int:
+        """Signal our running process (by its pidfile, never by name) and wait until it is
+        gone; returns its pid. The data directory stays as it is."""
+        pid = self.pid()
+        if pid is None:
+            raise InfraError(f"{self.name} is not running in {self.run_dir}")
+        _process.send_signal(pid, sig)
+        self.wait_stopped(pid, timeout)
+        return pid
+
+    def restart(self, sig: int = signal.SIGKILL, timeout: float = 60.0) -> int:
+        """Kill our process with ``sig`` and start it again on the same ports and data
+        directory (what survives is what the server itself made durable: nothing for an
+        ephemeral Redis, the journal for MongoDB); returns the new pid once it serves."""
+        self.kill(sig)
+        self.launch()
+        self.wait_ready(timeout)
+        pid = self.pid()
+        assert pid is not None  # wait_ready proved it runs
+        return pid

@@ -146,11 +146,15 @@ def _answer_retries(ctx: CoreContext, retries: list[dict[str, Any]]) -> None:
 
 def _receive_envelope(ctx: CoreContext, raw: dict[str, Any]) -> bool:
     """True when the message is stored (it then gets its delivered receipt)."""
-    if ctx.db.messages.count_documents({"_id": raw.get("id")}, limit=1):
+    stored = ctx.db.messages.find_one({"_id": raw.get("id"), "direction": "inbound"})
+    if stored is not None:
         # Redelivered after we stored it: its key is spent, the message is kept. Its
         # receipt is queued again (a row still queued is left as it is), so a crash
         # between storing a batch and queueing its receipts loses none; a receipt
-        # sent twice changes nothing at the phone.
+        # sent twice changes nothing at the phone. Its callback too, for a crash between
+        # storing the message and queueing the callback (one still queued is left as it
+        # is; one already delivered goes again, as at-least-once allows).
+        _queue_callback(ctx, stored)
         return True
     try:
         envelope = Envelope.from_dict(raw)
@@ -206,9 +210,19 @@ def _store_message(ctx: CoreContext, envelope: Envelope, plaintext: message_type
     if profile_name:
         contact_update["profile_name"] = profile_name
     db.contacts.update_one({"_id": envelope.sender}, {"$set": contact_update}, upsert=True)
-    payload = callback_payloads.inbound_message(
-        wa_id=envelope.sender, profile_name=profile_name, message_id=envelope.id,
-        timestamp=envelope.timestamp, message={"type": message_type, **content},
-    )
-    enqueue_callback(db, ctx.celery, f"in:{envelope.id}", payload)
+    _queue_callback(ctx, {"_id": envelope.id, "wa_id": envelope.sender, "type": message_type, "content": content,
+                          "timestamp": envelope.timestamp}, profile_name)
     return stored.upserted_id is not None
+
+
+def _queue_callback(ctx: CoreContext, message: dict[str, Any], profile_name: str | None = None) -> None:
+    """The §15.2 callback of a stored inbound message (the profile name, when not given,
+    is the one its contact document kept)."""
+    if profile_name is None:
+        contact = ctx.db.contacts.find_one({"_id": message["wa_id"]}, {"profile_name": 1}) or {}
+        profile_name = contact.get("profile_name")
+    payload = callback_payloads.inbound_message(
+        wa_id=message["wa_id"], profile_name=profile_name, message_id=message["_id"],
+        timestamp=message["timestamp"], message={"type": message["type"], **message["content"]},
+    )
+    enqueue_callback(ctx.db, ctx.celery, f"in:{message['_id']}", payload)

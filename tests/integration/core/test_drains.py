@@ -124,3 +124,20 @@ def test_stored_messages_get_their_delivered_receipts_in_one_write_and_one_kick(
     assert inbound.drain(ctx, 0) == 1
     assert sorted(r["_id"] for r in db.outbound_receipts.find()) == ["ABGGin0:delivered", "ABGGin1:read"]
     assert db.messages.count_documents({"direction": "inbound"}) == 3
+
+
+def test_a_message_stored_by_a_core_killed_before_its_callback_gets_the_callback_on_replay(ctx, db):
+    """A core SIGKILLed between storing an inbound message and queueing its callback: the
+    network pushes the envelope again and the replay queues the callback (chaos suite)."""
+    envelopes = _phone_envelopes(ctx, "15550004", 1)
+    db.inbound_events.insert_one(_event("e1", 1, "envelope", envelopes[0]))
+    assert inbound.drain(ctx, 0) == 1
+    first = db.pending_callbacks.find_one({"_id": "in:ABGGin0"})
+    db.pending_callbacks.delete_many({})  # as if the core died before queueing it
+
+    db.inbound_events.insert_one(_event("e2", 2, "envelope", envelopes[0]))
+    assert inbound.drain(ctx, 0) == 1
+    again = db.pending_callbacks.find_one({"_id": "in:ABGGin0"})
+    assert again is not None and again["payload"] == first["payload"]
+    assert again["payload"]["contacts"][0]["profile"]["name"] == "Ann"
+    assert db.messages.count_documents({"direction": "inbound"}) == 1

@@ -1,0 +1,106 @@
+"""Any single process or server dies during a burst both ways, and the system heals:
+nothing lost, nothing duplicated at a phone, order per contact kept, no accepted request
+answered as failed, every callback delivered, service back within the bound (issue 6).
+
+Each scenario sends ``CHAOS_MESSAGES`` (300) texts business → phones and as many
+phones → business over phones on every shard (WA_SHARDS=4), injects its fault a third
+of the way in and counts everything (tests/chaos/harness.py, verdict.py). Where a
+supervisor would restart a killed process (docker's restart policy, systemd), the test
+restarts it at once; a server is restarted on its port and data directory.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from infra.faults import sigkill_process, sigkill_worker, wait_workers
+from tests.chaos.harness import ChaosRun, Outcome
+
+pytestmark = pytest.mark.timeout(420)
+
+# Scenarios that fail today because of a known defect of issue 6 still assert the goal;
+# each mark names the defect, to be removed when its fix is merged (strict=False: an
+# XPASS shows a fix landed).
+SHARD_LOCK = pytest.mark.xfail(strict=False, reason=(
+    "issue 6 (leases): the drain holds redis.lock('shard-lock:<n>', timeout=600), so a core restarted "
+    "after a SIGKILL cannot drain its shards for 600 s; the network-connection lease of the dead owner "
+    "also lives on for up to 15 s"))
+NO_SCALE_OUT = pytest.mark.xfail(strict=False, reason=(
+    "issue 6 (leases): Stack.start('core', count=N) and shard leases with takeover of a dead core's "
+    "shards are not merged yet"))
+SANDBOX_NOT_DURABLE = pytest.mark.xfail(strict=False, reason=(
+    "sandbox/persistence.py writes the state file at most once a second: a SIGKILL loses the last second "
+    "of the network's mailboxes and of the phones' histories and sessions (messages whose `delivered` "
+    "receipt already reached the business vanish from the phone; a phone back on an older session asks "
+    "for a resend, which arrives out of order). Not a client defect: the sandbox needs a journaled state"))
+REDIS_RESTART = pytest.mark.xfail(strict=False, reason=(
+    "issue 6 (doorbell): after Redis restarts empty, the core's consumers and its network-connection thread "
+    "do not reliably recover (a run with 607 `delivered` and 354 inbound callbacks still missing 45 s later, "
+    "kicks lost with their flags); (requestpath): a send is stored before its kick, and a kick that fails "
+    "answers 500/1014 although the message is then delivered (services/api_gateway/messages.py send())"))
+
+
+def _holds(run: ChaosRun, outcome: Outcome) -> None:
+    problems = outcome.problems()
+    assert not problems, "\n".join([outcome.line(), *problems, f"logs: {run.run_dir}"])
+
+
+def _crash_and_restart(run: ChaosRun, name: str) -> None:
+    assert run.stack is not None
+    sigkill_process(run.stack, name)
+    run.stack.start(name)
+
+
+@SHARD_LOCK
+def test_sigkill_of_the_only_core(chaos) -> None:
+    run = chaos()
+    _holds(run, run.burst_through("SIGKILL the only core (restarted)", lambda: _crash_and_restart(run, "core")))
+
+
+@NO_SCALE_OUT
+def test_sigkill_of_one_of_several_cores(chaos) -> None:
+    run = chaos(cores=2)
+    assert run.stack is not None
+    cores = sorted(name for name in run.stack.processes if name.startswith("core"))
+    assert len(cores) == 2, cores
+    # Not restarted: the survivor must take the dead one's shards over.
+    _holds(run, run.burst_through("SIGKILL one of two cores", lambda: sigkill_process(run.stack, cores[-1])))
+
+
+def test_sigkill_of_the_dispatcher(chaos) -> None:
+    run = chaos()
+    _holds(run, run.burst_through("SIGKILL the dispatcher (restarted)",
+                                  lambda: _crash_and_restart(run, "dispatcher")))
+
+
+def test_sigkill_of_a_gateway_worker(chaos) -> None:
+    run = chaos()
+    assert run.stack is not None
+    workers = int(run.stack.env.get("WA_GATEWAY_WORKERS", "2"))
+
+    def fault() -> None:
+        sigkill_worker(run.stack, "gateway")
+        wait_workers(run.stack, "gateway", workers)  # gunicorn's master forks a new one
+
+    _holds(run, run.burst_through("SIGKILL a gateway worker", fault))
+
+
+@SANDBOX_NOT_DURABLE
+def test_sigkill_of_the_sandbox(chaos) -> None:
+    run = chaos()
+    _holds(run, run.burst_through("SIGKILL the sandbox (restarted from its state file)",
+                                  lambda: _crash_and_restart(run, "sandbox")))
+
+
+@REDIS_RESTART
+def test_redis_restarted_without_persistence(chaos) -> None:
+    run = chaos()
+    _holds(run, run.burst_through("Redis restarted empty", lambda: run.servers.redis.restart(signal.SIGKILL)))
+
+
+def test_mongodb_restarted(chaos) -> None:
+    run = chaos()
+    _holds(run, run.burst_through("MongoDB killed and restarted",
+                                  lambda: run.servers.mongo.restart(signal.SIGKILL)))
