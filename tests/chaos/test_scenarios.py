@@ -23,23 +23,11 @@ pytestmark = pytest.mark.timeout(420)
 # Scenarios that fail today because of a known defect of issue 6 still assert the goal;
 # each mark names the defect, to be removed when its fix is merged (strict=False: an
 # XPASS shows a fix landed).
-SHARD_LOCK = pytest.mark.xfail(strict=False, reason=(
-    "issue 6 (leases): the drain holds redis.lock('shard-lock:<n>', timeout=600), so a core restarted "
-    "after a SIGKILL cannot drain its shards for 600 s; the network-connection lease of the dead owner "
-    "also lives on for up to 15 s"))
-NO_SCALE_OUT = pytest.mark.xfail(strict=False, reason=(
-    "issue 6 (leases): Stack.start('core', count=N) and shard leases with takeover of a dead core's "
-    "shards are not merged yet"))
 SANDBOX_NOT_DURABLE = pytest.mark.xfail(strict=False, reason=(
     "sandbox/persistence.py writes the state file at most once a second: a SIGKILL loses the last second "
     "of the network's mailboxes and of the phones' histories and sessions (messages whose `delivered` "
     "receipt already reached the business vanish from the phone; a phone back on an older session asks "
     "for a resend, which arrives out of order). Not a client defect: the sandbox needs a journaled state"))
-REDIS_RESTART = pytest.mark.xfail(strict=False, reason=(
-    "issue 6 (doorbell): after Redis restarts empty, the core's consumers and its network-connection thread "
-    "do not reliably recover (a run with 607 `delivered` and 354 inbound callbacks still missing 45 s later, "
-    "kicks lost with their flags); (requestpath): a send is stored before its kick, and a kick that fails "
-    "answers 500/1014 although the message is then delivered (services/api_gateway/messages.py send())"))
 
 
 def _holds(run: ChaosRun, outcome: Outcome) -> None:
@@ -53,13 +41,11 @@ def _crash_and_restart(run: ChaosRun, name: str) -> None:
     run.stack.start(name)
 
 
-@SHARD_LOCK
 def test_sigkill_of_the_only_core(chaos) -> None:
     run = chaos()
     _holds(run, run.burst_through("SIGKILL the only core (restarted)", lambda: _crash_and_restart(run, "core")))
 
 
-@NO_SCALE_OUT
 def test_sigkill_of_one_of_several_cores(chaos) -> None:
     run = chaos(cores=2)
     assert run.stack is not None
@@ -94,7 +80,6 @@ def test_sigkill_of_the_sandbox(chaos) -> None:
                                   lambda: _crash_and_restart(run, "sandbox")))
 
 
-@REDIS_RESTART
 def test_redis_restarted_without_persistence(chaos) -> None:
     run = chaos()
     _holds(run, run.burst_through("Redis restarted empty", lambda: run.servers.redis.restart(signal.SIGKILL)))
