@@ -22,6 +22,7 @@ from infra.local_servers import LocalServers, Ports
 from infra.process_stack import Stack
 from services.common.sharding import shard_for
 from tests.chaos.verdict import Attempt, Observed, Verdict, judge, recovery_seconds
+from tests.common.health import is_connected
 from tests.e2e.webhook_receiver import WebhookReceiver
 
 SHARDS = 4
@@ -141,14 +142,14 @@ class ChaosRun:
             "webhooks": {"url": self.webhook.url, "message": {"sent": False, "delivered": True, "read": False}},
             "callback_backoff_delay_ms": 300, "max_callback_backoff_delay_ms": 2000,
         }).raise_for_status()
-        if not _wait(lambda: self._health() == "connected", 60):
+        if not _wait(self._connected, 60):
             raise TimeoutError(f"the core never connected to the network\n{self.stack.logs()}")
 
-    def _health(self) -> str | None:
+    def _connected(self) -> bool:
         try:
-            return self.api("GET", "/v1/health").json()["health"].get("gateway_status")
+            return is_connected(self.api("GET", "/v1/health").json()["health"])
         except (requests.RequestException, ValueError, KeyError):
-            return None
+            return False
 
     def _create_phones(self) -> None:
         """Phones on every shard (two for the burst, one probe each); each writes first, so

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from infra.process_stack import Stack
+from tests.common.health import is_connected
 from tests.e2e.webhook_receiver import WebhookReceiver
 
 NEW_PASSWORD = "S3cure!Passw0rd"
@@ -74,12 +75,6 @@ def network(stack: Stack) -> Callable[..., requests.Response]:
 @pytest.fixture(scope="session")
 def registration(api, network) -> dict[str, Any]:
     return register_business(api, network)
-
-
-def is_connected(health: dict[str, Any]) -> bool:
-    """Connected, in the single-instance shape or (several core nodes) on some node."""
-    nodes = [value for value in health.values() if isinstance(value, dict)]
-    return health.get("gateway_status") == "connected" or any(n.get("gateway_status") == "connected" for n in nodes)
 
 
 def register_business(api, network) -> dict[str, Any]:
