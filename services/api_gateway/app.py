@@ -14,7 +14,7 @@ from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from services.api_gateway import account, contacts, health, messages, settings, users
-from services.api_gateway.envelope import error_response
+from services.api_gateway.envelope import error_response, respond
 from services.api_gateway.state import GatewayState, install
 from services.common.celery_app import make_celery
 from services.common.config import Config
@@ -29,9 +29,18 @@ MAX_CONTENT_LENGTH = 1024 * 1024
 BLUEPRINTS = (users.bp, messages.bp, contacts.bp, settings.bp, account.bp, health.bp)
 
 
+class GatewayFlask(Flask):
+    def make_default_options_response(self):
+        """``OPTIONS`` on any path of the API: 200 ``{"meta"}`` with ``Allow``, like every
+        other answer in the envelope (CORS is not a feature: no ``Access-Control-*``)."""
+        response = respond()
+        response.headers["Allow"] = super().make_default_options_response().headers["Allow"]
+        return response
+
+
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
-    app = Flask(__name__)
+    app = GatewayFlask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
