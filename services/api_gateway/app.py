@@ -10,6 +10,7 @@ import logging
 
 import redis
 from flask import Flask, request
+from gunicorn.http.errors import NoMoreData, ParseException
 from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -19,6 +20,7 @@ from services.api_gateway.state import GatewayState, install
 from services.common.celery_app import make_celery
 from services.common.config import Config
 from services.common.errors import ApiError
+from services.common.escaping import escape_unprintable
 from services.common.mongo import ensure_indexes, get_db
 
 log = logging.getLogger(__name__)
@@ -74,15 +76,22 @@ def _register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         return error_response(*http_exception_errors(error), headers=_allow_header(error))
 
+    @app.errorhandler(ParseException)
+    @app.errorhandler(NoMoreData)
+    def unreadable_body(error: Exception):
+        # gunicorn reads a chunked body as the app asks for it, so a bad chunk (or a
+        # client that stops sending) surfaces here, not before the app.
+        return error_response(ApiError(1025, "Request body could not be read"))
+
     @app.errorhandler(PyMongoError)
     def database_error(error: PyMongoError):
-        log.exception("database error on %s %s", request.method, request.path)
+        log.exception("database error on %s %s", request.method, escape_unprintable(request.path))
         return error_response(ApiError(1023, "Database error occurred"))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         # Method and path only: bodies, passwords and tokens never reach the log.
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, escape_unprintable(request.path))
         return error_response(ApiError(1014, "Internal error"))
 
 

@@ -46,9 +46,21 @@ def json_body() -> Any:
     size and its numbers, and refuses what MongoDB could not store, before any schema
     sees it. The content type is not enforced: clients of the original often omit it.
     """
-    from flask import request
-
-    raw = request.get_data(cache=True)
+    raw = _request_bytes()
     if not raw.strip():
         return None
     return json_limits.loads(raw)
+
+
+def _request_bytes() -> bytes:
+    from flask import request
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    raw = request.get_data(cache=True)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(raw) >= limit:
+        # werkzeug stops reading a streamed (chunked) body at the limit without a word:
+        # one byte more means the body was larger, and a prefix of it is not the body.
+        if request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge()
+    return raw

@@ -254,3 +254,15 @@ def test_options_answers_allow_in_the_envelope(client, method, path, _body):
 
 def test_options_on_an_unknown_path_is_404(client):
     assert_error(client.options("/v1/nope"), 404, 1006, "Unknown path")
+
+
+def test_an_internal_error_logs_the_path_on_one_line(app, caplog):
+    def boom(anything):
+        raise RuntimeError("kaboom")
+
+    app.add_url_rule("/v1/test-boom/<anything>", "boom", boom)
+    with caplog.at_level("ERROR"):
+        response = app.test_client().get("/v1/test-boom/x%0a2030-01-01 gateway ERROR forged%1b[2K")
+    assert_error(response, 500, 1014, "Internal error")
+    [message] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("unhandled error")]
+    assert message == "unhandled error on GET /v1/test-boom/x\\x0a2030-01-01 gateway ERROR forged\\x1b[2K"
