@@ -73,9 +73,10 @@ def wait_for_log(stack, needle: str, timeout: float = 10.0) -> list[str]:
         (b"GET /v1/health HTTP/7.1\r\nHost: x\r\n\r\n", 400),
         (b"GET /v1/health HTTP/1.1\r\nHost: x\r\nBad Header: v\r\n\r\n", 400),
         (b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: foo\r\n\r\n", 501),
+        (b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 0\r\n\r\n", 417),
     ],
     ids=["too-many-headers", "header-too-long", "request-line-too-long", "bad-request-line", "http-0.9",
-         "bad-version", "bad-header-name", "unsupported-coding"],
+         "bad-version", "bad-header-name", "unsupported-coding", "bad-expect"],
 )
 def test_what_gunicorn_refuses_is_enveloped(stack, request_bytes, status):
     assert_enveloped(raw_request(stack, request_bytes), status, 1025)
