@@ -10,15 +10,17 @@ import logging
 
 import redis
 from flask import Flask, request
+from gunicorn.http.errors import NoMoreData, ParseException
 from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from services.api_gateway import account, contacts, health, messages, settings, users
-from services.api_gateway.envelope import error_response
+from services.api_gateway.envelope import error_response, respond
 from services.api_gateway.state import GatewayState, install
 from services.common.celery_app import make_celery
 from services.common.config import Config
 from services.common.errors import ApiError
+from services.common.escaping import escape_unprintable
 from services.common.mongo import ensure_indexes, get_db
 
 log = logging.getLogger(__name__)
@@ -29,9 +31,18 @@ MAX_CONTENT_LENGTH = 1024 * 1024
 BLUEPRINTS = (users.bp, messages.bp, contacts.bp, settings.bp, account.bp, health.bp)
 
 
+class GatewayFlask(Flask):
+    def make_default_options_response(self):
+        """``OPTIONS`` on any path of the API: 200 ``{"meta"}`` with ``Allow``, like every
+        other answer in the envelope (CORS is not a feature: no ``Access-Control-*``)."""
+        response = respond()
+        response.headers["Allow"] = super().make_default_options_response().headers["Allow"]
+        return response
+
+
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
-    app = Flask(__name__)
+    app = GatewayFlask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
@@ -65,15 +76,22 @@ def _register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         return error_response(*http_exception_errors(error), headers=_allow_header(error))
 
+    @app.errorhandler(ParseException)
+    @app.errorhandler(NoMoreData)
+    def unreadable_body(error: Exception):
+        # gunicorn reads a chunked body as the app asks for it, so a bad chunk (or a
+        # client that stops sending) surfaces here, not before the app.
+        return error_response(ApiError(1025, "Request body could not be read"))
+
     @app.errorhandler(PyMongoError)
     def database_error(error: PyMongoError):
-        log.exception("database error on %s %s", request.method, request.path)
+        log.exception("database error on %s %s", request.method, escape_unprintable(request.path))
         return error_response(ApiError(1023, "Database error occurred"))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         # Method and path only: bodies, passwords and tokens never reach the log.
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, escape_unprintable(request.path))
         return error_response(ApiError(1014, "Internal error"))
 
 

@@ -9,7 +9,8 @@ import os
 
 bind = f"{os.environ.get('WA_API_HOST', '127.0.0.1')}:{os.environ.get('WA_API_PORT', '9090')}"
 workers = int(os.environ.get("WA_GATEWAY_WORKERS", "2"))
-worker_class = "gthread"
+# gunicorn's gthread worker, answering what gunicorn refuses itself in the envelope.
+worker_class = "services.api_gateway.gunicorn_worker.EnvelopeThreadWorker"
 threads = 4
 # Each worker builds its own app (Mongo, Redis and Celery clients are not fork-safe).
 preload_app = False
@@ -17,8 +18,17 @@ timeout = 60  # longer than the 30 s registration RPC
 graceful_timeout = 30
 keepalive = 5
 
+# What gunicorn refuses before the app (answered in the envelope by the worker above):
+# a request line longer than this → 414; more header fields → 431; a longer header
+# field → 431. gunicorn's defaults, stated here because they are part of the contract.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+
 accesslog = "-"
 errorlog = "-"
+# Client text in a log line is escaped (a %0a in a path cannot forge a line).
+logger_class = "services.api_gateway.gunicorn_logging.EscapingLogger"
 # Remote address, time, method, path without the query string, status, size, duration.
 # No request headers at all, so Authorization (Basic passwords, tokens, API keys)
 # never reaches the access log.

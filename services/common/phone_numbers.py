@@ -52,6 +52,8 @@ def normalize(value: str, country_code: str | None = None) -> str | None:
         digits = digits[len(INTERNATIONAL_PREFIX):]
     elif digits != text and country_code and not digits.startswith(country_code):
         digits = country_code + digits.removeprefix(TRUNK_PREFIX)
-    if not digits.isdigit() or not MIN_DIGITS <= len(digits) <= MAX_DIGITS or digits.startswith("0"):
+    # ASCII digits only (_FORM says [0-9]): str.isdigit() alone would take "５" or "٥".
+    if not (digits.isascii() and digits.isdigit()) or not MIN_DIGITS <= len(digits) <= MAX_DIGITS \
+            or digits.startswith("0"):
         return None
     return digits

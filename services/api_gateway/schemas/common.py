@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from services.api_gateway.schemas import json_limits
 from services.common.errors import ApiError, invalid, missing
 
 M = TypeVar("M", bound=BaseModel)
@@ -42,14 +42,25 @@ def parse(model: type[M], body: Any) -> M:
 def json_body() -> Any:
     """The request's JSON (``None`` when there is no body); 1025 when it is not JSON.
 
-    The content type is not enforced: clients of the original often omit it.
+    The one entry point of every JSON body: ``json_limits`` bounds its nesting, its
+    size and its numbers, and refuses what MongoDB could not store, before any schema
+    sees it. The content type is not enforced: clients of the original often omit it.
     """
-    from flask import request
-
-    raw = request.get_data(cache=True)
+    raw = _request_bytes()
     if not raw.strip():
         return None
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(1025, "Request body is not valid JSON") from None
+    return json_limits.loads(raw)
+
+
+def _request_bytes() -> bytes:
+    from flask import request
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    raw = request.get_data(cache=True)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(raw) >= limit:
+        # werkzeug stops reading a streamed (chunked) body at the limit without a word:
+        # one byte more means the body was larger, and a prefix of it is not the body.
+        if request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge()
+    return raw

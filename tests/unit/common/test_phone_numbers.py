@@ -54,3 +54,14 @@ def test_not_a_phone_number(value):
 @pytest.mark.parametrize("value", [None, 16315551000, ["16315551000"]])
 def test_only_strings_are_phone_numbers(value):
     assert normalize(value, "1") is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["１６３１５５５１０００", "+1 ６31 555 1000", "1631555100\u0660", "+\u0661\u0666\u0663\u0661", "16315551000\u00b2",
+     "\U0001d7cf6315551000"],
+)
+def test_only_ascii_digits_are_digits(value):
+    # str.isdigit() and \d take these; a wa_id is ASCII digits only.
+    assert normalize(value) is None
+    assert normalize(value, "1") is None
