@@ -14,7 +14,7 @@ import secrets
 
 from flask import Blueprint
 
-from services.api_gateway import auth, state
+from services.api_gateway import auth, doorbell, state
 from services.api_gateway.account import control_rpc
 from services.api_gateway.envelope import respond
 from services.api_gateway.messages import require_registered
@@ -49,7 +49,8 @@ def check():
         processing = set(unknown)
         check_id = secrets.token_hex(12)
         contact_checks.save_request(db, check_id, [(i, n) for i, n in pairs if n is not None and n in processing])
-        state.celery().send_task(CHECK_CONTACTS_LATER, args=[check_id], queue=CONTROL_QUEUE)
+        # Stored first: a kick Redis cannot take now is re-sent by the core's recovery sweep.
+        doorbell.send_task(CHECK_CONTACTS_LATER, [check_id], CONTROL_QUEUE)
     items = contact_checks.answer_items(pairs, results, processing=processing, failed=failed)
     return respond({"contacts": items})
 
