@@ -14,7 +14,7 @@ from flask import Blueprint, current_app
 
 from services.api_gateway import auth, state
 from services.api_gateway.envelope import respond
-from services.api_gateway.outages import BROKER_ERRORS
+from services.api_gateway.outages import broker_unreachable
 from services.api_gateway.schemas.account import validate_registration, validate_verify
 from services.api_gateway.schemas.common import json_body
 from services.common.errors import ApiError
@@ -41,9 +41,9 @@ def control_rpc(task: str, kwargs: dict[str, Any], timeout: float | None = None)
         answer = result.get(timeout=timeout, propagate=True)
     except CeleryTimeout:
         raise ApiError(1014, CORE_DOWN) from None
-    except BROKER_ERRORS:
-        raise
-    except Exception:
+    except Exception as error:
+        if broker_unreachable(error):
+            raise
         log.exception("control task %s failed in the core", task)  # kwargs hold secrets: not logged
         raise ApiError(1014, "The core service failed to process the request") from None
     finally:

@@ -98,17 +98,14 @@ def _register_error_handlers(app: Flask) -> None:
         log.exception("database error on %s %s", request.method, request.path)
         return error_response(ApiError(1023, "Database error occurred"))
 
-    def broker_error(error: Exception):
-        # The class only: kombu's messages may quote the broker URL and its password.
-        log.warning("Redis unreachable during %s %s (%s)", request.method, request.endpoint,
-                    error.__class__.__name__)
-        return error_response(outages.unavailable(outages.BROKER_UNREACHABLE), headers=outages.retry_after_headers())
-
-    for error_class in outages.BROKER_ERRORS:
-        app.register_error_handler(error_class, broker_error)
-
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
+        if outages.broker_unreachable(error):
+            # The class only: kombu's messages may quote the broker URL and its password.
+            log.warning("Redis unreachable during %s %s (%s)", request.method, request.endpoint,
+                        error.__class__.__name__)
+            return error_response(outages.unavailable(outages.BROKER_UNREACHABLE),
+                                  headers=outages.retry_after_headers())
         # Method and path only: bodies, passwords and tokens never reach the log.
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(ApiError(1014, "Internal error"))

@@ -28,6 +28,19 @@ BROKER_ERRORS: tuple[type[Exception], ...] = (
 """What an unreachable Redis raises through redis-py, kombu or Celery."""
 
 
+def broker_unreachable(error: BaseException) -> bool:
+    """``error`` is, or was raised because of, an unreachable Redis: Celery's result
+    backend, for one, gives up reconnecting with a bare ``RuntimeError`` from it."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, BROKER_ERRORS):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def database_unreachable(error: PyMongoError) -> bool:
     """No server to talk to (down, failing over, not answering), or out of time."""
     return isinstance(error, ConnectionFailure) or error.timeout

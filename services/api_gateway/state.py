@@ -35,6 +35,9 @@ REDIS_CONNECT_TIMEOUT = 0.5
 # Redis restart; a timeout is not retried (it would only double the wait).
 REDIS_RETRY = Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,))
 BROKER_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
+# The result backend's retries are reconnections after a failed command (which already
+# waited its socket timeout): one reconnection, no retry of it.
+RESULT_BACKEND_RETRY_POLICY = {"max_retries": 0, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 
 
 def connect_redis(url: str) -> redis.Redis:
@@ -61,14 +64,14 @@ def bounded_producer_options(celery: Celery) -> dict[str, Any]:
             "retry_on_timeout": False,
         },
         "task_publish_retry_policy": BROKER_RETRY_POLICY,
-        # The result backend (control RPCs): subscribing to a result retries 20 times a
+        # The result backend (control RPCs): subscribing to a result reconnects 20 times a
         # second apart by default; a result wait itself keeps the RPC's own timeout.
         "redis_socket_timeout": REDIS_SOCKET_TIMEOUT,
         "redis_socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
         "redis_retry_on_timeout": False,
         "result_backend_transport_options": {
             **(celery.conf.result_backend_transport_options or {}),
-            "retry_policy": BROKER_RETRY_POLICY,
+            "retry_policy": RESULT_BACKEND_RETRY_POLICY,
         },
     }
 

@@ -52,3 +52,24 @@ def test_the_answer_is_503_1016_with_retry_after():
     assert (error.code, error.status, error.title) == (1016, 503, "System overloaded")
     assert outages.retry_after_headers() == {"Retry-After": str(outages.RETRY_AFTER_SECONDS)}
     assert 1 <= outages.RETRY_AFTER_SECONDS <= 2
+
+
+def _raised_from(cause: BaseException) -> RuntimeError:
+    try:
+        try:
+            raise cause
+        except type(cause) as error:
+            raise RuntimeError("Retry limit exceeded while trying to reconnect") from error
+    except RuntimeError as wrapped:
+        return wrapped
+
+
+def test_an_error_raised_because_of_an_unreachable_redis_counts():
+    # What Celery's result backend raises when it gives up reconnecting.
+    assert outages.broker_unreachable(_raised_from(redis.ConnectionError("refused")))
+    assert outages.broker_unreachable(OperationalError("refused"))
+
+
+def test_other_errors_do_not():
+    assert not outages.broker_unreachable(_raised_from(ValueError("bad")))
+    assert not outages.broker_unreachable(RuntimeError("bad"))
