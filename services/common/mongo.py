@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 
 import pymongo
 from pymongo.collection import Collection
@@ -30,7 +31,7 @@ class Timeouts:
     operation_ms: int | None = None  # pymongo's timeoutMS: one deadline per operation, retries included
     heartbeat_ms: int | None = None
 
-    def client_options(self) -> dict[str, int]:
+    def client_options(self) -> dict[str, Any]:
         options = {
             "serverSelectionTimeoutMS": self.server_selection_ms,
             "connectTimeoutMS": self.connect_ms,
