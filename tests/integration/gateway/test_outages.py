@@ -251,3 +251,21 @@ def test_while_redis_is_down_mark_read_and_a_no_wait_check_are_stored_and_answer
         assert own_db.contact_check_requests.count_documents({}) == 1
     finally:
         own.start(own.redis)
+
+
+def test_a_worker_started_while_mongodb_is_down_serves_once_it_is_back(own, own_config, own_db):
+    from services.api_gateway.app import create_app
+
+    own_db.drop_collection("idempotency_keys")  # its TTL index must come from the new worker
+    own.stop(own.mongo)
+    try:
+        client, elapsed = _timed(lambda: create_app(own_config).test_client())
+        assert elapsed < BOUND  # gunicorn would stop the whole gateway if a worker failed to boot
+        _assert_unavailable_fast(lambda: client.post("/v1/users/login", headers=basic("admin", "secret")))
+    finally:
+        own.start(own.mongo)
+    back = _recovery_time(lambda: client.post("/v1/users/login", headers=basic("admin", "secret"),
+                                              json={"new_password": NEW_PASSWORD}),
+                          lambda response: response.status_code == 200)
+    assert back < BOUND
+    assert any(index["key"] == {"created_at": 1} for index in own_db.idempotency_keys.list_indexes())
