@@ -14,6 +14,7 @@ from flask import Blueprint, current_app
 
 from services.api_gateway import auth, state
 from services.api_gateway.envelope import respond
+from services.api_gateway.outages import broker_unreachable
 from services.api_gateway.schemas.account import validate_registration, validate_verify
 from services.api_gateway.schemas.common import json_body
 from services.common.errors import ApiError
@@ -33,13 +34,16 @@ def control_rpc(task: str, kwargs: dict[str, Any], timeout: float | None = None)
     ``timeout`` may shorten (never lengthen) the configured wait."""
     configured = float(current_app.config.get(RPC_TIMEOUT_KEY, DEFAULT_RPC_TIMEOUT))
     timeout = min(configured, timeout) if timeout is not None else configured
-    # expires: a core that picks the task up after we gave up discards it.
+    # expires: a core that picks the task up after we gave up discards it. Redis being
+    # unreachable (here or while waiting) is raised as it is: a 503 (app.py), not a 1014.
     result = state.celery().send_task(task, kwargs=kwargs, queue=CONTROL_QUEUE, expires=timeout)
     try:
         answer = result.get(timeout=timeout, propagate=True)
     except CeleryTimeout:
         raise ApiError(1014, CORE_DOWN) from None
-    except Exception:
+    except Exception as error:
+        if broker_unreachable(error):
+            raise
         log.exception("control task %s failed in the core", task)  # kwargs hold secrets: not logged
         raise ApiError(1014, "The core service failed to process the request") from None
     finally:

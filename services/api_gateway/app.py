@@ -7,21 +7,21 @@ client and Celery producer (``app.extensions``); gunicorn calls it once per work
 from __future__ import annotations
 
 import logging
+import threading
 
-import redis
 from flask import Flask, request
 from gunicorn.http.errors import NoMoreData, ParseException
+from pymongo.database import Database
 from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from services.api_gateway import account, contacts, health, messages, settings, users
+from services.api_gateway import account, contacts, health, messages, outages, settings, users
 from services.api_gateway.envelope import error_response, respond
-from services.api_gateway.state import GatewayState, install
-from services.common.celery_app import make_celery
+from services.api_gateway.state import connect, install
 from services.common.config import Config
 from services.common.errors import ApiError
 from services.common.escaping import escape_unprintable
-from services.common.mongo import ensure_indexes, get_db
+from services.common.mongo import ensure_indexes
 
 log = logging.getLogger(__name__)
 
@@ -46,21 +46,43 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    db = get_db(config)
-    ensure_indexes(db)
-    install(
-        app,
-        GatewayState(
-            config=config,
-            db=db,
-            redis=redis.Redis.from_url(config.redis_url),
-            celery=make_celery(config, "gateway"),
-        ),
-    )
+    gateway = connect(config)
+    install(app, gateway)
+    _ensure_indexes_before_serving(app, gateway.db)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     _register_error_handlers(app)
     return app
+
+
+def _ensure_indexes_before_serving(app: Flask, db: Database) -> None:
+    """Create the indexes now, or before the first request that finds MongoDB reachable.
+
+    A worker that starts while MongoDB is down (gunicorn replaced a killed one) must
+    still start: gunicorn stops the whole gateway when a worker fails to boot. Until
+    the indexes exist its requests answer 503 like any request during the outage.
+    """
+    done = threading.Event()
+    lock = threading.Lock()
+
+    def ensure() -> None:
+        with lock:
+            if not done.is_set():
+                ensure_indexes(db)
+                done.set()
+
+    try:
+        ensure()
+    except PyMongoError as error:
+        if not outages.database_unreachable(error):
+            raise
+        log.warning("MongoDB unreachable at start-up (%s): indexes deferred to the first request",
+                    error.__class__.__name__)
+
+    @app.before_request
+    def indexes_first() -> None:
+        if not done.is_set():
+            ensure()
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -85,11 +107,23 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(PyMongoError)
     def database_error(error: PyMongoError):
+        if outages.database_unreachable(error):
+            # The class only: pymongo's messages name hosts and its topology.
+            log.warning("MongoDB unreachable during %s %s (%s)", request.method, request.endpoint,
+                        error.__class__.__name__)
+            return error_response(outages.unavailable(outages.DATABASE_UNREACHABLE),
+                                  headers=outages.retry_after_headers())
         log.exception("database error on %s %s", request.method, escape_unprintable(request.path))
         return error_response(ApiError(1023, "Database error occurred"))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
+        if outages.broker_unreachable(error):
+            # The class only: kombu's messages may quote the broker URL and its password.
+            log.warning("Redis unreachable during %s %s (%s)", request.method, request.endpoint,
+                        error.__class__.__name__)
+            return error_response(outages.unavailable(outages.BROKER_UNREACHABLE),
+                                  headers=outages.retry_after_headers())
         # Method and path only: bodies, passwords and tokens never reach the log.
         log.exception("unhandled error on %s %s", request.method, escape_unprintable(request.path))
         return error_response(ApiError(1014, "Internal error"))

@@ -20,7 +20,7 @@ from services.api_gateway.envelope import respond
 from services.api_gateway.messages import require_registered
 from services.api_gateway.schemas.common import json_body
 from services.api_gateway.schemas.contacts import validate_acknowledge, validate_check
-from services.common import contact_checks, contact_identity, phone_numbers
+from services.common import contact_checks, contact_identity, kicks, phone_numbers
 from services.common.errors import ApiError
 from services.common.queues import CHECK_CONTACTS, CHECK_CONTACTS_LATER, CONTROL_QUEUE
 
@@ -49,7 +49,8 @@ def check():
         processing = set(unknown)
         check_id = secrets.token_hex(12)
         contact_checks.save_request(db, check_id, [(i, n) for i, n in pairs if n is not None and n in processing])
-        state.celery().send_task(CHECK_CONTACTS_LATER, args=[check_id], queue=CONTROL_QUEUE)
+        # Stored first: a kick Redis cannot take now is re-sent by the core's recovery sweep.
+        kicks.send(state.celery(), CHECK_CONTACTS_LATER, [check_id], CONTROL_QUEUE)
     items = contact_checks.answer_items(pairs, results, processing=processing, failed=failed)
     return respond({"contacts": items})
 

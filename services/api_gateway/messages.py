@@ -1,13 +1,21 @@
-"""``/v1/messages``: send and mark-read (spec §6, docs/design.md "Gateway ↔ core")."""
+"""``/v1/messages``: send and mark-read (spec §6, docs/design.md "Gateway ↔ core").
+
+A send is answered 201 once its message is stored, whether or not its kick could be
+queued (services/common/kicks.py: a kick never raises); one that could not be stored answers an
+error and leaves no message. ``Idempotency-Key`` makes a retry safe
+(services/api_gateway/idempotency.py).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Response, request
+from pymongo.errors import DuplicateKeyError
 
 from services import message_types
-from services.api_gateway import auth, state
+from services.api_gateway import auth, idempotency, state
 from services.api_gateway.business import CachedBusiness
 from services.api_gateway.envelope import respond
 from services.api_gateway.schemas.common import json_body
@@ -37,24 +45,84 @@ def require_registered(account: dict | None = None) -> dict:
 @bp.post("")
 @auth.require_auth()
 def send():
+    key = idempotency.parse_key(request.headers.get(idempotency.HEADER))
+    body = json_body()
+    if key is not None:
+        return _send_once(body, key)
+    message_id = outbound_message_id()
+    _store(message_id, _validated(body))
+    return _accepted(message_id)
+
+
+def _send_once(body: Any, key: str) -> Response:
+    """A send with an ``Idempotency-Key``: the first answer again, or the send under
+    the id recorded for the key (services/api_gateway/idempotency.py)."""
+    db = state.db()
+    username = auth.principal().username
+    body_hash = idempotency.request_hash(body)
+    record = idempotency.find(db, username, key)
+    if record is None:
+        message = _validated(body)
+        message_id = idempotency.claim(db, username, key, body_hash, outbound_message_id())
+    else:
+        message_id = idempotency.replayed_id(record, body_hash)
+        if _is_stored(message_id):
+            return _accepted(message_id, replayed=True)
+        # The first request with this key stopped between its two writes (it failed,
+        # crashed, or is still running): this one completes it under the recorded id.
+        message = _validated(body)
+    if not _store(message_id, message):
+        return _accepted(message_id, replayed=True)  # a concurrent request with the key stored it
+    return _accepted(message_id)
+
+
+@dataclass(frozen=True)
+class _Outbound:
+    wa_id: str
+    shard: int
+    type: str
+    content: dict[str, Any]
+
+
+def _validated(body: Any) -> _Outbound:
     account = load_account()
     # National numbers in `to` are in the business's country (docs/compatibility.md).
-    request_ = validate_send(json_body(), country_code=(account or {}).get("cc"))
+    request_ = validate_send(body, country_code=(account or {}).get("cc"))
     require_registered(account)
     content = _resolved(request_)
-    config = state.config()
-    shard = shard_for(request_.wa_id, config.shards)
-    message_id = outbound_message_id()
-    message_store.insert_outbound(
-        state.db(),
-        message_id=message_id,
-        wa_id=request_.wa_id,
-        shard=shard,
-        message_type=request_.type,
-        content=content,
-    )
-    kicks.kick_outbound(state.celery(), shard, state.redis_client())
-    return respond({"messages": [{"id": message_id}]}, status=201)
+    shard = shard_for(request_.wa_id, state.config().shards)
+    return _Outbound(wa_id=request_.wa_id, shard=shard, type=request_.type, content=content)
+
+
+def _store(message_id: str, message: _Outbound) -> bool:
+    """Store the message and ring its shard; False when a message with this id is
+    already stored (a concurrent request with the same idempotency key)."""
+    try:
+        message_store.insert_outbound(
+            state.db(),
+            message_id=message_id,
+            wa_id=message.wa_id,
+            shard=message.shard,
+            message_type=message.type,
+            content=message.content,
+        )
+    except DuplicateKeyError:
+        if not _is_stored(message_id):
+            raise  # another unique index (not ours to explain): a 500
+        return False
+    kicks.kick_outbound(state.celery(), message.shard, state.redis_client())
+    return True
+
+
+def _is_stored(message_id: str) -> bool:
+    return state.db().messages.find_one({"_id": message_id}, {"_id": 1}) is not None
+
+
+def _accepted(message_id: str, *, replayed: bool = False) -> Response:
+    response = respond({"messages": [{"id": message_id}]}, status=201)
+    if replayed:
+        response.headers[idempotency.REPLAYED_HEADER] = "true"
+    return response
 
 
 def _resolved(request_: SendRequest) -> dict[str, Any]:

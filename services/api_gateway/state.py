@@ -1,21 +1,79 @@
 """Per-app shared clients, kept on ``app.extensions`` and reached through accessors.
 
 Nothing here reads the configuration at import time: ``create_app`` builds one
-``GatewayState`` per Flask app (per gunicorn worker).
+``GatewayState`` per Flask app (per gunicorn worker) with :func:`connect`.
+
+Every client is bounded so that a request never waits long on a server that is down or
+not answering (docs/design.md "Timeouts"): MongoDB through ``REQUEST_TIMEOUTS``, Redis and
+the Celery producer through the socket timeouts and retry policies below. A request then
+answers 503 (services/api_gateway/outages.py) within 2 s instead of hanging.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 from celery import Celery
 from flask import Flask, current_app
 from pymongo.database import Database
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
+from services.common.celery_app import make_celery
 from services.common.config import Config
+from services.common.mongo import REQUEST_TIMEOUTS, get_db
 
 EXTENSION = "wa_gateway"
+
+# Redis answers the gateway's commands (GET, SET NX, INCR, a publish) in well under a
+# millisecond; a second without an answer means it is stuck, not busy.
+REDIS_SOCKET_TIMEOUT = 0.75
+REDIS_CONNECT_TIMEOUT = 0.5
+# One immediate retry on a broken connection, which is what a pooled socket is after a
+# Redis restart; a timeout is not retried (it would only double the wait).
+REDIS_RETRY = Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,))
+BROKER_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
+# The result backend's retries are reconnections after a failed command (which already
+# waited its socket timeout): one reconnection, no retry of it.
+RESULT_BACKEND_RETRY_POLICY = {"max_retries": 0, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
+
+
+def connect_redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=REDIS_SOCKET_TIMEOUT,
+        socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
+        retry=REDIS_RETRY,
+    )
+
+
+def bounded_producer_options(celery: Celery) -> dict[str, Any]:
+    """Celery settings that bound the gateway's publishes and its RPC result waits.
+
+    Over the shared ``make_celery`` ones, for this producer only: the workers keep their
+    own (they reconnect for ever, which a request must not).
+    """
+    return {
+        "broker_connection_timeout": REDIS_CONNECT_TIMEOUT,
+        "broker_transport_options": {
+            **(celery.conf.broker_transport_options or {}),
+            "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+            "retry_on_timeout": False,
+        },
+        "task_publish_retry_policy": BROKER_RETRY_POLICY,
+        # The result backend (control RPCs): subscribing to a result reconnects 20 times a
+        # second apart by default; a result wait itself keeps the RPC's own timeout.
+        "redis_socket_timeout": REDIS_SOCKET_TIMEOUT,
+        "redis_socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+        "redis_retry_on_timeout": False,
+        "result_backend_transport_options": {
+            **(celery.conf.result_backend_transport_options or {}),
+            "retry_policy": RESULT_BACKEND_RETRY_POLICY,
+        },
+    }
 
 
 @dataclass
@@ -24,6 +82,17 @@ class GatewayState:
     db: Database
     redis: redis.Redis
     celery: Celery
+
+
+def connect(config: Config) -> GatewayState:
+    celery = make_celery(config, "gateway")
+    celery.conf.update(bounded_producer_options(celery))
+    return GatewayState(
+        config=config,
+        db=get_db(config, REQUEST_TIMEOUTS),
+        redis=connect_redis(config.redis_url),
+        celery=celery,
+    )
 
 
 def install(app: Flask, state: GatewayState) -> None:
