@@ -8,6 +8,7 @@ Prints accepted/s, delivered/s and p50/p99 from request to `delivered` callback.
     make bench                       # defaults
     BENCH_MESSAGES=5000 BENCH_CLIENTS=16 BENCH_PHONES=20 make bench
     BENCH_RATE=100 make bench        # paced at 100 messages/s: latency without a backlog
+    BENCH_CORES=4 BENCH_SHARDS=4 make bench   # four core processes sharing four shards
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from pathlib import Path
 import requests
 
 from infra.local_servers import LocalServers, Ports
-from infra.process_stack import Stack
+from infra.process_stack import Stack, procfile_commands
 
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "3000"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 PHONES = int(os.environ.get("BENCH_PHONES", "10"))
 RATE = float(os.environ.get("BENCH_RATE", "0"))  # messages/s; 0 sends as fast as the clients can
+CORES = int(os.environ.get("BENCH_CORES", "1"))  # core processes, as `honcho start -c core=N`
+SHARDS = os.environ.get("BENCH_SHARDS")  # WA_SHARDS; default: the stack's own (1)
 PASSWORD = "Bench!Passw0rd"
 
 
@@ -162,13 +165,18 @@ def main() -> None:
         servers = LocalServers(run_dir=run_dir / "servers", ports=Ports.free(), persistent=False)
         servers.start()
         stack = Stack.create(run_dir, servers.env())
+        if SHARDS:
+            stack.env["WA_SHARDS"] = SHARDS
         collector = DeliveredCollector()
         try:
-            stack.start()
+            others = [name for name in procfile_commands() if name != "core"]
+            stack.start(*others)
+            stack.start("core", count=CORES)
             token = _setup(stack, collector.url)
             phones = _phones(stack)
             pace = f"paced at {RATE:g}/s" if RATE else "unpaced"
-            print(f"bench: {MESSAGES} texts, {CLIENTS} concurrent clients ({pace}), {PHONES} virtual phones")
+            print(f"bench: {MESSAGES} texts, {CLIENTS} concurrent clients ({pace}), {PHONES} virtual phones, "
+                  f"{CORES} core process(es), {stack.env.get('WA_SHARDS', '1')} shard(s)")
             trace = None
             if os.environ.get("BENCH_TRACE"):
                 trace = PipelineTrace(stack.env["WA_MONGO_URL"], stack.env["WA_MONGO_DB"], collector)
