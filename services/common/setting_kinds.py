@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from services.common import escaping
+
 # Longer than any bound below, short enough that int() never sees a huge string.
 _MAX_DIGITS = 10
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -187,6 +189,6 @@ class SubsetOf:
 
 
 def shown(value: Any, limit: int = 64) -> str:
-    """A value as a 1009 echoes it: strings as they are, other JSON as JSON, cut short."""
+    """A value as a 1009 echoes it: strings as they are, other JSON as JSON, escaped and cut short."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return escaping.shown(text, limit)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, RootModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from services.common.errors import ApiError
+from services.common.escaping import shown
 from services.message_types.fields import ONPREM_ERROR, PARAM
 
 
@@ -77,9 +78,8 @@ def _path(root: str, loc: tuple[Any, ...]) -> str:
 
 
 def _shown(value: Any) -> str:
-    # Escaped, so that a lone surrogate in the input cannot break the answer or a log.
-    text = str(value).encode("utf-8", "backslashreplace").decode("utf-8")
-    return text if len(text) <= 64 else text[:61] + "..."
+    # Escaped, so that a lone surrogate or a newline in the input cannot break the answer or a log.
+    return shown(str(value))
 
 
 def to_api_error(
