@@ -20,6 +20,7 @@ from services.api_gateway.business import CachedBusiness
 from services.api_gateway.envelope import respond
 from services.api_gateway.schemas.common import json_body
 from services.api_gateway.schemas.messages import SendRequest, validate_mark_read, validate_send
+from services.api_gateway.settling import settled
 from services.common import kicks, message_store
 from services.common.clock import utcnow
 from services.common.errors import ApiError
@@ -97,15 +98,13 @@ def _validated(body: Any) -> _Outbound:
 def _store(message_id: str, message: _Outbound) -> bool:
     """Store the message and ring its shard; False when a message with this id is
     already stored (a concurrent request with the same idempotency key)."""
+    db = state.db()
+    doc = message_store.new_outbound(db, message_id=message_id, wa_id=message.wa_id, shard=message.shard,
+                                     message_type=message.type, content=message.content)
     try:
-        message_store.insert_outbound(
-            state.db(),
-            message_id=message_id,
-            wa_id=message.wa_id,
-            shard=message.shard,
-            message_type=message.type,
-            content=message.content,
-        )
+        # The same document again if the answer was lost: DuplicateKeyError then means
+        # the lost attempt stored it (settling.py).
+        settled(lambda: message_store.store_outbound(db, doc))
     except DuplicateKeyError:
         if not _is_stored(message_id):
             raise  # another unique index (not ours to explain): a 500
@@ -159,7 +158,10 @@ def mark_read(message_id: str):
         {"_id": message_id, "status": {"$ne": "read"}},
         {"$set": {"status": "read", "status_timestamps.read": utcnow()}},
     )
-    message_store.queue_read_receipt(db, message_id=message_id, wa_id=message["wa_id"], shard=shard)
+    receipt_seq = message_store.reserve_receipt_seqs(db, shard, 1)
+    # An upsert of one row: repeating it after a lost answer changes nothing (settling.py).
+    settled(lambda: message_store.queue_read_receipt(db, message_id=message_id, wa_id=message["wa_id"],
+                                                     shard=shard, seq=receipt_seq))
     # Receipts are drained with the outbound work of the contact's shard.
     kicks.kick_outbound(state.celery(), shard, state.redis_client())
     return respond()

@@ -39,8 +39,17 @@ def reserve_seq(db: Database, counter: str, count: int) -> int:
 def insert_outbound(
     db: Database, *, message_id: str, wa_id: str, shard: int, message_type: str, content: dict[str, Any]
 ) -> dict[str, Any]:
-    now = utcnow()
-    doc = {
+    doc = new_outbound(db, message_id=message_id, wa_id=wa_id, shard=shard, message_type=message_type,
+                       content=content)
+    store_outbound(db, doc)
+    return doc
+
+
+def new_outbound(
+    db: Database, *, message_id: str, wa_id: str, shard: int, message_type: str, content: dict[str, Any]
+) -> dict[str, Any]:
+    """The document of an accepted message, with its reserved ``seq`` (not yet stored)."""
+    return {
         "_id": message_id,
         "direction": "outbound",
         "wa_id": wa_id,
@@ -50,11 +59,15 @@ def insert_outbound(
         "content": content,
         "status": "accepted",
         "status_timestamps": {},
-        "created_at": now,
+        "created_at": utcnow(),
         "errors": [],
     }
+
+
+def store_outbound(db: Database, doc: dict[str, Any]) -> None:
+    """Insert :func:`new_outbound`'s document; the same document again after a lost
+    answer raises DuplicateKeyError when the first insert was applied."""
     _journaled(db, "messages").insert_one(doc)
-    return doc
 
 
 def receipt_id(message_id: str, status: str) -> str:
@@ -71,8 +84,11 @@ def reserve_receipt_seqs(db: Database, shard: int, count: int) -> int:
     return reserve_seq(db, f"receipts:{shard}", count)
 
 
-def queue_read_receipt(db: Database, *, message_id: str, wa_id: str, shard: int) -> None:
-    """Ask the core to tell the sender that the business read ``message_id``."""
+def queue_read_receipt(db: Database, *, message_id: str, wa_id: str, shard: int, seq: int | None = None) -> None:
+    """Ask the core to tell the sender that the business read ``message_id`` (``seq``:
+    one reserved with :func:`reserve_receipt_seqs`, so that the write can be repeated)."""
+    if seq is None:
+        seq = reserve_receipt_seqs(db, shard, 1)
     _journaled(db, "outbound_receipts").update_one(
         {"_id": receipt_id(message_id, "read")},
         {
@@ -81,7 +97,7 @@ def queue_read_receipt(db: Database, *, message_id: str, wa_id: str, shard: int)
                 "wa_id": wa_id,
                 "shard": shard,
                 "status": "read",
-                "seq": reserve_receipt_seqs(db, shard, 1),
+                "seq": seq,
                 "created_at": utcnow(),
             }
         },
