@@ -224,7 +224,7 @@ def _refusing_a_new_identity(ctx: CoreContext, network: NetworkClient, wa_id: st
         bundle = PrekeyBundle.from_dict(raw)
         bundle.verify()
         if bundle.identity != old.remote_identity:
-            identity_changes.record(ctx, wa_id, bundle.identity.fingerprint())
+            identity_changes.record(ctx, wa_id, identity_changes.identity_hash(bundle.identity))
             raise IdentityChangeBlocked(wa_id)
         return raw
 
