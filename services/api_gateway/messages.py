@@ -25,7 +25,6 @@ from services.common import kicks, message_store
 from services.common.clock import utcnow
 from services.common.errors import ApiError
 from services.common.ids import outbound_message_id
-from services.common.sharding import shard_for
 
 bp = Blueprint("messages", __name__, url_prefix="/v1/messages")
 
@@ -80,7 +79,6 @@ def _send_once(body: Any, key: str) -> Response:
 @dataclass(frozen=True)
 class _Outbound:
     wa_id: str
-    shard: int
     type: str
     content: dict[str, Any]
 
@@ -91,15 +89,14 @@ def _validated(body: Any) -> _Outbound:
     request_ = validate_send(body, country_code=(account or {}).get("cc"))
     require_registered(account)
     content = _resolved(request_)
-    shard = shard_for(request_.wa_id, state.config().shards)
-    return _Outbound(wa_id=request_.wa_id, shard=shard, type=request_.type, content=content)
+    return _Outbound(wa_id=request_.wa_id, type=request_.type, content=content)
 
 
 def _store(message_id: str, message: _Outbound) -> bool:
     """Store the message and ring its shard; False when a message with this id is
     already stored (a concurrent request with the same idempotency key)."""
     db = state.db()
-    doc = message_store.new_outbound(db, message_id=message_id, wa_id=message.wa_id, shard=message.shard,
+    doc = message_store.new_outbound(db, message_id=message_id, wa_id=message.wa_id,
                                      message_type=message.type, content=message.content)
     try:
         # The same document again if the answer was lost: DuplicateKeyError then means
@@ -109,7 +106,7 @@ def _store(message_id: str, message: _Outbound) -> bool:
         if not _is_stored(message_id):
             raise  # another unique index (not ours to explain): a 500
         return False
-    kicks.kick_outbound(state.celery(), message.shard, state.redis_client())
+    kicks.kick_outbound(state.celery(), state.shard_of(message.wa_id), state.redis_client())
     return True
 
 
@@ -151,17 +148,14 @@ def mark_read(message_id: str):
     message = db.messages.find_one({"_id": message_id, "direction": "inbound"})
     if message is None:
         raise ApiError(1006, "Message not found")
-    shard = message.get("shard")
-    if shard is None:
-        shard = shard_for(message["wa_id"], state.config().shards)
     db.messages.update_one(
         {"_id": message_id, "status": {"$ne": "read"}},
         {"$set": {"status": "read", "status_timestamps.read": utcnow()}},
     )
-    receipt_seq = message_store.reserve_receipt_seqs(db, shard, 1)
+    receipt_seq = message_store.reserve_receipt_seqs(db, 1)
     # An upsert of one row: repeating it after a lost answer changes nothing (settling.py).
     settled(lambda: message_store.queue_read_receipt(db, message_id=message_id, wa_id=message["wa_id"],
-                                                     shard=shard, seq=receipt_seq))
+                                                     seq=receipt_seq))
     # Receipts are drained with the outbound work of the contact's shard.
-    kicks.kick_outbound(state.celery(), shard, state.redis_client())
+    kicks.kick_outbound(state.celery(), state.shard_of(message["wa_id"]), state.redis_client())
     return respond()

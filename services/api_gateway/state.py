@@ -24,6 +24,8 @@ from redis.retry import Retry
 from services.common.celery_app import make_celery
 from services.common.config import Config
 from services.common.mongo import REQUEST_TIMEOUTS, get_db
+from services.common.shard_shape import CachedShape
+from services.common.sharding import shard_for
 
 EXTENSION = "wa_gateway"
 
@@ -82,16 +84,19 @@ class GatewayState:
     db: Database
     redis: redis.Redis
     celery: Celery
+    shape: CachedShape  # the shard count, which only routes kicks here
 
 
 def connect(config: Config) -> GatewayState:
     celery = make_celery(config, "gateway")
     celery.conf.update(bounded_producer_options(celery))
+    db = get_db(config, REQUEST_TIMEOUTS)
     return GatewayState(
         config=config,
-        db=get_db(config, REQUEST_TIMEOUTS),
+        db=db,
         redis=connect_redis(config.redis_url),
         celery=celery,
+        shape=CachedShape(db, config.shards),
     )
 
 
@@ -117,3 +122,8 @@ def redis_client() -> redis.Redis:
 
 def celery() -> Celery:
     return state().celery
+
+
+def shard_of(wa_id: str) -> int:
+    """The shard that serves ``wa_id`` now: where its kicks go."""
+    return shard_for(wa_id, state().shape.shards())

@@ -6,10 +6,13 @@ the gateway's ``/v1/health``. "Live" is decided by the database server's clock
 
 - ``core_nodes``: ``{_id: "<hostname>:<pid>", host, pinned: [shards] | null,
   started_at, heartbeat_at, expires_at}``; live while ``expires_at`` is in the future.
-- ``leases``: ``{_id: "shard:<n>" | "network", kind: "shard" | "network", shard: n,
-  owner: node id | null, epoch, expires_at, taken_at}``; the network lease also carries
-  ``connected`` and ``state_at``. A lease is held while ``owner`` is set and
-  ``expires_at`` is in the future; every new owner increments ``epoch``.
+- ``leases``: ``{_id: "shard:<count>/<n>" | "network", kind: "shard" | "network",
+  shard: n, shards: count, owner: node id | null, epoch, expires_at, taken_at}``; a shard
+  lease is shard ``n`` of ``count`` shards (services/common/shard_shape.py), so the leases
+  of an old shard count stay apart from the new ones until they are handed over. The
+  network lease also carries ``connected`` and ``state_at``. A lease is held while
+  ``owner`` is set and ``expires_at`` is in the future; every new owner increments
+  ``epoch``.
 """
 
 from __future__ import annotations
@@ -26,8 +29,17 @@ NETWORK_LEASE = "network"
 _LIVE = {"$expr": {"$gt": ["$expires_at", "$$NOW"]}}
 
 
-def shard_lease_id(shard: int) -> str:
-    return f"shard:{shard}"
+def shard_lease_id(shards: int, shard: int) -> str:
+    return f"shard:{shards}/{shard}"
+
+
+def is_shard_lease(lease_id: str) -> bool:
+    return lease_id.startswith("shard:")
+
+
+def shard_of_lease(lease_id: str) -> int:
+    """``n`` of ``shard:<count>/<n>`` (or of an older ``shard:<n>``)."""
+    return int(lease_id.rpartition("/")[2].rpartition(":")[2])
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,7 @@ class Lease:
     epoch: int
     shard: int | None
     connected: bool
+    shards: int | None = None  # the shard count a shard lease belongs to (None: an older lease)
 
 
 def live_nodes(db: Database) -> list[dict[str, Any]]:
@@ -48,6 +61,7 @@ def live_leases(db: Database) -> dict[str, Lease]:
     """The leases held now, by lease id (a released or expired lease is not among them)."""
     found = db[LEASES].find({"owner": {"$ne": None}, **_LIVE})
     return {
-        doc["_id"]: Lease(doc["_id"], doc["owner"], int(doc["epoch"]), doc.get("shard"), bool(doc.get("connected")))
+        doc["_id"]: Lease(doc["_id"], doc["owner"], int(doc["epoch"]), doc.get("shard"), bool(doc.get("connected")),
+                          doc.get("shards"))
         for doc in found
     }

@@ -1,7 +1,9 @@
 """Writes that several services make to the ``messages`` and related collections.
 
-Each shard has its own sequence counter: the order in which the API accepted work
-for a contact is the order its shard consumer processes it.
+Rows carry the ``server_shard`` of their contact (services/common/sharding.py), and
+each kind of row one sequence counter for all contacts (``outbound``, ``receipts``,
+``inbound``): the order in which work for a contact was accepted is the order the shard
+serving it processes it, whatever the shard count was then or is now.
 
 What the API acknowledges is written with ``j=True``: the 201 goes out only once the
 write is in MongoDB's journal, so not even a crash of MongoDB itself loses it.
@@ -17,6 +19,11 @@ from pymongo.database import Database
 
 from services.common.clock import utcnow
 from services.common.mongo import insert_new
+from services.common.sharding import server_shard
+
+OUTBOUND_SEQ = "outbound"
+RECEIPT_SEQ = "receipts"
+INBOUND_SEQ = "inbound"
 
 
 def _journaled(db: Database, name: str) -> Collection:
@@ -37,24 +44,23 @@ def reserve_seq(db: Database, counter: str, count: int) -> int:
 
 
 def insert_outbound(
-    db: Database, *, message_id: str, wa_id: str, shard: int, message_type: str, content: dict[str, Any]
+    db: Database, *, message_id: str, wa_id: str, message_type: str, content: dict[str, Any]
 ) -> dict[str, Any]:
-    doc = new_outbound(db, message_id=message_id, wa_id=wa_id, shard=shard, message_type=message_type,
-                       content=content)
+    doc = new_outbound(db, message_id=message_id, wa_id=wa_id, message_type=message_type, content=content)
     store_outbound(db, doc)
     return doc
 
 
 def new_outbound(
-    db: Database, *, message_id: str, wa_id: str, shard: int, message_type: str, content: dict[str, Any]
+    db: Database, *, message_id: str, wa_id: str, message_type: str, content: dict[str, Any]
 ) -> dict[str, Any]:
     """The document of an accepted message, with its reserved ``seq`` (not yet stored)."""
     return {
         "_id": message_id,
         "direction": "outbound",
         "wa_id": wa_id,
-        "shard": shard,
-        "seq": next_seq(db, f"outbound:{shard}"),
+        "server_shard": server_shard(wa_id),
+        "seq": next_seq(db, OUTBOUND_SEQ),
         "type": message_type,
         "content": content,
         "status": "accepted",
@@ -76,26 +82,26 @@ def receipt_id(message_id: str, status: str) -> str:
     return f"{message_id}:{status}"
 
 
-def reserve_receipt_seqs(db: Database, shard: int, count: int) -> int:
-    """``count`` consecutive receipt sequence numbers of ``shard``; returns the first.
+def reserve_receipt_seqs(db: Database, count: int) -> int:
+    """``count`` consecutive receipt sequence numbers; returns the first.
 
-    Delivered and read receipts share the counter: the shard drains them in ``seq``
+    Delivered and read receipts share the counter: a shard drains them in ``seq``
     order, and a message's ``delivered`` is always numbered before its ``read``."""
-    return reserve_seq(db, f"receipts:{shard}", count)
+    return reserve_seq(db, RECEIPT_SEQ, count)
 
 
-def queue_read_receipt(db: Database, *, message_id: str, wa_id: str, shard: int, seq: int | None = None) -> None:
+def queue_read_receipt(db: Database, *, message_id: str, wa_id: str, seq: int | None = None) -> None:
     """Ask the core to tell the sender that the business read ``message_id`` (``seq``:
     one reserved with :func:`reserve_receipt_seqs`, so that the write can be repeated)."""
     if seq is None:
-        seq = reserve_receipt_seqs(db, shard, 1)
+        seq = reserve_receipt_seqs(db, 1)
     _journaled(db, "outbound_receipts").update_one(
         {"_id": receipt_id(message_id, "read")},
         {
             "$setOnInsert": {
                 "message_id": message_id,
                 "wa_id": wa_id,
-                "shard": shard,
+                "server_shard": server_shard(wa_id),
                 "status": "read",
                 "seq": seq,
                 "created_at": utcnow(),
@@ -105,14 +111,14 @@ def queue_read_receipt(db: Database, *, message_id: str, wa_id: str, shard: int,
     )
 
 
-def queue_delivered_receipts(db: Database, shard: int, stored: list[tuple[str, str, int]]) -> None:
+def queue_delivered_receipts(db: Database, stored: list[tuple[str, str, int]]) -> None:
     """Tell the senders that these inbound messages are stored: ``(message id, sender,
     seq)`` each, the seqs reserved with :func:`reserve_receipt_seqs`. One round trip;
     a row already queued (a replayed batch) is left as it is."""
     now = utcnow()
     rows = [
-        {"_id": receipt_id(message_id, "delivered"), "message_id": message_id, "wa_id": wa_id, "shard": shard,
-         "status": "delivered", "seq": seq, "created_at": now}
+        {"_id": receipt_id(message_id, "delivered"), "message_id": message_id, "wa_id": wa_id,
+         "server_shard": server_shard(wa_id), "status": "delivered", "seq": seq, "created_at": now}
         for message_id, wa_id, seq in stored
     ]
     insert_new(db.outbound_receipts, rows)

@@ -67,9 +67,12 @@ def get_db(config: Config, timeouts: Timeouts = SERVICE_TIMEOUTS) -> Database:
 def ensure_indexes(db: Database) -> None:
     db.tokens.create_index("expires_at", expireAfterSeconds=0)
     db.tokens.create_index("username")
-    db.messages.create_index([("shard", 1), ("direction", 1), ("status", 1), ("seq", 1)])
+    # A shard's pending rows in seq order, its server-shard range checked on the index
+    # keys (services/common/sharding.py row_filter): no row is read that is not its own.
+    db.messages.create_index([("direction", 1), ("status", 1), ("seq", 1), ("server_shard", 1)])
     db.messages.create_index([("wa_id", 1), ("seq", 1)])
-    db.inbound_events.create_index([("shard", 1), ("seq", 1)])
+    db.inbound_events.create_index([("seq", 1), ("server_shard", 1)])
+    db.outbound_receipts.create_index([("seq", 1), ("server_shard", 1)])
     db.pending_callbacks.create_index("next_attempt_at")
     # The contacts cache (spec §7.1: 7 days); readers check the age too.
     db.contact_checks.create_index("checked_at", expireAfterSeconds=int(CACHE_TTL.total_seconds()))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from typing import Any
 
 SERVER_SHARDS = 1024
 
@@ -18,5 +19,28 @@ def server_shard(wa_id: str, server_shards: int = SERVER_SHARDS) -> int:
 
 
 def shard_for(wa_id: str, shards: int, server_shards: int = SERVER_SHARDS) -> int:
-    range_size = math.ceil(server_shards / shards)
-    return server_shard(wa_id, server_shards) // range_size
+    return shard_of(server_shard(wa_id, server_shards), shards, server_shards)
+
+
+def range_size(shards: int, server_shards: int = SERVER_SHARDS) -> int:
+    return math.ceil(server_shards / shards)
+
+
+def server_range(shard: int, shards: int, server_shards: int = SERVER_SHARDS) -> tuple[int, int]:
+    """The server shards ``[low, high)`` that ``shard`` of ``shards`` owns.
+
+    Rows are stored with their ``server_shard``, never with a shard number, so a shard
+    is only this range: changing the shard count moves no row."""
+    size = range_size(shards, server_shards)
+    return min(shard * size, server_shards), min((shard + 1) * size, server_shards)
+
+
+def shard_of(server_shard_id: int, shards: int, server_shards: int = SERVER_SHARDS) -> int:
+    """The shard of ``shards`` that owns ``server_shard_id``."""
+    return server_shard_id // range_size(shards, server_shards)
+
+
+def row_filter(shard: int, shards: int) -> dict[str, Any]:
+    """The MongoDB filter of the rows (messages, events, receipts) ``shard`` serves."""
+    low, high = server_range(shard, shards)
+    return {"server_shard": {"$gte": low, "$lt": high}}

@@ -18,7 +18,7 @@ from pymongo import WriteConcern
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from services.common import sharding
+from services.common import message_store, sharding
 from services.common.clock import utcnow
 from services.common.cluster import NETWORK_LEASE
 from services.common.kicks import kick_inbound
@@ -114,26 +114,22 @@ class NetworkConnection(threading.Thread):
         # Items pushed again after a reconnect are already stored: that is fine.
         insert_new(self._events, docs)
         socket.send(json.dumps({"type": "ack", "ids": [item["id"] for item in items]}))
-        for shard in sorted({doc["shard"] for doc in docs}):
+        shards = self.ctx.shard_count()
+        for shard in sorted({sharding.shard_of(doc["server_shard"], shards) for doc in docs}):
             kick_inbound(self.ctx.celery, shard, self.ctx.redis)
 
     def _event_docs(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Documents for ``items`` with per-shard sequence numbers in arrival order."""
-        by_shard: dict[int, list[dict[str, Any]]] = {}
+        """Documents for ``items``, numbered in arrival order (one reservation)."""
+        if not items:
+            return []
         now = utcnow()
-        for item in items:
+        first = reserve_seq(self.ctx.db, message_store.INBOUND_SEQ, len(items))
+        docs = []
+        for offset, item in enumerate(items):
             kind = item["type"]
             payload = item[kind]
-            shard = sharding.shard_for(str(payload.get("from", "")), self.ctx.config.shards)
-            by_shard.setdefault(shard, []).append(
-                {"_id": item["id"], "kind": kind, "payload": payload, "shard": shard, "received_at": now}
-            )
-        docs = []
-        for shard, shard_docs in by_shard.items():
-            first = reserve_seq(self.ctx.db, f"inbound:{shard}", len(shard_docs))
-            for offset, doc in enumerate(shard_docs):
-                doc["seq"] = first + offset
-            docs.extend(shard_docs)
+            docs.append({"_id": item["id"], "kind": kind, "payload": payload, "received_at": now, "seq": first + offset,
+                         "server_shard": sharding.server_shard(str(payload.get("from", "")))})
         return docs
 
 

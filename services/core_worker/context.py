@@ -13,7 +13,7 @@ import redis
 from celery import Celery
 from pymongo.database import Database
 
-from services.common import app_settings, redis_client
+from services.common import app_settings, redis_client, shard_shape, sharding
 from services.common.config import Config
 from services.common.master_key import load_master_key
 from services.common.mongo import ensure_indexes, get_db
@@ -63,8 +63,32 @@ class CoreContext:
             fence.check()
 
     def shard_count(self) -> int:
-        """How many shards there are: the one place the core asks."""
-        return self.config.shards
+        """How many shards there are now: the one place the core asks (the lease keeper
+        reads it from MongoDB at each heartbeat; services/common/shard_shape.py)."""
+        if self.leases is not None:
+            return self.leases.shape.shards
+        return self._shape.shards()
+
+    def _count_serving(self, shard: int) -> int:
+        """The shard count ``shard`` is held under: during a change of the count, the
+        old one until the shard is handed over (services/core_worker/leases.py)."""
+        fence = getattr(self._task, "fence", None)
+        if fence is not None and fence.shard == shard:
+            return fence.shards
+        held = self.leases.shards_of(shard) if self.leases is not None else None
+        return held or self.shard_count()
+
+    def shard_range(self, shard: int) -> tuple[int, int]:
+        """The server shards ``shard`` serves."""
+        return sharding.server_range(shard, self._count_serving(shard))
+
+    def shard_rows(self, shard: int) -> dict[str, Any]:
+        """The filter of the rows ``shard`` serves (messages, events, receipts)."""
+        return sharding.row_filter(shard, self._count_serving(shard))
+
+    @cached_property
+    def _shape(self) -> shard_shape.CachedShape:
+        return shard_shape.CachedShape(self.db, self.config.shards)
 
     @cached_property
     def db(self) -> Database:

@@ -46,7 +46,7 @@ def drain(ctx: CoreContext, shard: int) -> int:
     are deleted only after that, so a crash replays the batch, which is harmless.
     """
     db = ctx.db
-    batch = list(db.inbound_events.find({"shard": shard}).sort("seq", 1).limit(BATCH))
+    batch = list(db.inbound_events.find(ctx.shard_rows(shard)).sort("seq", 1).limit(BATCH))
     receipts: list[dict[str, Any]] = []
     delivered = _DeliveredReceipts(ctx, shard, sum(event["kind"] == "envelope" for event in batch))
     for event in batch:
@@ -82,7 +82,7 @@ class _DeliveredReceipts:
 
     def __init__(self, ctx: CoreContext, shard: int, envelopes: int) -> None:
         self.ctx, self.shard = ctx, shard
-        self._next = message_store.reserve_receipt_seqs(ctx.db, shard, envelopes) if envelopes else 0
+        self._next = message_store.reserve_receipt_seqs(ctx.db, envelopes) if envelopes else 0
         self._stored: list[tuple[str, str, int]] = []
 
     def next_seq(self) -> int:
@@ -96,7 +96,7 @@ class _DeliveredReceipts:
     def queue(self) -> None:
         if not self._stored:
             return
-        message_store.queue_delivered_receipts(self.ctx.db, self.shard, self._stored)
+        message_store.queue_delivered_receipts(self.ctx.db, self._stored)
         kick_outbound(self.ctx.celery, self.shard, self.ctx.redis)
 
 

@@ -64,12 +64,30 @@ class Plan:
     release: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True)
+class ShardHeld:
+    shard: int
+    shards: int | None  # the shard count the lease belongs to (None: a lease of an older layout)
+    owner: str
+
+
+def plan_count_change(me: str, shards: int, held: list[ShardHeld]) -> Plan | None:
+    """While any lease of another shard count than ``shards`` is held, nobody claims a
+    shard: the holders hand those leases over (after their current drain), and the new
+    shards are claimed once all are gone (or expired). A contact is thus never served
+    by two shards at once, and its order holds across the change. None: no change is
+    under way, :func:`plan` decides."""
+    old = [lease for lease in held if lease.shards != shards]
+    if not old:
+        return None
+    return Plan((), tuple(sorted(lease.shard for lease in old if lease.owner == me)))
+
+
 def plan(me: str, shards: int, nodes: list[Node], holders: dict[int, str]) -> Plan:
     """What node ``me`` does now. ``nodes``: the live nodes (``me`` among them);
-    ``holders``: shard -> owner of each lease that has not expired."""
+    ``holders``: shard -> owner of each lease of this shard count that has not expired."""
     by_id = {node.id: node for node in nodes}
     mine = sorted(shard for shard, owner in holders.items() if owner == me)
-    gone = tuple(shard for shard in mine if shard >= shards)  # the shard count went down
     pinned = by_id[me].pinned
     if pinned is not None:
         wanted = {shard for shard in pinned if shard < shards}
@@ -77,7 +95,7 @@ def plan(me: str, shards: int, nodes: list[Node], holders: dict[int, str]) -> Pl
         return Plan(claim, tuple(shard for shard in mine if shard not in wanted))
 
     pinned_elsewhere = {shard for node in nodes if node.pinned for shard in node.pinned}
-    release = [*gone, *(shard for shard in mine if shard in pinned_elsewhere and shard < shards)]
+    release = [shard for shard in mine if shard in pinned_elsewhere]
     pool = [shard for shard in range(shards) if shard not in pinned_elsewhere]
     sharers = sorted(node.id for node in nodes if node.pinned is None)
     counts = {node: sum(1 for shard in pool if holders.get(shard) == node) for node in sharers}

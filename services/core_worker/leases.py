@@ -32,8 +32,17 @@ import pymongo
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from services.common import app_settings
-from services.common.cluster import LEASES, NETWORK_LEASE, NODES, live_leases, live_nodes, shard_lease_id
+from services.common import app_settings, shard_shape
+from services.common.cluster import (
+    LEASES,
+    NETWORK_LEASE,
+    NODES,
+    is_shard_lease,
+    live_leases,
+    live_nodes,
+    shard_lease_id,
+    shard_of_lease,
+)
 from services.core_worker import lease_rules
 from services.core_worker.failures import LeaseLost
 from services.core_worker.lease_rules import Node, Timings
@@ -80,7 +89,7 @@ class LeaseStore:
     def unregister(self) -> None:
         self.nodes.delete_one({"_id": self.me})
 
-    def claim(self, lease_id: str, lease_ms: int, shard: int | None) -> int | None:
+    def claim(self, lease_id: str, lease_ms: int, shard: int | None, shards: int | None = None) -> int | None:
         """The epoch this node holds the lease with, when it was free or expired (or
         already ours); None when another node holds it. One upsert: whether the lease is
         free is decided inside the update, on the server's clock."""
@@ -98,7 +107,7 @@ class LeaseStore:
         if shard is None:
             fields.update(connected=taken(False, "$connected"), state_at=taken("$$NOW", "$state_at"))
         else:
-            fields["shard"] = shard
+            fields.update(shard=shard, shards=shards)
         try:
             doc = self.leases.find_one_and_update(
                 {"_id": lease_id}, [{"$set": {"_free": free}}, {"$set": fields}, {"$unset": "_free"}],
@@ -134,39 +143,44 @@ class LeaseStore:
 class _Held:
     epoch: int
     valid_until: float  # time.monotonic() past which this node counts the lease gone
+    shards: int | None = None  # a shard lease: the shard count it belongs to
 
 
 @dataclass(frozen=True)
 class Fence:
-    """One drain's claim on its shard: owner and epoch, checked before each step."""
+    """One drain's claim on its shard: the lease (shard ``shard`` of ``shards``) and its
+    epoch, checked before each step."""
 
     keeper: LeaseKeeper
+    lease_id: str
     shard: int
+    shards: int
     epoch: int
 
     def check(self) -> None:
         """No round trip: raises LeaseLost once this node's own view says the lease may be gone."""
-        if not self.keeper.holds(shard_lease_id(self.shard), self.epoch):
+        if not self.keeper.holds(self.lease_id, self.epoch):
             raise LeaseLost(self.shard)
 
     def confirm(self) -> None:
         """One round trip: owner and epoch as MongoDB has them."""
         self.check()
         with pymongo.timeout(self.keeper.timings.renew_seconds * 2):
-            if not self.keeper.store.confirm(shard_lease_id(self.shard), self.epoch):
+            if not self.keeper.store.confirm(self.lease_id, self.epoch):
                 raise LeaseLost(self.shard)
 
 
 class LeaseKeeper(threading.Thread):
-    def __init__(self, db: Database, shard_count, pinned: list[int] | None = None,
+    def __init__(self, db: Database, initial_shards: int, pinned: list[int] | None = None,
                  me: str | None = None, timings: Timings | None = None) -> None:
-        """``shard_count``: a callable, read at each heartbeat (the one place the core
-        asks how many shards there are)."""
+        """``initial_shards``: ``WA_SHARDS``, the shard count of a new database; the count
+        itself is read from MongoDB at each heartbeat (services/common/shard_shape.py)."""
         super().__init__(name="lease-keeper", daemon=True)
         self.me = me or node_id()
         self.store = LeaseStore(db, self.me)
         self.db = db
-        self.shard_count = shard_count
+        self.initial_shards = initial_shards
+        self.shape = shard_shape.read(db, initial_shards)
         self.pinned = pinned
         self._fixed_timings = timings
         self.timings = timings or env_timings(db)
@@ -183,18 +197,32 @@ class LeaseKeeper(threading.Thread):
             held = self._held.get(lease_id)
         return held is not None and (epoch is None or held.epoch == epoch) and time.monotonic() < held.valid_until
 
-    def fence(self, shard: int) -> Fence | None:
+    def _shard_lease(self, shard: int) -> tuple[str, _Held] | None:
+        """This node's lease on shard number ``shard`` (at most one: the leases of an old
+        shard count are handed over before any of the new count is claimed)."""
         with self._lock:
-            held = self._held.get(shard_lease_id(shard))
-        if held is None or time.monotonic() >= held.valid_until:
+            for lease_id, held in self._held.items():
+                if is_shard_lease(lease_id) and shard_of_lease(lease_id) == shard:
+                    return lease_id, held
+        return None
+
+    def fence(self, shard: int) -> Fence | None:
+        found = self._shard_lease(shard)
+        if found is None or time.monotonic() >= found[1].valid_until:
             return None
-        return Fence(self, shard, held.epoch)
+        lease_id, held = found
+        return Fence(self, lease_id, shard, held.shards or self.shape.shards, held.epoch)
+
+    def shards_of(self, shard: int) -> int | None:
+        """The shard count this node holds ``shard`` under (None: not held)."""
+        found = self._shard_lease(shard)
+        return found[1].shards if found is not None else None
 
     def held_shards(self) -> list[int]:
         """The shards this node holds now, including those it is about to hand over."""
         with self._lock:
-            ids = [lease_id for lease_id in self._held if lease_id.startswith("shard:")]
-        return sorted(int(lease_id.split(":", 1)[1]) for lease_id in ids if self.holds(lease_id))
+            ids = [lease_id for lease_id in self._held if is_shard_lease(lease_id)]
+        return sorted(shard_of_lease(lease_id) for lease_id in ids if self.holds(lease_id))
 
     def consumable_shards(self) -> set[int]:
         with self._lock:
@@ -209,7 +237,9 @@ class LeaseKeeper(threading.Thread):
 
     def release_shard(self, shard: int) -> None:
         """Called by the consumer thread once it no longer consumes the shard's queue."""
-        self._release(shard_lease_id(shard))
+        found = self._shard_lease(shard)
+        if found is not None:
+            self._release(found[0])
         with self._lock:
             self._releasing.discard(shard)
 
@@ -291,17 +321,21 @@ class LeaseKeeper(threading.Thread):
             leases = live_leases(self.db)
             nodes = [Node(doc["_id"], None if doc.get("pinned") is None else frozenset(doc["pinned"]))
                      for doc in live_nodes(self.db)]
+            self.shape = shard_shape.read(self.db, self.initial_shards)
         self._confirm_renewals(leases, sent + timings.lease_seconds - timings.safety_seconds)
         if not any(node.id == self.me for node in nodes):
             return  # our own heartbeat is not visible yet: plan next time
         if self.stopping.is_set():
             return
-        holders = {lease.shard: lease.owner for lease in leases.values() if lease.shard is not None}
-        decided = lease_rules.plan(self.me, self.shard_count(), nodes, holders)
+        shards = self.shape.shards
+        held = [lease_rules.ShardHeld(lease.shard, lease.shards, lease.owner)
+                for lease in leases.values() if lease.shard is not None]
+        decided = lease_rules.plan_count_change(self.me, shards, held) or lease_rules.plan(
+            self.me, shards, nodes, {lease.shard: lease.owner for lease in held if lease.shards == shards})
         with self._lock:
             self._releasing.update(decided.release)
         for shard in decided.claim:
-            self._claim(shard_lease_id(shard), shard)
+            self._claim(shard_lease_id(shards, shard), shard, shards)
         if NETWORK_LEASE not in leases:
             self._claim(NETWORK_LEASE, None)
 
@@ -314,16 +348,16 @@ class LeaseKeeper(threading.Thread):
                 else:
                     log.warning("lost %s (epoch %s)", lease_id, held.epoch)
                     del self._held[lease_id]
-                    if lease_id.startswith("shard:"):
-                        self._releasing.discard(int(lease_id.split(":", 1)[1]))
+                    if is_shard_lease(lease_id):
+                        self._releasing.discard(shard_of_lease(lease_id))
 
-    def _claim(self, lease_id: str, shard: int | None) -> None:
+    def _claim(self, lease_id: str, shard: int | None, shards: int | None = None) -> None:
         timings = self.timings
         with pymongo.timeout(max(timings.renew_seconds, 1.0) * 2):
             sent = time.monotonic()
-            epoch = self.store.claim(lease_id, timings.lease_ms, shard)
+            epoch = self.store.claim(lease_id, timings.lease_ms, shard, shards)
         if epoch is None:
             return
         with self._lock:
-            self._held[lease_id] = _Held(epoch, sent + timings.lease_seconds - timings.safety_seconds)
+            self._held[lease_id] = _Held(epoch, sent + timings.lease_seconds - timings.safety_seconds, shards)
         log.info("took %s (epoch %s)", lease_id, epoch)

@@ -73,7 +73,7 @@ def drain(ctx: CoreContext, shard: int) -> int:
 
 def _send_messages(ctx: CoreContext, network: NetworkClient, account, shard: int) -> int:
     batch = list(
-        ctx.db.messages.find({"shard": shard, "direction": "outbound", "status": "accepted"})
+        ctx.db.messages.find({"direction": "outbound", "status": "accepted", **ctx.shard_rows(shard)})
         .sort("seq", 1)
         .limit(BATCH)
     )
@@ -164,7 +164,7 @@ def _fail(ctx: CoreContext, messages: list[dict[str, Any]], error: Exception) ->
 
 def _send_receipts(ctx: CoreContext, network: NetworkClient, shard: int) -> int:
     db = ctx.db
-    pending = list(db.outbound_receipts.find({"shard": shard}).sort("seq", 1).limit(BATCH))
+    pending = list(db.outbound_receipts.find(ctx.shard_rows(shard)).sort("seq", 1).limit(BATCH))
     for batch in receipt_batches.group(pending):
         ctx.check_fence()
         try:

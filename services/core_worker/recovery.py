@@ -26,17 +26,24 @@ STALE_AFTER = timedelta(seconds=10)
 
 
 def stale_shards(ctx: CoreContext, shards: list[int], stale_after: timedelta = STALE_AFTER):
-    """(outbound shards, inbound shards) with work older than ``stale_after``."""
+    """(outbound shards, inbound shards) among ``shards`` with work older than ``stale_after``."""
     db = ctx.db
     cutoff = utcnow() - stale_after
     outbound = set(db.messages.distinct(
-        "shard", {"direction": "outbound", "status": "accepted", "created_at": {"$lt": cutoff},
-                  "shard": {"$in": shards}}))
-    outbound |= set(db.outbound_receipts.distinct(
-        "shard", {"created_at": {"$lt": cutoff}, "shard": {"$in": shards}}))
-    inbound = set(db.inbound_events.distinct(
-        "shard", {"received_at": {"$lt": cutoff}, "shard": {"$in": shards}}))
-    return sorted(outbound), sorted(inbound)
+        "server_shard", {"direction": "outbound", "status": "accepted", "created_at": {"$lt": cutoff}}))
+    outbound |= set(db.outbound_receipts.distinct("server_shard", {"created_at": {"$lt": cutoff}}))
+    inbound = set(db.inbound_events.distinct("server_shard", {"received_at": {"$lt": cutoff}}))
+    return _serving(ctx, shards, outbound), _serving(ctx, shards, inbound)
+
+
+def _serving(ctx: CoreContext, shards: list[int], server_shards: set[int]) -> list[int]:
+    """The shards among ``shards`` whose range holds one of ``server_shards``."""
+    found = []
+    for shard in shards:
+        low, high = ctx.shard_range(shard)
+        if any(low <= server_shard < high for server_shard in server_shards):
+            found.append(shard)
+    return found
 
 
 def kick_all(ctx: CoreContext, shards: list[int]) -> None:

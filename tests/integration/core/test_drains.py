@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.common import message_store
+from services.common import message_store, shard_shape
 from services.common.clock import utcnow
 from services.common.queues import DRAIN_OUTBOUND
+from services.common.sharding import server_shard
 from services.core_worker import inbound, keystore, receipt_batches, recovery
 from services.message_types import Plaintext
 from services.protocol import Envelope, IdentityKeyPair, PrekeyBundle, Session
 
 
 def _event(event_id: str, seq: int, kind: str, payload) -> dict:
-    return {"_id": event_id, "kind": kind, "payload": payload, "shard": 0, "seq": seq, "received_at": utcnow()}
+    return {"_id": event_id, "kind": kind, "payload": payload, "server_shard": 0, "seq": seq, "received_at": utcnow()}
 
 
 def test_a_poison_envelope_is_set_aside_and_the_shard_goes_on(ctx, db):
     message = message_store.insert_outbound(
-        db, message_id="gBEGout1", wa_id="15550001", shard=0, message_type="text", content={"text": {"body": "x"}}
+        db, message_id="gBEGout1", wa_id="15550001", message_type="text", content={"text": {"body": "x"}}
     )
     db.messages.update_one({"_id": message["_id"]}, {"$set": {"status": "sent"}})
     db.inbound_events.insert_many([
@@ -37,7 +38,7 @@ def test_a_poison_envelope_is_set_aside_and_the_shard_goes_on(ctx, db):
 def test_receipts_count_only_from_the_recipient_and_never_step_back(ctx, db):
     for message_id in ("gBEGa", "gBEGb"):
         message_store.insert_outbound(
-            db, message_id=message_id, wa_id="15550002", shard=0, message_type="text", content={}
+            db, message_id=message_id, wa_id="15550002", message_type="text", content={}
         )
     db.messages.update_many({}, {"$set": {"status": "sent"}})
     db.inbound_events.insert_many([
@@ -61,12 +62,13 @@ def test_receipts_count_only_from_the_recipient_and_never_step_back(ctx, db):
 
 
 def test_recovery_finds_only_stale_work(ctx, db):
-    fresh = message_store.insert_outbound(db, message_id="gBEGnew", wa_id="1", shard=0, message_type="text",
+    shard_shape.change(db, 2, initial=1)  # shard 0 serves 15550000, shard 1 serves 15550020
+    fresh = message_store.insert_outbound(db, message_id="gBEGnew", wa_id="15550000", message_type="text",
                                           content={})
     assert fresh["status"] == "accepted"
-    assert recovery.stale_shards(ctx, [0]) == ([], [])
+    assert recovery.stale_shards(ctx, [0, 1]) == ([], [])
     db.messages.update_one({"_id": "gBEGnew"}, {"$set": {"created_at": utcnow() - timedelta(minutes=1)}})
-    db.inbound_events.insert_one({**_event("old", 1, "receipt", {}), "shard": 1,
+    db.inbound_events.insert_one({**_event("old", 1, "receipt", {}), "server_shard": server_shard("15550020"),
                                   "received_at": utcnow() - timedelta(minutes=1)})
     assert recovery.stale_shards(ctx, [0, 1]) == ([0], [1])
     assert recovery.stale_shards(ctx, [1]) == ([], [1])
@@ -96,8 +98,8 @@ def test_stored_messages_get_their_delivered_receipts_in_one_write_and_one_kick(
     ])
     assert inbound.drain(ctx, 0) == 4
     rows = list(db.outbound_receipts.find().sort("seq", 1))
-    assert [(r["_id"], r["message_id"], r["wa_id"], r["status"], r["shard"]) for r in rows] == [
-        (f"ABGGin{n}:delivered", f"ABGGin{n}", "15550003", "delivered", 0) for n in range(3)
+    assert [(r["_id"], r["message_id"], r["wa_id"], r["status"], r["server_shard"]) for r in rows] == [
+        (f"ABGGin{n}:delivered", f"ABGGin{n}", "15550003", "delivered", server_shard("15550003")) for n in range(3)
     ]
     # One drain_outbound kick for the whole batch.
     queued = [ctx.redis.lindex("core.shard.0", i) for i in range(ctx.redis.llen("core.shard.0"))]
@@ -105,8 +107,8 @@ def test_stored_messages_get_their_delivered_receipts_in_one_write_and_one_kick(
 
     # The business reads one now: its read is numbered after every delivered of the batch
     # and goes out after them.
-    message_store.queue_read_receipt(db, message_id="ABGGin1", wa_id="15550003", shard=0)
-    pending = list(db.outbound_receipts.find({"shard": 0}).sort("seq", 1))
+    message_store.queue_read_receipt(db, message_id="ABGGin1", wa_id="15550003")
+    pending = list(db.outbound_receipts.find().sort("seq", 1))
     assert pending[-1]["_id"] == "ABGGin1:read" and pending[-1]["seq"] > rows[-1]["seq"]
     assert [(b.status, b.message_ids) for b in receipt_batches.group(pending)] == [
         ("delivered", ["ABGGin0", "ABGGin1", "ABGGin2"]), ("read", ["ABGGin1"])]

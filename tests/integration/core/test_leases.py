@@ -16,7 +16,7 @@ FAST = Timings(renew_seconds=0.2, lease_seconds=1.0)
 
 
 def keeper(db, name: str, shards: int = 4, pinned=None) -> LeaseKeeper:
-    node = LeaseKeeper(db, lambda: shards, pinned, me=f"host:{name}", timings=FAST)
+    node = LeaseKeeper(db, shards, pinned, me=f"host:{name}", timings=FAST)
     node.store.ensure_indexes()
     return node
 

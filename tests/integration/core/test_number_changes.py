@@ -18,7 +18,7 @@ def _session() -> Session:
 
 def _journal(db, event_id: str, seq: int, timestamp: int = 1700000000) -> None:
     db.inbound_events.insert_one({
-        "_id": event_id, "kind": "notification", "shard": 0, "seq": seq, "received_at": utcnow(),
+        "_id": event_id, "kind": "notification", "server_shard": 0, "seq": seq, "received_at": utcnow(),
         "payload": {"kind": "user_changed_number", "from": OLD, "old_wa_id": OLD, "new_wa_id": NEW,
                     "timestamp": timestamp},
     })

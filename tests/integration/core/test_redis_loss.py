@@ -60,7 +60,7 @@ def stopped_threads():
 
 def _holding_the_network(ctx: CoreContext, stopped_threads) -> None:
     """A real lease keeper for this test's node, holding the network lease."""
-    keeper = LeaseKeeper(ctx.db, lambda: 1, me="redis-loss-test")
+    keeper = LeaseKeeper(ctx.db, 1, me="redis-loss-test")
     ctx.leases = keeper
     keeper.start()
     stopped_threads.append(keeper)
@@ -111,7 +111,7 @@ def test_sweeper_survives_redis_down_and_kicks_once_it_is_back(
     monkeypatch.setattr(recovery, "SWEEP_INTERVAL", 0.2)
     ctx = _context(config, own_redis.url)
     old = utcnow() - timedelta(minutes=1)
-    db.messages.insert_one({"_id": "m-stale", "direction": "outbound", "status": "accepted", "shard": 0,
+    db.messages.insert_one({"_id": "m-stale", "direction": "outbound", "status": "accepted", "server_shard": 0,
                             "seq": 1, "created_at": old})
     own_redis.stop()
     sweeper = recovery.RecoverySweeper(ctx, lambda: [0])

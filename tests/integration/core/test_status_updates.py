@@ -12,7 +12,7 @@ from services.core_worker.context import CoreContext
 
 def _deliver(ctx: CoreContext, db, message_id: str, wa_id: str) -> dict:
     message = message_store.insert_outbound(
-        db, message_id=message_id, wa_id=wa_id, shard=0, message_type="text", content={"text": {"body": "x"}}
+        db, message_id=message_id, wa_id=wa_id, message_type="text", content={"text": {"body": "x"}}
     )
     assert status_updates.record_many(ctx, [(message, 1700000000)], "delivered") == [message_id]
     return db.pending_callbacks.find_one({"_id": f"status:{message_id}:delivered"})["payload"]["statuses"][0]
@@ -40,7 +40,7 @@ def test_the_pricing_switch_removes_them_and_keeps_the_conversation(ctx, db):
 def test_a_preloaded_contact_gives_the_conversation_without_reading_it(ctx, db):
     app_settings.apply_patch(db, {"webhooks.message.sent": True})
     message = message_store.insert_outbound(
-        db, message_id="gBEGp4", wa_id="15550104", shard=0, message_type="text", content={"text": {"body": "x"}})
+        db, message_id="gBEGp4", wa_id="15550104", message_type="text", content={"text": {"body": "x"}})
     db.contacts.insert_one({"_id": "15550104"})  # stored without a conversation
     opened = {"id": "c0ffee", "origin": "user_initiated", "expires_at": utcnow() + timedelta(hours=1)}
     status_updates.record_many(ctx, [(message, int(utcnow().timestamp()))], "sent",

@@ -27,8 +27,7 @@ def test_the_cache_becomes_what_the_network_lists(ctx, db):
 def _accepted(db, message_id: str, name: str, status: str = "APPROVED", seq_type: str = "template") -> dict:
     resolved = {"language": "en_US", "template": _template(name, status)}
     content = {"template": {"namespace": "ns", "name": name}, "resolved": resolved}
-    return message_store.insert_outbound(db, message_id=message_id, wa_id="15550003", shard=0,
-                                         message_type=seq_type, content=content)
+    return message_store.insert_outbound(db, message_id=message_id, wa_id="15550003", message_type=seq_type, content=content)
 
 
 def test_paused_and_disabled_templates_fail_the_rest_goes_on_in_order(ctx, db):
@@ -37,7 +36,7 @@ def test_paused_and_disabled_templates_fail_the_rest_goes_on_in_order(ctx, db):
     batch = [
         _accepted(db, "gBEG1", "live"),
         _accepted(db, "gBEG2", "paused"),  # paused after it was accepted
-        message_store.insert_outbound(db, message_id="gBEG3", wa_id="15550003", shard=0, message_type="text",
+        message_store.insert_outbound(db, message_id="gBEG3", wa_id="15550003", message_type="text",
                                       content={"text": {"body": "x"}}),
         _accepted(db, "gBEG4", "off"),
         _accepted(db, "gBEG5", "gone", status="PAUSED"),  # no longer listed: the accepted status stands

@@ -1,7 +1,7 @@
 
 import pytest
 
-from services.common.sharding import shard_for
+from services.common.sharding import server_shard
 from tests.integration.gateway.conftest import META, assert_error, insert_inbound_message, register
 
 TEXT = {"to": "+1 631-555-1234", "type": "text", "text": {"body": "hello"}}
@@ -26,7 +26,7 @@ def test_send_after_registration(client, auth, db, redis, config):
     assert doc["direction"] == "outbound"
     assert doc["status"] == "accepted"
     assert doc["wa_id"] == "16315551234"
-    assert doc["shard"] == shard_for("16315551234", config.shards) == 0
+    assert doc["server_shard"] == server_shard("16315551234")
     assert doc["type"] == "text"
     assert doc["content"] == {"text": {"body": "hello", "preview_url": True}}
     assert doc["seq"] == 1
@@ -94,7 +94,7 @@ def test_mark_read_inbound_message(client, auth, db, redis):
     assert receipts[0]["message_id"] == "ABGGFlA5FpafAgo6tHcNmNjXmuSf"
     assert receipts[0]["wa_id"] == "16315551234"
     assert receipts[0]["status"] == "read"
-    assert receipts[0]["shard"] == 0
+    assert receipts[0]["server_shard"] == server_shard(receipts[0]["wa_id"])
     assert redis.llen("core.shard.0") >= 1
 
 

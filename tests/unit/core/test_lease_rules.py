@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.core_worker.lease_rules import Node, Plan, plan, timings
+from services.core_worker.lease_rules import Node, Plan, ShardHeld, plan, plan_count_change, timings
 
 
 def settle(shards: int, nodes: list[Node], holders: dict[int, str], rounds: int = 50) -> dict[int, str]:
@@ -90,8 +90,23 @@ def test_a_pinned_shard_of_a_dead_node_is_served_by_the_others():
     assert settle(2, [Node("a")], {}) == {0: "a", 1: "a"}
 
 
-def test_shards_beyond_a_lower_count_are_released():
-    assert plan("a", 2, [Node("a")], {0: "a", 1: "a", 2: "a", 3: "a"}).release == (2, 3)
+def test_leases_of_an_old_shard_count_are_handed_over_before_any_new_one_is_claimed():
+    held = [ShardHeld(0, 2, "a"), ShardHeld(1, 2, "b")]
+    # a and b each release their old lease; nobody claims a shard of the new count yet.
+    assert plan_count_change("a", 4, held) == Plan((), (0,))
+    assert plan_count_change("b", 4, held) == Plan((), (1,))
+    assert plan_count_change("c", 4, held) == Plan((), ())
+    # Once only a's old lease is left, b (which released its own) still waits.
+    assert plan_count_change("b", 4, held[:1]) == Plan((), ())
+
+
+def test_a_lease_of_an_older_layout_counts_as_another_shard_count():
+    assert plan_count_change("a", 1, [ShardHeld(0, None, "a")]) == Plan((), (0,))
+
+
+def test_no_change_under_way_leaves_the_decision_to_plan():
+    assert plan_count_change("a", 2, [ShardHeld(0, 2, "a"), ShardHeld(1, 2, "b")]) is None
+    assert plan_count_change("a", 2, []) is None
 
 
 def test_timings_default_within_ten_seconds_and_bounded_by_the_settings():

@@ -1,0 +1,55 @@
+"""Bringing rows of an older layout up to date as a core starts.
+
+Before the shard count could change at run time, rows carried a ``shard`` number and
+each shard its own counters (``outbound:<n>``, ``inbound:<n>``, ``receipts:<n>``). Rows
+still pending from then get their ``server_shard``, and the shared counters start past
+every per-shard one, so that nothing pending is skipped or overtaken.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from pymongo import UpdateOne
+from pymongo.database import Database
+
+from services.common import message_store
+from services.common.sharding import server_shard
+
+log = logging.getLogger(__name__)
+
+_PENDING = {
+    "messages": {"direction": "outbound", "status": "accepted"},
+    "outbound_receipts": {},
+    "inbound_events": {},
+}
+
+
+def upgrade(db: Database) -> None:
+    for name, pending in _PENDING.items():
+        _add_server_shards(db, name, pending)
+    for counter in (message_store.OUTBOUND_SEQ, message_store.INBOUND_SEQ, message_store.RECEIPT_SEQ):
+        _continue_counter(db, counter)
+
+
+def _sender(name: str, doc: dict) -> str:
+    if name == "inbound_events":
+        return str((doc.get("payload") or {}).get("from", ""))
+    return str(doc.get("wa_id", ""))
+
+
+def _add_server_shards(db: Database, name: str, pending: dict) -> None:
+    rows = list(db[name].find({**pending, "server_shard": {"$exists": False}}, {"wa_id": 1, "payload.from": 1}))
+    if not rows:
+        return
+    db[name].bulk_write([UpdateOne({"_id": row["_id"]}, {"$set": {"server_shard": server_shard(_sender(name, row))}})
+                         for row in rows])
+    log.info("%s: %d pending row(s) given their server shard", name, len(rows))
+
+
+def _continue_counter(db: Database, counter: str) -> None:
+    old = db.counters.find({"_id": {"$regex": f"^{re.escape(counter)}:[0-9]+$"}})
+    highest = max((int(doc.get("value", 0)) for doc in old), default=0)
+    if highest:
+        db.counters.update_one({"_id": counter}, {"$max": {"value": highest}}, upsert=True)
