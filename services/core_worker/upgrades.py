@@ -26,11 +26,19 @@ _PENDING = {
 }
 
 
+# The shared counter of each kind, and the rows it numbers.
+_COUNTED = {
+    message_store.OUTBOUND_SEQ: "messages",
+    message_store.INBOUND_SEQ: "inbound_events",
+    message_store.RECEIPT_SEQ: "outbound_receipts",
+}
+
+
 def upgrade(db: Database) -> None:
     for name, pending in _PENDING.items():
         _add_server_shards(db, name, pending)
-    for counter in (message_store.OUTBOUND_SEQ, message_store.INBOUND_SEQ, message_store.RECEIPT_SEQ):
-        _continue_counter(db, counter)
+    for counter, name in _COUNTED.items():
+        _continue_counter(db, counter, name)
 
 
 def _sender(name: str, doc: dict) -> str:
@@ -48,8 +56,11 @@ def _add_server_shards(db: Database, name: str, pending: dict) -> None:
     log.info("%s: %d pending row(s) given their server shard", name, len(rows))
 
 
-def _continue_counter(db: Database, counter: str) -> None:
+def _continue_counter(db: Database, counter: str, name: str) -> None:
+    """Start ``counter`` past every per-shard counter and every pending row's ``seq``."""
     old = db.counters.find({"_id": {"$regex": f"^{re.escape(counter)}:[0-9]+$"}})
     highest = max((int(doc.get("value", 0)) for doc in old), default=0)
+    last = db[name].find_one({**_PENDING[name], "seq": {"$exists": True}}, {"seq": 1}, sort=[("seq", -1)])
+    highest = max(highest, int(last["seq"]) if last else 0)
     if highest:
         db.counters.update_one({"_id": counter}, {"$max": {"value": highest}}, upsert=True)

@@ -27,7 +27,8 @@ def test_the_cache_becomes_what_the_network_lists(ctx, db):
 def _accepted(db, message_id: str, name: str, status: str = "APPROVED", seq_type: str = "template") -> dict:
     resolved = {"language": "en_US", "template": _template(name, status)}
     content = {"template": {"namespace": "ns", "name": name}, "resolved": resolved}
-    return message_store.insert_outbound(db, message_id=message_id, wa_id="15550003", message_type=seq_type, content=content)
+    return message_store.insert_outbound(db, message_id=message_id, wa_id="15550003", message_type=seq_type,
+                                         content=content)
 
 
 def test_paused_and_disabled_templates_fail_the_rest_goes_on_in_order(ctx, db):
