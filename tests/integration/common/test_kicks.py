@@ -12,13 +12,12 @@ from services.common import kicks, redis_client
 from services.common.celery_app import make_celery
 from services.common.queues import DRAIN_OUTBOUND, shard_queue
 from tests.integration.common.test_celery_app import _closed_port
-from tests.integration.own_redis import own_redis  # noqa: F401 (fixture)
 
 SHARD = 3
 
 
 @pytest.fixture
-def broker(config, own_redis):  # noqa: F811
+def broker(config, own_redis):
     app = make_celery(replace(config, redis_url=own_redis.url), "kicks-test")
     try:
         yield app
@@ -36,7 +35,7 @@ def dead_broker(config):
 
 
 @pytest.fixture
-def flags(own_redis) -> redis.Redis:  # noqa: F811
+def flags(own_redis) -> redis.Redis:
     return redis_client.connect(own_redis.url)
 
 
@@ -76,7 +75,7 @@ def test_one_pending_kick_per_shard_and_a_flag_never_outlives_its_bound(broker, 
     assert _queued(flags) == 2
 
 
-def test_kicks_resume_on_a_restarted_empty_redis(broker, flags, own_redis):  # noqa: F811
+def test_kicks_resume_on_a_restarted_empty_redis(broker, flags, own_redis):
     assert kicks.kick_outbound(broker, SHARD, flags) is True
     own_redis.restart()  # without persistence: the kick and its flag are gone
 
@@ -85,7 +84,7 @@ def test_kicks_resume_on_a_restarted_empty_redis(broker, flags, own_redis):  # n
     assert _queued(flags) == 1
 
 
-def test_kicks_during_an_outage_do_not_raise_and_work_again_after_it(broker, flags, own_redis):  # noqa: F811
+def test_kicks_during_an_outage_do_not_raise_and_work_again_after_it(broker, flags, own_redis):
     own_redis.stop()
     assert kicks.kick_outbound(broker, SHARD, flags) is False
     own_redis.start()

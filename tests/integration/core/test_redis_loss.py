@@ -22,7 +22,6 @@ from services.core_worker.connection import NetworkConnection
 from services.core_worker.context import CoreContext
 from services.core_worker.leases import LeaseKeeper
 from tests.integration.common.test_celery_app import _closed_port
-from tests.integration.own_redis import own_redis  # noqa: F401 (fixture)
 
 
 def _context(config, redis_url: str) -> CoreContext:
@@ -89,7 +88,7 @@ def test_connection_thread_does_not_need_redis(config, db, caplog, stopped_threa
     assert not [r for r in _records(caplog, "services.core_worker.connection") if "failed" in r.getMessage()]
 
 
-def test_connection_thread_goes_on_while_redis_restarts(config, db, own_redis, caplog, stopped_threads):  # noqa: F811
+def test_connection_thread_goes_on_while_redis_restarts(config, db, own_redis, caplog, stopped_threads):
     caplog.set_level(logging.WARNING, logger="services.core_worker.connection")
     ctx = _context(config, own_redis.url)
     _register(ctx)
@@ -106,7 +105,7 @@ def test_connection_thread_goes_on_while_redis_restarts(config, db, own_redis, c
 
 
 def test_sweeper_survives_redis_down_and_kicks_once_it_is_back(
-    config, db, own_redis, monkeypatch, stopped_threads,  # noqa: F811
+    config, db, own_redis, monkeypatch, stopped_threads,
 ):
     monkeypatch.setattr(recovery, "SWEEP_INTERVAL", 0.2)
     ctx = _context(config, own_redis.url)

@@ -16,18 +16,17 @@ import pytest
 from services.common import app_settings
 from services.common.celery_app import make_celery
 from services.webhook_dispatcher.outbox import enqueue_callbacks
-from tests.integration.own_redis import own_redis  # noqa: F401 (fixture)
 
 PAYLOAD = {"statuses": [{"id": "gBEGkYiEB1VXAglK1ZEqA1YKPrU", "status": "delivered", "timestamp": "1518694235"}]}
 
 
 @pytest.fixture
-def dispatcher_env(dispatcher_env, own_redis):  # noqa: F811 (the fixture of the same name)
+def dispatcher_env(dispatcher_env, own_redis):
     return {**dispatcher_env, "WA_REDIS_URL": own_redis.url}
 
 
 @pytest.fixture
-def own_producer(config, own_redis):  # noqa: F811
+def own_producer(config, own_redis):
     app = make_celery(replace(config, redis_url=own_redis.url), "dispatcher-test-producer")
     try:
         yield app
@@ -54,7 +53,7 @@ def _wait_none_pending(db, timeout: float) -> bool:
 
 
 def test_worker_survives_a_redis_restart_and_delivers_callbacks_from_before_and_after(
-    db, webhook, dispatcher, own_redis, own_producer,  # noqa: F811
+    db, webhook, dispatcher, own_redis, own_producer,
 ):
     webhook.then = 500
     app_settings.apply_patch(db, {"webhooks.url": webhook.url, "callback_backoff_delay_ms": 3000})
@@ -79,7 +78,7 @@ def test_worker_survives_a_redis_restart_and_delivers_callbacks_from_before_and_
     assert "Unrecoverable error" not in dispatcher.log_tail(400)
 
 
-def test_worker_keeps_running_through_a_redis_outage(db, webhook, dispatcher, own_redis, own_producer):  # noqa: F811
+def test_worker_keeps_running_through_a_redis_outage(db, webhook, dispatcher, own_redis, own_producer):
     app_settings.apply_patch(db, {"webhooks.url": webhook.url, "callback_backoff_delay_ms": 200})
     dispatcher.start()
     own_redis.stop()

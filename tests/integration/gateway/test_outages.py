@@ -9,21 +9,15 @@ of it being back, and a stored send answered 201 even when its kick is lost.
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import redis as redis_lib
 
-from infra.local_servers import Ports
-from infra.mongo_server import MongoServer
-from infra.redis_server import RedisServer
 from services.common.mongo import ensure_indexes, get_db
+from tests.common.private_servers import PrivateServers
 from tests.integration.gateway.conftest import (
     NEW_PASSWORD,
     assert_error,
@@ -36,61 +30,21 @@ from tests.integration.gateway.conftest import (
 pytestmark = pytest.mark.timeout(240)
 
 BOUND = 2.0  # seconds: the promise (docs/design.md "Timeouts")
-START_TIMEOUT = 60.0
 TEXT = {"to": "16315551234", "type": "text", "text": {"body": "hello"}}
 
 
-class OwnServers:
-    """A MongoDB (its data kept across restarts) and a Redis (emptied by a restart, as
-    the production broker without persistence is) that the tests stop and pause."""
-
-    def __init__(self, run_dir: Path) -> None:
-        ports = Ports.free()
-        self.mongo = MongoServer(run_dir, ports.mongo)
-        self.redis = RedisServer(run_dir, ports.redis, persistent=False)
-        self._paused: set[int] = set()
-
-    def start(self, server: MongoServer | RedisServer) -> None:
-        server.launch()
-        server.wait_ready(START_TIMEOUT)
-
-    def stop(self, server: MongoServer | RedisServer) -> None:
-        server.stop(timeout=20)
-        if server is self.redis:
-            shutil.rmtree(server.data_dir, ignore_errors=True)
-
-    def pause(self, server: MongoServer | RedisServer) -> None:
-        pid = server.pid()
-        assert pid is not None
-        os.kill(pid, signal.SIGSTOP)
-        self._paused.add(pid)
-
-    def resume_all(self) -> None:
-        for pid in self._paused:
-            os.kill(pid, signal.SIGCONT)
-        self._paused.clear()
-
-    def ensure_running(self) -> None:
-        self.resume_all()
-        for server in (self.mongo, self.redis):
-            if server.pid() is None:
-                self.start(server)
-
-
 @pytest.fixture(scope="module")
-def own(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnServers]:
-    servers = OwnServers(tmp_path_factory.mktemp("outages").resolve())
+def own(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateServers]:
+    servers = PrivateServers(tmp_path_factory.mktemp("outages").resolve())
     try:
         servers.ensure_running()
         yield servers
     finally:
-        servers.resume_all()
-        for server in (servers.mongo, servers.redis):
-            servers.stop(server)
+        servers.stop_all()
 
 
 @pytest.fixture
-def own_config(config, own: OwnServers):
+def own_config(config, own: PrivateServers):
     own.ensure_running()
     return replace(config, mongo_url=own.mongo.url(), redis_url=own.redis.url())
 
