@@ -32,7 +32,7 @@ import pymongo
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from services.common import app_settings
+from services.common import app_settings, stats_counters
 from services.common.cluster import LEASES, NETWORK_LEASE, NODES, live_leases, live_nodes, shard_lease_id
 from services.core_worker import lease_rules
 from services.core_worker.failures import LeaseLost
@@ -75,6 +75,7 @@ class LeaseStore:
             "host": self.me.rpartition(":")[0], "pinned": pinned,
             "started_at": {"$ifNull": ["$started_at", "$$NOW"]},
             "heartbeat_at": "$$NOW", "expires_at": {"$add": ["$$NOW", lease_ms]},
+            "stats": {"$literal": stats_counters.COUNTERS.snapshot("core")},  # /v1/stats/app, at no extra round trip
         }}], upsert=True)
 
     def unregister(self) -> None:
