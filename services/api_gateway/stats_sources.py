@@ -105,9 +105,12 @@ def app_stats(db: Database) -> ByNode:
 # --- /v1/stats/db --------------------------------------------------------------------
 
 
-def rows_of_shards(shards: list[int]) -> dict[str, Any]:
-    """The MongoDB filter of the rows (``messages``) that belong to these shards: the one
-    place that knows how a row names its shard."""
+def rows_of_shards(shards: list[int] | None) -> dict[str, Any]:
+    """The MongoDB filter of the ``messages`` rows that belong to these shards, and with
+    None of the rows that name no shard (inbound messages are stored without one): the
+    one place that knows how a row names its shard."""
+    if shards is None:
+        return {"shard": {"$exists": False}}
     return {"shard": {"$in": sorted(shards)}}
 
 
@@ -141,7 +144,8 @@ def message_counts(db: Database, rows: dict[str, Any] | None) -> Snapshot:
 
 
 def cluster_counts(db: Database) -> Snapshot:
-    """What belongs to no shard: contacts and pending callbacks."""
+    """What belongs to no shard: contacts and pending callbacks (the rows of no shard
+    are counted by :func:`db_stats`)."""
     users = list(db.contacts.aggregate([
         {"$project": {"_id": 1}},
         {"$unionWith": {"coll": "contact_checks",
@@ -166,7 +170,7 @@ def db_stats(db: Database) -> ByNode:
             if not view.multi:
                 return per_node(view, {"all": message_counts(db, None)}, shared)
             own = {node: message_counts(db, rows_of_shards(shards)) for node, shards in view.shards.items() if shards}
-            return per_node(view, own, shared)
+            return per_node(view, own, merge([shared, message_counts(db, rows_of_shards(None))]))
     except ExecutionTimeout as error:  # the server stopped a count at the bound
         raise ApiError(1016, f"Database statistics took longer than {DB_STATS_SECONDS:g} s: "
                              "the database is too large or too busy") from error

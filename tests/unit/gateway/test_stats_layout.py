@@ -49,6 +49,7 @@ def test_one_node_merges_everything_under_none():
 
 def test_rows_of_shards_is_a_filter_on_the_shard_field():
     assert rows_of_shards([2, 0]) == {"shard": {"$in": [0, 2]}}
+    assert rows_of_shards(None) == {"shard": {"$exists": False}}  # rows of no shard
 
 
 def test_endpoint_labels_name_the_route_not_the_path():
