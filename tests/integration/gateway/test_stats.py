@@ -73,6 +73,11 @@ def test_a_bad_format_is_1009(client, auth, path, value):
                  f"Parameter 'format' has invalid value '{value}'")
 
 
+@pytest.mark.parametrize("path", ["/v1/stats/app/internal", "/v1/stats/db/internal"])
+def test_the_internal_variants_are_not_served(client, auth, path):
+    assert_error(client.get(path, headers=auth), 404, 1006)
+
+
 def test_app_single_node_merges_the_core_the_dispatchers_the_gateway_and_the_queue(client, auth, db):
     core_node(db, "host:1", counts(text=3, image=1))
     dispatcher = Counters()
