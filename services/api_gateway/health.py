@@ -19,6 +19,11 @@ from services.common.cluster import NETWORK_LEASE, Lease, live_leases, live_node
 bp = Blueprint("health", __name__, url_prefix="/v1")
 
 
+def multi_node(nodes: list[dict[str, Any]]) -> bool:
+    """Whether answers keyed per node are due (health, stats): more than one live core node."""
+    return len(nodes) > 1
+
+
 def node_statuses(registered: bool, nodes: list[dict[str, Any]], leases: dict[str, Lease]) -> dict[str, dict]:
     """Per live node: its status, its role and (an extension) the shards it holds.
 
@@ -52,7 +57,7 @@ def health_body() -> dict[str, Any]:
     registered = account is not None and account.get("state") == "registered"
     nodes = live_nodes(db)
     leases = live_leases(db)
-    if len(nodes) > 1:
+    if multi_node(nodes):
         return node_statuses(registered, nodes, leases)
     if not registered:
         return {"gateway_status": "unregistered"}

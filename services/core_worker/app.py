@@ -6,6 +6,7 @@ import logging
 
 from celery import Task
 
+from services.common import stats_counters
 from services.common.celery_app import make_celery
 from services.common.config import Config
 from services.common.kicks import clear_flag, kick, kick_inbound, kick_outbound
@@ -50,6 +51,7 @@ def _drain_fenced(task: Task, shard: int, drain) -> int:
         celery.send_task(task.name, args=[shard], queue=shard_queue(shard))
         return 0
     clear_flag(context.redis, task.name, shard)
+    stats_counters.inc("drains", {"direction": task.name.rpartition("_")[2]})  # core.drain_<direction>
     try:
         if fence is not None:
             fence.confirm()  # owner and epoch in MongoDB: one round trip per drain

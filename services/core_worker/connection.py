@@ -18,7 +18,7 @@ from pymongo import WriteConcern
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from services.common import message_store, sharding
+from services.common import message_store, sharding, stats_counters
 from services.common.clock import utcnow
 from services.common.cluster import NETWORK_LEASE
 from services.common.kicks import kick_inbound
@@ -79,6 +79,7 @@ class NetworkConnection(threading.Thread):
         with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=10,
                      max_size=16 * 1024 * 1024) as socket:
             log.info("connected to the network")
+            stats_counters.inc("network_connects")
             leases = self.ctx.leases
             assert leases is not None  # _hold_lease() said so
             leases.set_network_state(True)

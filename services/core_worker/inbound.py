@@ -12,9 +12,10 @@ import logging
 from typing import Any
 
 from services import message_types
-from services.common import message_store
+from services.common import message_store, stats_counters
 from services.common.clock import utcnow
 from services.common.kicks import kick_outbound
+from services.common.sharding import server_shard
 from services.core_worker import (
     account_store,
     callback_payloads,
@@ -201,7 +202,8 @@ def _store_message(ctx: CoreContext, envelope: Envelope, plaintext: message_type
     stored = db.messages.update_one(
         {"_id": envelope.id},
         {"$setOnInsert": {
-            "direction": "inbound", "wa_id": envelope.sender, "type": message_type, "content": content,
+            "direction": "inbound", "wa_id": envelope.sender, "server_shard": server_shard(envelope.sender),
+            "type": message_type, "content": content,
             "status": "received", "timestamp": envelope.timestamp, "created_at": now,
         }},
         upsert=True,
@@ -212,6 +214,7 @@ def _store_message(ctx: CoreContext, envelope: Envelope, plaintext: message_type
     db.contacts.update_one({"_id": envelope.sender}, {"$set": contact_update}, upsert=True)
     _queue_callback(ctx, {"_id": envelope.id, "wa_id": envelope.sender, "type": message_type, "content": content,
                           "timestamp": envelope.timestamp}, profile_name)
+    stats_counters.inc("messages_received", {"type": message_type}, int(stored.upserted_id is not None))
     return stored.upserted_id is not None
 
 

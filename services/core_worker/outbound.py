@@ -11,6 +11,7 @@ import logging
 import time
 from typing import Any
 
+from services.common import stats_counters
 from services.core_worker import (
     account_store,
     callback_payloads,
@@ -169,6 +170,7 @@ def _send_receipts(ctx: CoreContext, network: NetworkClient, shard: int) -> int:
         ctx.check_fence()
         try:
             network.send_receipt(batch.wa_id, batch.status, batch.message_ids)
+            stats_counters.inc("receipts_sent", {"status": batch.status}, len(batch.message_ids))
         except NetworkRejected as error:
             # Refused for good (the contact left WhatsApp): retrying cannot help.
             log.info("%s receipt to %s refused: %s", batch.status, batch.wa_id, error.code)

@@ -14,7 +14,7 @@ from typing import Any
 
 from pymongo import UpdateOne
 
-from services.common import app_settings
+from services.common import app_settings, stats_counters
 from services.core_worker import callback_payloads, conversations
 from services.core_worker.context import CoreContext
 from services.webhook_dispatcher.outbox import enqueue_callbacks
@@ -48,6 +48,7 @@ def record_many(
          for message, timestamp in todo],
         ordered=False,
     )
+    stats_counters.statuses_recorded(status, [message.get("type", "unknown") for message, _ in todo])
     settings = ctx.settings()
     if app_settings.status_callback_enabled(settings, status):
         with_pricing = carries_pricing(status, settings)

@@ -19,6 +19,7 @@ from celery.beat import EmbeddedService
 
 from services.common.celery_app import run_worker, worker_argv
 from services.common.logging_setup import configure_logging
+from services.common.mongo import get_db
 from services.common.queues import DISPATCHER_QUEUE
 
 DEFAULT_CONCURRENCY = 6
@@ -41,10 +42,12 @@ def _start_metrics(port: str | None) -> None:
 def main() -> None:
     configure_logging("dispatcher")
     # Imported after logging is configured: building the app reads the environment.
-    from services.webhook_dispatcher.app import celery_app
+    from services.webhook_dispatcher import metrics
+    from services.webhook_dispatcher.app import celery_app, config
 
     celery_app.steps["worker"].add(ThreadedBeat)
     _start_metrics(os.environ.get("WA_DISPATCHER_METRICS_PORT"))
+    metrics.start_publishing(get_db(config))  # callback_requests of /v1/stats/app
     concurrency = int(os.environ.get("WA_DISPATCHER_CONCURRENCY", DEFAULT_CONCURRENCY))
     run_worker(celery_app, worker_argv(name="dispatcher", queues=[DISPATCHER_QUEUE], pool="threads",
                                        concurrency=concurrency))

@@ -1,12 +1,23 @@
-"""Prometheus counters for callback delivery.
+"""Counters of callback delivery.
 
-Exposed on ``WA_DISPATCHER_METRICS_PORT`` when it is set (see ``__main__``); the
-counters exist either way so the task code does not need to care.
+Two audiences:
+- the Prometheus counters below, served on ``WA_DISPATCHER_METRICS_PORT`` when it is set
+  (see ``__main__``; they exist either way so the task code does not need to care);
+- ``callback_requests`` (result, type) of ``/v1/stats/app`` (declared in
+  services/common/stats_metrics.py), counted in memory and published into MongoDB
+  (``service_stats``, services/common/stats_publisher.py) for the gateway to merge.
+The task code calls the functions here, which count both.
 """
 
 from __future__ import annotations
 
 from prometheus_client import Counter
+from pymongo.database import Database
+
+from services.common import stats_counters, stats_publisher
+from services.common.stats_metrics import callback_type
+
+SERVICE = "dispatcher"
 
 DELIVERED = Counter(
     "wa_dispatcher_callbacks_delivered",
@@ -28,3 +39,18 @@ def failure_reason(status: int | None) -> str:
     if status is None:
         return "network"
     return f"{status // 100}xx"
+
+
+def delivered(callback_id: str) -> None:
+    DELIVERED.inc()
+    stats_counters.inc("callback_requests", {"result": "success", "type": callback_type(callback_id)})
+
+
+def attempt_failed(callback_id: str, status: int | None) -> None:
+    FAILED_ATTEMPTS.labels(failure_reason(status)).inc()
+    stats_counters.inc("callback_requests", {"result": "failure", "type": callback_type(callback_id)})
+
+
+def start_publishing(db: Database) -> None:
+    """Publish this process's counts into MongoDB every few seconds (a daemon thread)."""
+    stats_publisher.ensure_publishing(db, SERVICE)

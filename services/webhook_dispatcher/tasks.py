@@ -79,7 +79,7 @@ def _retry_later(
     if postpone(db, doc["_id"], delay_ms, error or "failed", attempted=attempted):
         schedule(doc["_id"], delay_ms / 1000)
     if outcome is not None:
-        metrics.FAILED_ATTEMPTS.labels(metrics.failure_reason(outcome.status)).inc()
+        metrics.attempt_failed(doc["_id"], outcome.status)
         log.warning(
             "callback %s attempt %d failed (status=%s, error=%s); retry in %d ms",
             doc["_id"],
@@ -116,7 +116,7 @@ def deliver_once(
     if not outcome.ok:
         return _retry_later(db, doc, settings, outcome, schedule)
     db.pending_callbacks.delete_one({"_id": callback_id})
-    metrics.DELIVERED.inc()
+    metrics.delivered(callback_id)
     log.info("callback %s delivered on attempt %d (status=%s)", callback_id, doc["attempts"] + 1, outcome.status)
     return "delivered"
 

@@ -110,3 +110,21 @@ def test_a_pinned_node_gets_its_shard_from_the_others(db):
     hand_over(a)
     p.beat()
     assert owners(db) == {0: "host:a", 1: "host:a", 2: "host:p", 3: "host:a"}
+
+
+def test_the_heartbeat_publishes_the_nodes_own_counters(db):
+    from services.common import stats_counters
+
+    stats_counters.COUNTERS.reset()
+    try:
+        stats_counters.inc("messages_sent", {"type": "text"}, 2)
+        stats_counters.inc("web_requests", {"state": "success"})  # a gateway metric: not the core's to publish
+        a = keeper(db, "a")
+        a.beat()
+        assert db.core_nodes.find_one({"_id": "host:a"})["stats"] == {
+            "messages_sent": [{"labels": {"type": "text"}, "value": 2}]}
+        stats_counters.inc("messages_sent", {"type": "text"})
+        a.beat()
+        assert db.core_nodes.find_one({"_id": "host:a"})["stats"]["messages_sent"][0]["value"] == 3
+    finally:
+        stats_counters.COUNTERS.reset()

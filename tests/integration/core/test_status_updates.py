@@ -58,3 +58,22 @@ def test_inside_one_task_the_settings_are_read_once(ctx, db):
     assert ctx.settings()["show_security_notifications"] is True  # the next one sees the change
     app_settings.apply_patch(db, {"show_security_notifications": False})
     assert ctx.settings()["show_security_notifications"] is False  # outside a task: every call reads
+
+
+def test_each_status_is_counted_once_by_the_node(ctx, db):
+    from services.common import stats_counters
+
+    stats_counters.COUNTERS.reset()
+    try:
+        message = message_store.insert_outbound(
+            db, message_id="gBEGc1", wa_id="15550109", message_type="image", content={"image": {"id": "m"}}
+        )
+        for status in ("sent", "sent", "delivered", "read", "read"):  # replays change nothing
+            status_updates.record_many(ctx, [(message, 1700000000)], status)
+        counted = stats_counters.COUNTERS.snapshot("core")
+        assert counted["messages_sent"] == [{"labels": {"type": "image"}, "value": 1}]
+        assert counted["receipts_received"] == [{"labels": {"status": "delivered"}, "value": 1},
+                                                {"labels": {"status": "read"}, "value": 1}]
+        assert "messages_failed" not in counted
+    finally:
+        stats_counters.COUNTERS.reset()

@@ -1,0 +1,191 @@
+"""Where the numbers of ``/v1/stats/app``, ``/v1/stats/db`` and ``/metrics`` come from.
+
+Everything is read from MongoDB (never Redis): the core nodes' counters from their
+``core_nodes`` documents (published on each lease heartbeat), the gateway workers' and
+dispatchers' from ``service_stats`` (services/common/stats_publisher.py), and the
+queue and database counts from the collections themselves, when asked.
+
+Per node (more than one live core node, the rule of ``/v1/health``): each node shows
+its own counters and the rows of the shards it holds. What belongs to no shard (the
+callback queue, the dispatcher's and the gateway's counters, contacts, pending
+callbacks) is shown once, under the *reporting node*: the holder of the network
+connection (the one node that connects, like the original's primary), else the first
+node; so that summing a metric over the ``node`` label counts everything once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pymongo
+from pymongo.database import Database
+from pymongo.errors import ExecutionTimeout
+
+from services.api_gateway.health import multi_node
+from services.common import shard_shape, sharding, stats_publisher
+from services.common.clock import utcnow
+from services.common.cluster import NETWORK_LEASE, Lease, live_leases, live_nodes
+from services.common.errors import ApiError
+from services.common.stats_counters import Snapshot, merge
+from services.common.stats_metrics import CALLBACK_TYPES
+
+GATEWAY, DISPATCHER = "gateway", "dispatcher"
+
+DB_STATS_SECONDS = 5.0
+"""The bound of one stats request's MongoDB work (spec §11.3: expensive on big
+databases). pymongo gives every operation inside it the rest of the budget as its
+``maxTimeMS``, so the server stops a count that would run longer."""
+
+ByNode = dict[str | None, Snapshot]  # None: the single-instance shape
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Who reports what: the live core nodes, their shards, the reporting node."""
+
+    nodes: dict[str, dict[str, Any]]  # live core node id -> its core_nodes document
+    shards: dict[str, list[int]]
+    reporting: str | None
+    multi: bool
+
+
+def layout(nodes: list[dict[str, Any]], leases: dict[str, Lease]) -> Layout:
+    """Pure: the layout of these live nodes and held leases."""
+    by_id = {node["_id"]: node for node in nodes}
+    shards: dict[str, list[int]] = {node_id: [] for node_id in by_id}
+    for lease in leases.values():
+        if lease.shard is not None and lease.owner in shards:
+            shards[lease.owner].append(lease.shard)
+    network = leases.get(NETWORK_LEASE)
+    if network is not None and network.owner in by_id:
+        reporting: str | None = network.owner
+    else:
+        reporting = min(by_id) if by_id else None
+    return Layout(by_id, {node: sorted(held) for node, held in shards.items()}, reporting, multi_node(nodes))
+
+
+def read_layout(db: Database) -> Layout:
+    return layout(live_nodes(db), live_leases(db))
+
+
+def per_node(view: Layout, own: dict[str, Snapshot], shared: Snapshot) -> ByNode:
+    """Pure: each node's own numbers, with the shared ones under the reporting node;
+    one node or none: everything merged under ``None``."""
+    if not view.multi:
+        return {None: merge([*own.values(), shared])}
+    return {node: merge([own.get(node, {}), shared if node == view.reporting else {}]) for node in view.nodes}
+
+
+# --- /v1/stats/app -------------------------------------------------------------------
+
+
+def service_snapshot(db: Database, service: str) -> Snapshot:
+    return merge(doc.get("stats") for doc in stats_publisher.live(db, service))
+
+
+def callback_queue(db: Database) -> Snapshot:
+    """Pending callbacks by type: index-only counts on the ``_id`` prefix."""
+    sizes: dict[str, int] = {}
+    for prefix, kind in CALLBACK_TYPES.items():
+        count = db.pending_callbacks.count_documents({"_id": {"$regex": f"^{re.escape(prefix)}:"}})
+        sizes[kind] = sizes.get(kind, 0) + count
+    return {"callback_queue_size": [{"labels": {"type": kind}, "value": n} for kind, n in sorted(sizes.items())]}
+
+
+def app_stats(db: Database) -> ByNode:
+    stats_publisher.publish(db, GATEWAY)  # this worker's own counts, up to this request
+    view = read_layout(db)
+    shared = merge([service_snapshot(db, GATEWAY), service_snapshot(db, DISPATCHER), callback_queue(db)])
+    return per_node(view, {node: doc.get("stats") or {} for node, doc in view.nodes.items()}, shared)
+
+
+# --- /v1/stats/db --------------------------------------------------------------------
+
+
+def rows_of_shards(shards: list[int] | None, count: int = 1) -> dict[str, Any]:
+    """The MongoDB filter of the ``messages`` rows that these shards (of ``count``)
+    serve, and with None of the rows that name no server shard (stored before rows
+    carried one): the one place here that knows how a row maps to a shard. While the
+    shard count is being changed, a node may still hold shards of the old count for a
+    second or two; they are counted by the new count's ranges."""
+    if shards is None:
+        return {"server_shard": {"$exists": False}}
+    return {"$or": [sharding.row_filter(shard, count) for shard in sorted(shards)]}
+
+
+_OUTBOUND = {"$eq": ["$direction", "outbound"]}
+
+
+def _has(field: str) -> dict[str, Any]:
+    return {"$ne": [{"$type": field}, "missing"]}
+
+
+def message_counts(db: Database, rows: dict[str, Any] | None) -> Snapshot:
+    """db_messages, db_pending_messages and db_message_receipts in one pass over ``rows``
+    (None: every message)."""
+    pipeline: list[dict[str, Any]] = [{"$match": rows}] if rows is not None else []
+    pipeline.append({"$group": {
+        "_id": {"type": "$type", "direction": "$direction"},
+        "count": {"$sum": 1},
+        "pending": {"$sum": {"$cond": [{"$and": [_OUTBOUND, {"$eq": ["$status", "accepted"]}]}, 1, 0]}},
+        "delivered": {"$sum": {"$cond": [{"$and": [_OUTBOUND, _has("$status_timestamps.delivered")]}, 1, 0]}},
+        "read": {"$sum": {"$cond": [{"$and": [_OUTBOUND, _has("$status_timestamps.read")]}, 1, 0]}},
+    }})
+    groups = list(db.messages.aggregate(pipeline, allowDiskUse=True))
+    messages = [{"labels": {"type": str(group["_id"].get("type")), "direction": str(group["_id"].get("direction"))},
+                 "value": group["count"]} for group in groups]
+    return {
+        "db_messages": messages,
+        "db_pending_messages": [{"labels": {}, "value": sum(group["pending"] for group in groups)}],
+        "db_message_receipts": [{"labels": {"status": status}, "value": sum(group[status] for group in groups)}
+                                for status in ("delivered", "read")],
+    }
+
+
+def cluster_counts(db: Database) -> Snapshot:
+    """What belongs to no shard: contacts and pending callbacks (the rows of no shard
+    are counted by :func:`db_stats`)."""
+    users = list(db.contacts.aggregate([
+        {"$project": {"_id": 1}},
+        {"$unionWith": {"coll": "contact_checks",
+                        "pipeline": [{"$match": {"wa_id": {"$ne": None}}}, {"$project": {"_id": "$wa_id"}}]}},
+        {"$group": {"_id": "$_id"}},
+        {"$count": "n"},
+    ], allowDiskUse=True))
+    return {
+        "db_contacts": [
+            {"labels": {"type": "whatsapp_user"}, "value": users[0]["n"] if users else 0},
+            {"labels": {"type": "non_whatsapp_user"}, "value": db.contact_checks.count_documents({"wa_id": None})},
+        ],
+        "db_pending_callbacks": [{"labels": {}, "value": db.pending_callbacks.estimated_document_count()}],
+    }
+
+
+def db_stats(db: Database) -> ByNode:
+    try:
+        with pymongo.timeout(DB_STATS_SECONDS):
+            view = read_layout(db)
+            shared = cluster_counts(db)
+            if not view.multi:
+                return per_node(view, {"all": message_counts(db, None)}, shared)
+            count = shard_shape.read(db, 1).shards
+            own = {node: message_counts(db, rows_of_shards(shards, count))
+                   for node, shards in view.shards.items() if shards}
+            return per_node(view, own, merge([shared, message_counts(db, rows_of_shards(None))]))
+    except ExecutionTimeout as error:  # the server stopped a count at the bound
+        raise ApiError(1016, f"Database statistics took longer than {DB_STATS_SECONDS:g} s: "
+                             "the database is too large or too busy") from error
+
+
+# --- /metrics ------------------------------------------------------------------------
+
+
+def web_metrics(db: Database, now: datetime | None = None) -> Snapshot:
+    stats_publisher.publish(db, GATEWAY)
+    docs = stats_publisher.live(db, GATEWAY)
+    started = [doc["started_at"] for doc in docs if doc.get("started_at") is not None]
+    uptime = ((now or utcnow()) - min(started)).total_seconds() if started else 0.0
+    return merge([*(doc.get("stats") for doc in docs), {"web_uptime": [{"labels": {}, "value": round(uptime, 3)}]}])
