@@ -58,6 +58,7 @@ def state_unavailable() -> ApiError:
 
 def load_state(path: Path) -> tuple[SandboxState, int]:
     """The state as of the last durable change, and the change counter it reached."""
+    started = time.monotonic()
     changes = Changes()
     seq = 0
     if path.exists():
@@ -78,7 +79,7 @@ def load_state(path: Path) -> tuple[SandboxState, int]:
                 replayed += 1
         log.info("sandbox journal: %d batches replayed, %d bytes of torn tail dropped", replayed, len(raw) - intact)
     if path.exists():
-        log.info("sandbox state loaded from %s", path)
+        log.info("sandbox state loaded from %s in %.0f ms", path, (time.monotonic() - started) * 1000)
     changes.seq = seq
     return state, seq
 
