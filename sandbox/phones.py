@@ -203,16 +203,28 @@ class VirtualPhone:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> VirtualPhone:
-        spks = [SignedPrekey.from_bytes(_unb64(k)) for k in data["signed_prekeys"]]
-        otpks = [OneTimePrekey.from_bytes(_unb64(k)) for k in data["one_time_prekeys"]]
+    def from_dict(cls, data: dict[str, Any], previous: VirtualPhone | None = None) -> VirtualPhone:
+        """``previous``: this phone as it was before (a journal replay sets a phone many
+        times); its keys are reused where the bytes are the same, as deriving their
+        public halves is most of the cost."""
+        known: dict[str, Any] = {}
+        if previous is not None:
+            keys: list[Any] = [previous.identity, *previous.signed_prekeys.values(),
+                               *previous.one_time_prekeys.values()]
+            known = {f"{type(k).__name__}:{_b64(k.to_bytes())}": k for k in keys}
+
+        def parse(kind: Any, text: str) -> Any:
+            return known.get(f"{kind.__name__}:{text}") or kind.from_bytes(_unb64(text))
+
+        spks = [parse(SignedPrekey, k) for k in data["signed_prekeys"]]
+        otpks = [parse(OneTimePrekey, k) for k in data["one_time_prekeys"]]
         return cls(
             wa_id=data["wa_id"],
             name=data["name"],
             auto_delivered=data["auto_delivered"],
             auto_read=data["auto_read"],
             auto_reply=data["auto_reply"],
-            identity=IdentityKeyPair.from_bytes(_unb64(data["identity"])),
+            identity=parse(IdentityKeyPair, data["identity"]),
             signed_prekeys={k.key_id: k for k in spks},
             one_time_prekeys={k.key_id: k for k in otpks},
             next_key_id=data["next_key_id"],
@@ -627,6 +639,6 @@ class PhoneBook:
                 self.phones.pop(wa_id, None)
             else:
                 messages = phone.messages if phone is not None else []
-                self.phones[wa_id] = VirtualPhone.from_dict({**value, "messages": messages})
+                self.phones[wa_id] = VirtualPhone.from_dict({**value, "messages": messages}, previous=phone)
         elif phone is not None and value is not None:
             phone.put_message(key[2], value)
