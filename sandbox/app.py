@@ -11,10 +11,10 @@ from aiohttp import web
 
 from sandbox.errors import ApiError, unauthorized
 from sandbox.network.connection import ConnectionManager
-from sandbox.persistence import Snapshotter
+from sandbox.persistence import SNAPSHOT_INTERVAL, DurableStore, load_state
 from sandbox.routes import network as network_routes
 from sandbox.routes import sandbox as sandbox_routes
-from sandbox.routes.common import CONNECTIONS_KEY, STATE_KEY
+from sandbox.routes.common import CONNECTIONS_KEY, DURABLE_KEY, STATE_KEY
 from sandbox.state import SandboxState
 
 log = logging.getLogger("sandbox.access")
@@ -63,6 +63,21 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 @web.middleware
+async def commit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The commit barrier: no answer leaves before the changes made until then are
+    durable (a no-op without a state file), errors included: an operation that failed
+    half-way may have changed a phone."""
+    durable = request.app[DURABLE_KEY]
+    try:
+        response = await handler(request)
+    except Exception:
+        await durable()
+        raise
+    await durable()
+    return response
+
+
+@web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     path = request.path
     if path.startswith(network_routes.PREFIX + "/") and path not in network_routes.PUBLIC_PATHS:
@@ -82,45 +97,49 @@ def create_app(
     *,
     state_file: str | Path | None = None,
     ping_interval: float = 20.0,
-    snapshot_interval: float = 1.0,
+    snapshot_interval: float = SNAPSHOT_INTERVAL,
 ) -> web.Application:
     """Build the sandbox app. With ``state_file`` and no ``state`` the state is loaded
-    from (and snapshotted to) that file."""
-    from sandbox.persistence import load_state
-
+    from that file (snapshot and journal); with ``state_file`` every answer waits until
+    its changes are in the file (sandbox/persistence.py)."""
     path = Path(state_file) if state_file else None
     if state is None:
-        state = load_state(path) if path else SandboxState()
+        state = load_state(path)[0] if path else SandboxState()
+    store = DurableStore(state, path, snapshot_interval=snapshot_interval) if path else None
 
     app = web.Application(
-        middlewares=[access_log_middleware, error_middleware, auth_middleware],
+        middlewares=[access_log_middleware, error_middleware, commit_middleware, auth_middleware],
         client_max_size=8 * 1024 * 1024,
     )
     app[STATE_KEY] = state
-    app[CONNECTIONS_KEY] = ConnectionManager(state.network.relay, ping_interval=ping_interval)
+    app[DURABLE_KEY] = store.durable if store is not None else _in_memory
+    app[CONNECTIONS_KEY] = ConnectionManager(state.network.relay, app[DURABLE_KEY], ping_interval=ping_interval)
     app.add_routes(network_routes.routes)
     app.add_routes(sandbox_routes.routes)
     app.router.add_get("/healthz", _healthz)
 
-    snapshotter = Snapshotter(state, path, snapshot_interval) if path else None
-
     async def on_startup(app: web.Application) -> None:
+        if store is not None:
+            store.open()  # before the phones' workers change anything
+            store.start()
         state.phones.start()
-        if snapshotter is not None:
-            snapshotter.start()
 
     async def on_shutdown(app: web.Application) -> None:
         await app[CONNECTIONS_KEY].close_all()
 
     async def on_cleanup(app: web.Application) -> None:
         await state.phones.stop()
-        if snapshotter is not None:
-            await snapshotter.stop()
+        if store is not None:
+            await store.close()
 
     app.on_startup.append(on_startup)
     app.on_shutdown.append(on_shutdown)
     app.on_cleanup.append(on_cleanup)
     return app
+
+
+async def _in_memory() -> None:
+    """Without a state file nothing is written: every change is "durable" at once."""
 
 
 async def _healthz(request: web.Request) -> web.Response:

@@ -16,10 +16,10 @@ import base64
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox.changes import Changes, Key
 from sandbox.errors import ApiError, bad_request, conflict, not_found
 from sandbox.ids import phone_message_id
 from sandbox.network.registration import BUSINESS
@@ -56,6 +56,13 @@ MAX_UNDECRYPTABLE = 1000
 
 STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "played": 4}
 
+# Journal record kinds (sandbox/changes.py): a phone without its history, and one
+# message record of its history by position (the history only grows).
+PHONE = "phone"
+"""``(PHONE, wa_id)``: keys, sessions, settings, failure records."""
+MESSAGE = "message"
+"""``(MESSAGE, wa_id, position)``: ``messages[position]``."""
+
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
@@ -86,6 +93,8 @@ class VirtualPhone:
 
     def __post_init__(self) -> None:
         self._index: dict[str, dict[str, Any]] = {m["id"]: m for m in self.messages}
+        self._positions: dict[str, int] = {m["id"]: i for i, m in enumerate(self.messages)}
+        self._touched: dict[int, None] = {}  # positions changed since the journal last looked
 
     # -- keys ----------------------------------------------------------------
     def fingerprint(self) -> str:
@@ -123,6 +132,31 @@ class VirtualPhone:
     def record(self, message: dict[str, Any]) -> None:
         self.messages.append(message)
         self._index[message["id"]] = message
+        self._positions[message["id"]] = len(self.messages) - 1
+        self._touched[len(self.messages) - 1] = None
+
+    def touch(self, message_id: str) -> None:
+        """The record ``find(message_id)`` returns was changed in place."""
+        position = self._positions.get(message_id)
+        if position is not None:
+            self._touched[position] = None
+
+    def take_touched(self) -> list[int]:
+        touched, self._touched = list(self._touched), {}
+        return touched
+
+    def put_message(self, position: int, message: dict[str, Any]) -> None:
+        """``messages[position]`` is ``message`` (a journal replay)."""
+        if position < len(self.messages):
+            self.messages[position] = message
+            if self._positions.get(message["id"], -1) <= position:
+                self._index[message["id"]] = message
+                self._positions[message["id"]] = position
+        else:
+            if position > len(self.messages):
+                log.warning("phone %s: journal history gap at %d", self.wa_id, position)
+            self.record(message)
+        self._touched.clear()
 
     def find(self, message_id: str) -> dict[str, Any] | None:
         return self._index.get(message_id)
@@ -148,6 +182,10 @@ class VirtualPhone:
 
     # -- persistence ---------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        return {**self.core_dict(), "messages": self.messages}
+
+    def core_dict(self) -> dict[str, Any]:
+        """Everything but the history (journaled message by message)."""
         return {
             "wa_id": self.wa_id,
             "name": self.name,
@@ -159,23 +197,34 @@ class VirtualPhone:
             "one_time_prekeys": [_b64(k.to_bytes()) for k in self.one_time_prekeys.values()],
             "next_key_id": self.next_key_id,
             "sessions": {peer: s.to_dict() for peer, s in self.sessions.items()},
-            "messages": self.messages,
             "errors": self.errors,
             "installs": self.installs,
             "undecryptable": self.undecryptable,
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> VirtualPhone:
-        spks = [SignedPrekey.from_bytes(_unb64(k)) for k in data["signed_prekeys"]]
-        otpks = [OneTimePrekey.from_bytes(_unb64(k)) for k in data["one_time_prekeys"]]
+    def from_dict(cls, data: dict[str, Any], previous: VirtualPhone | None = None) -> VirtualPhone:
+        """``previous``: this phone as it was before (a journal replay sets a phone many
+        times); its keys are reused where the bytes are the same, as deriving their
+        public halves is most of the cost."""
+        known: dict[str, Any] = {}
+        if previous is not None:
+            keys: list[Any] = [previous.identity, *previous.signed_prekeys.values(),
+                               *previous.one_time_prekeys.values()]
+            known = {f"{type(k).__name__}:{_b64(k.to_bytes())}": k for k in keys}
+
+        def parse(kind: Any, text: str) -> Any:
+            return known.get(f"{kind.__name__}:{text}") or kind.from_bytes(_unb64(text))
+
+        spks = [parse(SignedPrekey, k) for k in data["signed_prekeys"]]
+        otpks = [parse(OneTimePrekey, k) for k in data["one_time_prekeys"]]
         return cls(
             wa_id=data["wa_id"],
             name=data["name"],
             auto_delivered=data["auto_delivered"],
             auto_read=data["auto_read"],
             auto_reply=data["auto_reply"],
-            identity=IdentityKeyPair.from_bytes(_unb64(data["identity"])),
+            identity=parse(IdentityKeyPair, data["identity"]),
             signed_prekeys={k.key_id: k for k in spks},
             one_time_prekeys={k.key_id: k for k in otpks},
             next_key_id=data["next_key_id"],
@@ -220,9 +269,9 @@ def _check_message_body(body: Any) -> tuple[str, str, Any, str | None]:
 class PhoneBook:
     """All virtual phones, their workers, and what the sandbox routes ask of them."""
 
-    def __init__(self, network: Network, on_change: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, network: Network, changes: Changes | None = None) -> None:
         self.network = network
-        self._on_change = on_change
+        self._changes = changes or Changes()
         self.phones: dict[str, VirtualPhone] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._running = False
@@ -257,12 +306,13 @@ class PhoneBook:
             phone.name, phone.auto_delivered, phone.auto_read = name, auto_delivered, auto_read
             phone.auto_reply = auto_reply
             self.network.registry.add_phone(wa_id, name)
+            self._changed(phone)
             return phone
         phone = VirtualPhone(wa_id, name, auto_delivered, auto_read, auto_reply)
         self.network.registry.add_phone(wa_id, name)
         self.network.publish_keys(wa_id, phone.generate_keys())
         self.phones[wa_id] = phone
-        self._on_change()
+        self._changed(phone)
         if self._running:
             self._spawn(phone)
         log.info("virtual phone %s created", wa_id)
@@ -274,7 +324,7 @@ class PhoneBook:
         phone.sessions.clear()
         phone.installs += 1
         self.network.publish_keys(phone.wa_id, phone.generate_keys())
-        self._on_change()
+        self._changed(phone)
         log.info("virtual phone %s reinstalled", phone.wa_id)
 
     def change_number(self, phone: VirtualPhone, body: Any) -> list[str]:
@@ -300,7 +350,8 @@ class PhoneBook:
         del self.phones[old]
         phone.wa_id = new
         self.phones[new] = phone
-        self._on_change()
+        self._changes.mark(PHONE, old)
+        self._changed(phone, whole_history=True)
         if self._running:
             self._spawn(phone)
         log.info("virtual phone %s changed number", new)
@@ -311,7 +362,10 @@ class PhoneBook:
         to, kind, payload, quoted = _check_message_body(body)
         if to == phone.wa_id:
             raise bad_request("a phone cannot message itself")
-        return self._send(phone, to, kind, payload, self._context(phone, quoted))
+        try:
+            return self._send(phone, to, kind, payload, self._context(phone, quoted))
+        finally:  # a failed submit may still have moved the session on
+            self._changed(phone)
 
     @staticmethod
     def _context(phone: VirtualPhone, quoted: str | None) -> dict[str, str] | None:
@@ -366,7 +420,7 @@ class PhoneBook:
         if context:
             record["context"] = context
         phone.record(record)
-        self._on_change()
+        self._changed(phone)
         return message_id
 
     def _receipt(self, phone: VirtualPhone, to: str, status: str, message_ids: list[str]) -> None:
@@ -379,7 +433,8 @@ class PhoneBook:
         self._receipt(phone, message["peer"], "read", [message_id])
         message["status"] = "read"
         message.setdefault("statuses", {})["read"] = int(time.time())
-        self._on_change()
+        phone.touch(message_id)
+        self._changed(phone)
 
     # -- receiving ---------------------------------------------------------
     def process(self, phone: VirtualPhone, item: dict[str, Any]) -> None:
@@ -398,6 +453,7 @@ class PhoneBook:
             if message is None or message["direction"] != "out" or message["peer"] != receipt["from"]:
                 continue
             message.setdefault("statuses", {}).setdefault(status, receipt["timestamp"])
+            phone.touch(message_id)
             if STATUS_RANK.get(status, 0) > STATUS_RANK.get(message.get("status", ""), 0):
                 message["status"] = status
 
@@ -429,7 +485,8 @@ class PhoneBook:
         for message, envelope in zip(wanted, envelopes, strict=True):
             self.network.submit_envelope(phone.wa_id, envelope.to_dict())
             message["resent"] = message.get("resent", 0) + 1
-        self._on_change()
+            phone.touch(message["id"])
+        self._changed(phone)
 
     def _request_retry(self, phone: VirtualPhone, envelope: Envelope, exc: Exception) -> None:
         """Could not decrypt: tell the sender (a ``retry`` receipt), at most
@@ -525,7 +582,7 @@ class PhoneBook:
                         log.warning("phone %s could not process item %s: %s", wa_id, item.get("id"), exc)
                         current.note_error(type(exc).__name__, item=item.get("id"), message=str(exc))
                     relay.ack(wa_id, [item["id"]])
-                    self._on_change()
+                    self._changed(current)
                     await asyncio.sleep(0)
         finally:
             relay.unwatch(wa_id, wakeup)
@@ -551,8 +608,37 @@ class PhoneBook:
                 await task
 
     # -- persistence -------------------------------------------------------
+    def _changed(self, phone: VirtualPhone, whole_history: bool = False) -> None:
+        """``phone`` may have changed (keys, sessions, failure records, settings) and so
+        may the history records it was told about (or, after a number change, all)."""
+        self._changes.mark(PHONE, phone.wa_id)
+        touched = phone.take_touched()
+        for position in range(len(phone.messages)) if whole_history else touched:
+            self._changes.mark(MESSAGE, phone.wa_id, position)
+
     def to_dict(self) -> list[dict[str, Any]]:
         return [p.to_dict() for p in self.phones.values()]
 
     def load(self, data: list[dict[str, Any]]) -> None:
         self.phones = {p.wa_id: p for p in (VirtualPhone.from_dict(d) for d in data)}
+
+    def dump_record(self, key: Key) -> Any:
+        phone = self.phones.get(key[1])
+        if phone is None:
+            return None
+        if key[0] == PHONE:
+            return phone.core_dict()
+        position = key[2]
+        return phone.messages[position] if position < len(phone.messages) else None
+
+    def apply_record(self, key: Key, value: Any) -> None:
+        wa_id = key[1]
+        phone = self.phones.get(wa_id)
+        if key[0] == PHONE:
+            if value is None:
+                self.phones.pop(wa_id, None)
+            else:
+                messages = phone.messages if phone is not None else []
+                self.phones[wa_id] = VirtualPhone.from_dict({**value, "messages": messages}, previous=phone)
+        elif phone is not None and value is not None:
+            phone.put_message(key[2], value)

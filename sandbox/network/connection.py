@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import WSMsgType, web
 
@@ -23,13 +24,19 @@ log = logging.getLogger(__name__)
 
 CLOSE_REPLACED = 4001
 
+Durable = Callable[[], Awaitable[None]]
+"""The commit barrier (sandbox/persistence.py): returns once every change so far is durable."""
+
 
 class Connection:
-    def __init__(self, wa_id: str, ws: web.WebSocketResponse, relay: Relay, ping_interval: float) -> None:
+    def __init__(
+        self, wa_id: str, ws: web.WebSocketResponse, relay: Relay, ping_interval: float, durable: Durable
+    ) -> None:
         self.wa_id = wa_id
         self.ws = ws
         self.relay = relay
         self.ping_interval = ping_interval
+        self.durable = durable
         self.wakeup = asyncio.Event()
         self.replaced = False
         self._sent: set[str] = set()
@@ -46,12 +53,16 @@ class Connection:
                 self.wakeup.clear()
                 pending = self.relay.pending(self.wa_id)
                 self._sent &= {item["id"] for item in pending}
-                for item in pending:
+                unsent = [item for item in pending if item["id"] not in self._sent]
+                if unsent:
+                    # Nothing is pushed before it (and what led to it: a phone's record
+                    # behind a receipt) is on disk, or a restart could take it back.
+                    await self.durable()
+                for item in unsent:
                     if self.replaced:
                         break
-                    if item["id"] not in self._sent:
-                        await self.ws.send_json(item)
-                        self._sent.add(item["id"])
+                    await self.ws.send_json(item)
+                    self._sent.add(item["id"])
                 try:
                     await asyncio.wait_for(self.wakeup.wait(), self.ping_interval)
                 except TimeoutError:
@@ -84,9 +95,10 @@ class Connection:
 
 
 class ConnectionManager:
-    def __init__(self, relay: Relay, ping_interval: float = 20.0) -> None:
+    def __init__(self, relay: Relay, durable: Durable, ping_interval: float = 20.0) -> None:
         self.relay = relay
         self.ping_interval = ping_interval
+        self.durable = durable
         self.live: dict[str, Connection] = {}
         self._closing: set[asyncio.Task[bool]] = set()
 
@@ -96,7 +108,7 @@ class ConnectionManager:
     async def handle(self, request: web.Request, wa_id: str) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(heartbeat=None, max_msg_size=4 * 1024 * 1024)
         await ws.prepare(request)
-        conn = Connection(wa_id, ws, self.relay, self.ping_interval)
+        conn = Connection(wa_id, ws, self.relay, self.ping_interval, self.durable)
         old = self.live.get(wa_id)
         self.live[wa_id] = conn
         if old is not None:

@@ -8,11 +8,15 @@ from them by :mod:`sandbox.network.keys`.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox.changes import Changes, Key
+
 KeyDict = dict[str, Any]
+
+KEYS = "keys"
+"""Journal record kind (sandbox/changes.py): ``(KEYS, wa_id)``, a user's whole entry."""
 
 
 def otpk_key_id(otpk: KeyDict) -> Any:
@@ -27,8 +31,8 @@ class KeyEntry:
 
 
 class Directory:
-    def __init__(self, on_change: Callable[[], None] = lambda: None) -> None:
-        self._on_change = on_change
+    def __init__(self, changes: Changes | None = None) -> None:
+        self._changes = changes or Changes()
         self.entries: dict[str, KeyEntry] = {}
 
     def has_keys(self, wa_id: str) -> bool:
@@ -40,14 +44,14 @@ class Directory:
         for otpk in one_time_prekeys:
             entry.one_time_prekeys[str(otpk_key_id(otpk))] = otpk
         self.entries[wa_id] = entry
-        self._on_change()
+        self._changes.mark(KEYS, wa_id)
         return len(entry.one_time_prekeys)
 
     def add_one_time(self, wa_id: str, one_time_prekeys: list[KeyDict]) -> int:
         entry = self.entries[wa_id]
         for otpk in one_time_prekeys:
             entry.one_time_prekeys[str(otpk_key_id(otpk))] = otpk
-        self._on_change()
+        self._changes.mark(KEYS, wa_id)
         return len(entry.one_time_prekeys)
 
     def move(self, old: str, new: str) -> None:
@@ -55,7 +59,8 @@ class Directory:
         entry = self.entries.pop(old, None)
         if entry is not None:
             self.entries[new] = entry
-            self._on_change()
+            self._changes.mark(KEYS, old)
+            self._changes.mark(KEYS, new)
 
     def count(self, wa_id: str) -> int:
         entry = self.entries.get(wa_id)
@@ -69,24 +74,39 @@ class Directory:
         otpk = None
         if entry.one_time_prekeys:
             _, otpk = entry.one_time_prekeys.popitem(last=False)
-            self._on_change()
+            self._changes.mark(KEYS, wa_id)
         return entry, otpk
 
     # -- persistence -------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {
-            wa_id: {
-                "identity": e.identity,
-                "signed_prekey": e.signed_prekey,
-                "one_time_prekeys": list(e.one_time_prekeys.values()),
-            }
-            for wa_id, e in self.entries.items()
-        }
+        return {wa_id: _entry_dict(e) for wa_id, e in self.entries.items()}
 
     def load(self, data: dict[str, Any]) -> None:
-        self.entries = {}
-        for wa_id, e in data.items():
-            entry = KeyEntry(identity=e["identity"], signed_prekey=e["signed_prekey"])
-            for otpk in e.get("one_time_prekeys", []):
-                entry.one_time_prekeys[str(otpk_key_id(otpk))] = otpk
-            self.entries[wa_id] = entry
+        self.entries = {wa_id: _entry_from_dict(e) for wa_id, e in data.items()}
+
+    def dump_record(self, key: Key) -> Any:
+        _, wa_id = key
+        entry = self.entries.get(wa_id)
+        return _entry_dict(entry) if entry else None
+
+    def apply_record(self, key: Key, value: Any) -> None:
+        _, wa_id = key
+        if value is None:
+            self.entries.pop(wa_id, None)
+        else:
+            self.entries[wa_id] = _entry_from_dict(value)
+
+
+def _entry_dict(entry: KeyEntry) -> dict[str, Any]:
+    return {
+        "identity": entry.identity,
+        "signed_prekey": entry.signed_prekey,
+        "one_time_prekeys": list(entry.one_time_prekeys.values()),
+    }
+
+
+def _entry_from_dict(data: dict[str, Any]) -> KeyEntry:
+    entry = KeyEntry(identity=data["identity"], signed_prekey=data["signed_prekey"])
+    for otpk in data.get("one_time_prekeys", []):
+        entry.one_time_prekeys[str(otpk_key_id(otpk))] = otpk
+    return entry

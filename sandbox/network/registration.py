@@ -12,12 +12,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from sandbox.changes import Changes, Key
+
 BUSINESS = "business"
 PHONE = "phone"
+
+# Journal record kinds (sandbox/changes.py), each keyed by wa_id.
+USER = "user"
+PENDING_CODE = "pending_code"
+LAST_CODE = "last_code"
+RECORD_KINDS = (USER, PENDING_CODE, LAST_CODE)
 
 
 def hash_token(token: str) -> str:
@@ -42,8 +49,8 @@ class User:
 
 
 class Registry:
-    def __init__(self, on_change: Callable[[], None] = lambda: None) -> None:
-        self._on_change = on_change
+    def __init__(self, changes: Changes | None = None) -> None:
+        self._changes = changes or Changes()
         self.users: dict[str, User] = {}
         self.pending: dict[str, PendingCode] = {}
         self.last_codes: dict[str, str] = {}
@@ -75,7 +82,8 @@ class Registry:
         code = f"{secrets.randbelow(1_000_000):06d}"
         self.pending[wa_id] = PendingCode(cc, phone_number, vname, code, method)
         self.last_codes[wa_id] = code
-        self._on_change()
+        self._changes.mark(PENDING_CODE, wa_id)
+        self._changes.mark(LAST_CODE, wa_id)
         return code
 
     def verify_code(self, cc: str, phone_number: str, code: str) -> tuple[str, str] | None:
@@ -85,6 +93,7 @@ class Registry:
         if pending is None or not hmac.compare_digest(pending.code.encode(), code.encode()):
             return None
         del self.pending[wa_id]
+        self._changes.mark(PENDING_CODE, wa_id)
         token = secrets.token_urlsafe(32)
         old = self.users.get(wa_id)
         if old is not None and old.token_hash is not None:
@@ -92,19 +101,20 @@ class Registry:
         user = User(wa_id=wa_id, kind=BUSINESS, name=pending.vname, token_hash=hash_token(token))
         self.users[wa_id] = user
         self._by_token[user.token_hash or ""] = wa_id
-        self._on_change()
+        self._changes.mark(USER, wa_id)
         return wa_id, token
 
     # -- phones ------------------------------------------------------------
     def add_phone(self, wa_id: str, name: str) -> None:
-        self.users[wa_id] = User(wa_id=wa_id, kind=PHONE, name=name)
-        self._on_change()
+        self._set_user(wa_id, User(wa_id=wa_id, kind=PHONE, name=name))
+        self._changes.mark(USER, wa_id)
 
     def change_phone_number(self, old: str, new: str) -> None:
         """The phone user ``old`` is ``new`` from now on; ``old`` is no user any more."""
         user = self.users.pop(old)
         self.users[new] = User(wa_id=new, kind=PHONE, name=user.name)
-        self._on_change()
+        self._changes.mark(USER, old)
+        self._changes.mark(USER, new)
 
     # -- persistence -------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -113,6 +123,42 @@ class Registry:
             "pending": {k: asdict(v) for k, v in self.pending.items()},
             "last_codes": dict(self.last_codes),
         }
+
+    def dump_record(self, key: Key) -> Any:
+        kind, wa_id = key
+        if kind == USER:
+            user = self.users.get(wa_id)
+            return asdict(user) if user else None
+        if kind == PENDING_CODE:
+            pending = self.pending.get(wa_id)
+            return asdict(pending) if pending else None
+        return self.last_codes.get(wa_id)
+
+    def apply_record(self, key: Key, value: Any) -> None:
+        kind, wa_id = key
+        if kind == USER:
+            self._set_user(wa_id, User(**value) if value is not None else None)
+        elif kind == PENDING_CODE:
+            if value is None:
+                self.pending.pop(wa_id, None)
+            else:
+                self.pending[wa_id] = PendingCode(**value)
+        elif value is None:
+            self.last_codes.pop(wa_id, None)
+        else:
+            self.last_codes[wa_id] = value
+
+    def _set_user(self, wa_id: str, user: User | None) -> None:
+        """Replace (or remove) a user, keeping the token index right."""
+        old = self.users.get(wa_id)
+        if old is not None and old.token_hash is not None:
+            self._by_token.pop(old.token_hash, None)
+        if user is None:
+            self.users.pop(wa_id, None)
+            return
+        self.users[wa_id] = user
+        if user.token_hash:
+            self._by_token[user.token_hash] = wa_id
 
     def load(self, data: dict[str, Any]) -> None:
         self.users = {u["wa_id"]: User(**u) for u in data.get("users", [])}

@@ -13,14 +13,20 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
+from sandbox.changes import Changes, Key
 from sandbox.ids import item_id
 
 Item = dict[str, Any]
 
 DEFAULT_LOG_CAP = 10_000
+SNAPSHOT_LOG_CAP = 1000
+"""Relay-log entries a snapshot keeps (the journal appends the newer ones)."""
+
+ITEM = "item"
+"""Journal record kind (sandbox/changes.py): ``(ITEM, wa_id, item_id)``, one mailbox item."""
 
 
 class Mailbox:
@@ -31,6 +37,12 @@ class Mailbox:
 
     def push(self, item: Item) -> None:
         self._items[item["id"]] = item
+
+    def get(self, item_id_: str) -> Item | None:
+        return self._items.get(item_id_)
+
+    def remove(self, item_id_: str) -> bool:
+        return self._items.pop(item_id_, None) is not None
 
     def pending(self) -> list[Item]:
         return list(self._items.values())
@@ -50,8 +62,8 @@ class Mailbox:
 
 
 class Relay:
-    def __init__(self, on_change: Callable[[], None] = lambda: None, log_cap: int = DEFAULT_LOG_CAP) -> None:
-        self._on_change = on_change
+    def __init__(self, changes: Changes | None = None, log_cap: int = DEFAULT_LOG_CAP) -> None:
+        self._changes = changes or Changes()
         self.mailboxes: dict[str, Mailbox] = {}
         self.log: deque[dict[str, Any]] = deque(maxlen=log_cap)
         self._watchers: dict[str, set[asyncio.Event]] = {}
@@ -65,7 +77,7 @@ class Relay:
 
     def _push(self, recipient: str, item: Item) -> Item:
         self.mailbox(recipient).push(item)
-        self._on_change()
+        self._changes.mark(ITEM, recipient, item["id"])
         for event in self._watchers.get(recipient, ()):
             event.set()
         return item
@@ -73,6 +85,7 @@ class Relay:
     def queue_envelope(self, recipient: str, envelope: dict[str, Any], log: bool = True) -> Item:
         if log:
             self.log.append(envelope)
+            self._changes.logged(envelope)
         return self._push(recipient, {"type": "envelope", "id": item_id(), "envelope": envelope})
 
     def queue_receipt(self, recipient: str, receipt: dict[str, Any]) -> Item:
@@ -90,7 +103,8 @@ class Relay:
         target = self.mailbox(new)
         for item in box.pending():
             target.push(item)
-        self._on_change()
+            self._changes.mark(ITEM, old, item["id"])
+            self._changes.mark(ITEM, new, item["id"])
         for event in self._watchers.get(new, ()):
             event.set()
 
@@ -102,9 +116,11 @@ class Relay:
         box = self.mailboxes.get(wa_id)
         if box is None:
             return 0
-        removed = box.ack(ids)
-        if removed:
-            self._on_change()
+        removed = 0
+        for i in ids:
+            if box.remove(i):
+                removed += 1
+                self._changes.mark(ITEM, wa_id, i)
         return removed
 
     # -- consumers ---------------------------------------------------------
@@ -120,7 +136,7 @@ class Relay:
                 del self._watchers[wa_id]
 
     # -- persistence -------------------------------------------------------
-    def to_dict(self, log_cap: int = 1000) -> dict[str, Any]:
+    def to_dict(self, log_cap: int = SNAPSHOT_LOG_CAP) -> dict[str, Any]:
         log = list(self.log)[-log_cap:] if log_cap else []
         return {
             "mailboxes": {k: v.pending() for k, v in self.mailboxes.items() if len(v)},
@@ -135,3 +151,18 @@ class Relay:
                 box.push(item)
         self.log.clear()
         self.log.extend(data.get("log", []))
+
+    def dump_record(self, key: Key) -> Any:
+        _, wa_id, item_id_ = key
+        box = self.mailboxes.get(wa_id)
+        return box.get(item_id_) if box else None
+
+    def apply_record(self, key: Key, value: Any) -> None:
+        _, wa_id, item_id_ = key
+        if value is not None:
+            self.mailbox(wa_id).push(value)
+        elif (box := self.mailboxes.get(wa_id)) is not None:
+            box.remove(item_id_)
+
+    def apply_log(self, envelopes: list[dict[str, Any]]) -> None:
+        self.log.extend(envelopes)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable
 from typing import Any
 
+from sandbox.changes import Changes
 from sandbox.errors import ApiError, bad_request, forbidden, not_a_user
 from sandbox.network import keys
 from sandbox.network.certificates import CertificateAuthority, CertificateError
@@ -27,12 +27,13 @@ MAX_NUMBERS_PER_CONTACTS_CHECK = 1000
 
 
 class Network:
-    def __init__(self, on_change: Callable[[], None] = lambda: None, ca: CertificateAuthority | None = None) -> None:
+    def __init__(self, changes: Changes | None = None, ca: CertificateAuthority | None = None) -> None:
+        changes = changes or Changes()
         self.ca = ca or CertificateAuthority()
-        self.registry = Registry(on_change)
-        self.directory = Directory(on_change)
-        self.relay = Relay(on_change)
-        self.templates = TemplateStore(on_change)
+        self.registry = Registry(changes)
+        self.directory = Directory(changes)
+        self.relay = Relay(changes)
+        self.templates = TemplateStore(changes)
 
     # -- registration ------------------------------------------------------
     def request_code(self, body: Any) -> dict[str, Any]:

@@ -8,9 +8,9 @@ registered business sees every template: the sandbox models one business account
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
+from sandbox.changes import Changes, Key
 from sandbox.errors import bad_request
 from sandbox.ids import item_id
 from sandbox.validation import require_object
@@ -28,6 +28,10 @@ _NAMESPACE = re.compile(r"^[A-Za-z0-9_\-]{1,256}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 _PLACEHOLDER = re.compile(r"\{\{([0-9]+)\}\}")
 _URL = re.compile(r"^https?://[^\s/]+[^\s]*$")
+
+
+TEMPLATE = "template"
+"""Journal record kind (sandbox/changes.py): ``(TEMPLATE, "namespace:name:language")``."""
 
 
 def _key(namespace: str, name: str, language: str) -> str:
@@ -128,8 +132,8 @@ def check_template(body: Any) -> dict[str, Any]:
 
 
 class TemplateStore:
-    def __init__(self, on_change: Callable[[], None] = lambda: None) -> None:
-        self._on_change = on_change
+    def __init__(self, changes: Changes | None = None) -> None:
+        self._changes = changes or Changes()
         self.templates: dict[str, dict[str, Any]] = {}
 
     def put(self, body: Any) -> dict[str, Any]:
@@ -139,7 +143,7 @@ class TemplateStore:
         old = self.templates.get(key)
         template = {"id": old["id"] if old else item_id(), **template}
         self.templates[key] = template
-        self._on_change()
+        self._changes.mark(TEMPLATE, key)
         return template
 
     def all(self) -> list[dict[str, Any]]:
@@ -154,3 +158,12 @@ class TemplateStore:
 
     def load(self, data: list[dict[str, Any]]) -> None:
         self.templates = {_key(t["namespace"], t["name"], t["language"]): t for t in data}
+
+    def dump_record(self, key: Key) -> Any:
+        return self.templates.get(key[1])
+
+    def apply_record(self, key: Key, value: Any) -> None:
+        if value is None:
+            self.templates.pop(key[1], None)
+        else:
+            self.templates[key[1]] = value

@@ -11,6 +11,8 @@ from sandbox.errors import bad_request
 
 STATE_KEY: web.AppKey[Any] = web.AppKey("sandbox_state", object)
 CONNECTIONS_KEY: web.AppKey[Any] = web.AppKey("sandbox_connections", object)
+DURABLE_KEY: web.AppKey[Any] = web.AppKey("sandbox_durable", object)
+"""``async () -> None``: returns once every change made so far is durable (the commit barrier)."""
 
 
 async def read_json(request: web.Request) -> Any:

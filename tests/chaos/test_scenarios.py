@@ -20,16 +20,6 @@ from tests.chaos.harness import ChaosRun, Outcome
 
 pytestmark = pytest.mark.timeout(420)
 
-# Scenarios that fail today because of a known defect of issue 6 still assert the goal;
-# each mark names the defect, to be removed when its fix is merged (strict=False: an
-# XPASS shows a fix landed).
-SANDBOX_NOT_DURABLE = pytest.mark.xfail(strict=False, reason=(
-    "sandbox/persistence.py writes the state file at most once a second: a SIGKILL loses the last second "
-    "of the network's mailboxes and of the phones' histories and sessions (messages whose `delivered` "
-    "receipt already reached the business vanish from the phone; a phone back on an older session asks "
-    "for a resend, which arrives out of order). Not a client defect: the sandbox needs a journaled state"))
-
-
 def _holds(run: ChaosRun, outcome: Outcome) -> None:
     problems = outcome.problems()
     assert not problems, "\n".join([outcome.line(), *problems, f"logs: {run.run_dir}"])
@@ -73,7 +63,6 @@ def test_sigkill_of_a_gateway_worker(chaos) -> None:
     _holds(run, run.burst_through("SIGKILL a gateway worker", fault))
 
 
-@SANDBOX_NOT_DURABLE
 def test_sigkill_of_the_sandbox(chaos) -> None:
     run = chaos()
     _holds(run, run.burst_through("SIGKILL the sandbox (restarted from its state file)",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
+from sandbox.changes import Changes
 from sandbox.network.relay import Mailbox, Relay
 
 
@@ -19,8 +20,8 @@ def test_mailbox_keeps_order_until_acked():
 
 
 def test_relay_queues_logs_and_redelivers():
-    changes = []
-    relay = Relay(on_change=lambda: changes.append(1))
+    changes = Changes(enabled=True)
+    relay = Relay(changes)
     env = {"v": 1, "id": "m1", "from": "1", "to": "2", "timestamp": 1, "content": {"kind": "message"}}
     item = relay.queue_envelope("2", env)
     receipt = relay.queue_receipt("2", {"from": "3", "status": "read", "message_ids": ["x"]})
@@ -34,7 +35,7 @@ def test_relay_queues_logs_and_redelivers():
     assert relay.pending("2") == [receipt]
     assert relay.pending("nobody") == []
     assert relay.ack("nobody", ["x"]) == 0
-    assert changes
+    assert changes.pending()
 
 
 def test_relay_log_is_capped():
