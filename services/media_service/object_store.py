@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol, cast
 
 import certifi
 import urllib3
@@ -62,6 +62,12 @@ read timeout is per socket read, so it bounds a stall, not the length of a trans
 
 SERVICE_TIMEOUTS = StoreTimeouts(connect_s=5.0, read_s=60.0, retries=5)
 """Workers (the media service): they wait out a short restart rather than fail."""
+
+
+class Readable(Protocol):
+    """What an upload is read from: a file, a request body, a ``MeasuredReader``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...  # all that minio's put_object calls
 
 
 class StoreUnavailable(Exception):
@@ -142,7 +148,7 @@ class ObjectStore:
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self.put_stream(key, io.BytesIO(data), content_type, len(data))
 
-    def put_stream(self, key: str, stream: BinaryIO, content_type: str, length: int | None = None) -> None:
+    def put_stream(self, key: str, stream: Readable, content_type: str, length: int | None = None) -> None:
         """Store what ``stream`` yields under ``key``, one part at a time.
 
         ``length``: the bytes ``stream`` will give, or None when unknown (read to its end).
@@ -152,7 +158,7 @@ class ObjectStore:
         self._bucket_once()
         with _reachable():
             self._client.put_object(
-                self.bucket, key, stream, -1 if length is None else length,
+                self.bucket, key, cast(BinaryIO, stream), -1 if length is None else length,
                 content_type=content_type, part_size=PART_SIZE,
                 # One part at a time: parallel parts would each hold PART_SIZE in memory.
                 num_parallel_uploads=1,
