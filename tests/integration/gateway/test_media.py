@@ -132,6 +132,13 @@ def test_a_chunked_body_is_measured_while_it_streams(client, auth, db):
     assert client.get(f"/v1/media/{media_id}", headers=auth).data == data
 
 
+def test_head_answers_the_headers_without_the_bytes(client, auth):
+    media_id = upload(client, auth, b"%PDF-1.7 body", "application/pdf").get_json()["media"][0]["id"]
+    answer = client.head(f"/v1/media/{media_id}", headers=auth)
+    assert answer.status_code == 200 and answer.data == b""
+    assert (answer.headers["Content-Type"], answer.headers["Content-Length"]) == ("application/pdf", "13")
+
+
 def test_ids_are_accepted_in_upper_case(client, auth):
     media_id = upload(client, auth, b"abc", "text/plain").get_json()["media"][0]["id"]
     assert client.get(f"/v1/media/{media_id.upper()}", headers=auth).data == b"abc"
