@@ -15,7 +15,7 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from services.api_gateway import account, contacts, health, messages, outages, settings, shards, stats, users
+from services.api_gateway import account, contacts, health, media, messages, outages, settings, shards, stats, users
 from services.api_gateway.envelope import error_response, respond
 from services.api_gateway.state import connect, install
 from services.common.config import Config
@@ -25,10 +25,11 @@ from services.common.mongo import ensure_indexes
 
 log = logging.getLogger(__name__)
 
-# Bodies are small JSON documents here (media goes through the media service).
+# Bodies are small JSON documents, except media uploads: /v1/media streams its body to
+# the object store under the limits of services/common/media_types.py (media.py).
 MAX_CONTENT_LENGTH = 1024 * 1024
 
-BLUEPRINTS = (users.bp, messages.bp, contacts.bp, settings.bp, account.bp, shards.bp, health.bp, stats.bp)
+BLUEPRINTS = (users.bp, messages.bp, contacts.bp, settings.bp, account.bp, shards.bp, health.bp, stats.bp, media.bp)
 
 
 class GatewayFlask(Flask):

@@ -78,6 +78,10 @@ def ensure_indexes(db: Database) -> None:
     db.contact_checks.create_index("checked_at", expireAfterSeconds=int(CACHE_TTL.total_seconds()))
     db.contact_check_requests.create_index("next_attempt_at")
     db.idempotency_keys.create_index("created_at", expireAfterSeconds=int(IDEMPOTENCY_WINDOW.total_seconds()))
+    # Media (services/media_service/catalogue.py): the GC's two questions, unused media
+    # and uploads that died.
+    db.media.create_index([("state", 1), ("last_used_at", 1)])
+    db.media.create_index([("state", 1), ("created_at", 1)])
 
 
 def insert_new(collection: Collection, docs: list[dict]) -> set[int]:

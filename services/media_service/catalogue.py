@@ -1,0 +1,103 @@
+"""The ``media`` collection: what the object store holds and whose it is.
+
+MongoDB is the truth about media as about everything else: an object is served only
+while a ``ready`` document names it. Each medium has one document and one object:
+
+    {_id: "<uuid4>", object_key: "media/<uuid4>", state: "uploading" | "ready",
+     origin: "uploaded", owner: <API user>, mime_type, size, sha256 (hex),
+     created_at, last_used_at}
+
+The document is written *before* the bytes (``state: "uploading"``), so that every
+object the store may hold is known here even if a process dies mid-upload; the media
+GC removes ``uploading`` documents older than ``STALE_UPLOAD`` with their objects.
+The gateway, the media service (network transfers, inbound media) and the GC all
+read and write media through this module.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pymongo import ReturnDocument, WriteConcern
+from pymongo.database import Database
+
+from services.common.clock import utcnow
+
+UPLOADING = "uploading"
+READY = "ready"
+UPLOADED = "uploaded"  # origin: POST /v1/media (later: received from a contact)
+
+STALE_UPLOAD = timedelta(hours=1)
+"""An ``uploading`` document this old belongs to a request that died (a 100 MB upload
+takes seconds)."""
+
+_MEDIA_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+
+@dataclass(frozen=True)
+class Medium:
+    id: str
+    object_key: str
+    mime_type: str
+    size: int
+    sha256: str
+    owner: str | None
+    origin: str
+    created_at: datetime
+    last_used_at: datetime
+
+    @classmethod
+    def from_doc(cls, doc: dict) -> Medium:
+        return cls(id=doc["_id"], object_key=doc["object_key"], mime_type=doc["mime_type"], size=doc["size"],
+                   sha256=doc["sha256"], owner=doc.get("owner"), origin=doc["origin"],
+                   created_at=doc["created_at"], last_used_at=doc["last_used_at"])
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def parse_id(text: str) -> str | None:
+    """``text`` as a media id (a UUID v4, any case), or None when it cannot be one."""
+    lowered = text.lower()
+    return lowered if _MEDIA_ID.fullmatch(lowered) else None
+
+
+def object_key(media_id: str) -> str:
+    return f"media/{media_id}"
+
+
+def begin_upload(db: Database, media_id: str, *, owner: str, mime_type: str, origin: str = UPLOADED) -> str:
+    """Records an upload about to start; returns the object key to write."""
+    now = utcnow()
+    key = object_key(media_id)
+    db.media.insert_one({
+        "_id": media_id, "object_key": key, "state": UPLOADING, "origin": origin, "owner": owner,
+        "mime_type": mime_type, "size": None, "sha256": None, "created_at": now, "last_used_at": now,
+    })
+    return key
+
+
+def complete_upload(db: Database, media_id: str, *, size: int, sha256: str) -> Medium | None:
+    """The bytes are stored: the medium can be served (journaled, as the 201 promises).
+    None when the document is no longer ``uploading`` (removed meanwhile)."""
+    doc = db.get_collection("media", write_concern=WriteConcern(w=1, j=True)).find_one_and_update(
+        {"_id": media_id, "state": UPLOADING},
+        {"$set": {"state": READY, "size": size, "sha256": sha256}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return Medium.from_doc(doc) if doc is not None else None
+
+
+def forget(db: Database, media_id: str) -> None:
+    """Removes the document of a medium whose object is gone or was never written."""
+    db.media.delete_one({"_id": media_id})
+
+
+def find(db: Database, media_id: str) -> Medium | None:
+    """The ready medium with this id."""
+    doc = db.media.find_one({"_id": media_id, "state": READY})
+    return Medium.from_doc(doc) if doc is not None else None
