@@ -29,18 +29,25 @@ RPC_TIMEOUT_KEY = "WA_CONTROL_RPC_TIMEOUT"
 DEFAULT_RPC_TIMEOUT = 30.0
 
 
-def control_rpc(task: str, kwargs: dict[str, Any], timeout: float | None = None) -> tuple[dict[str, Any], int]:
-    """Call a core control task and return (payload, HTTP status), or raise ApiError.
-    ``timeout`` may shorten (never lengthen) the configured wait."""
+def rpc_timeout(timeout: float | None = None) -> float:
+    """How long a control RPC waits: the configured wait, or ``timeout`` if shorter."""
     configured = float(current_app.config.get(RPC_TIMEOUT_KEY, DEFAULT_RPC_TIMEOUT))
-    timeout = min(configured, timeout) if timeout is not None else configured
+    return min(configured, timeout) if timeout is not None else configured
+
+
+def control_rpc(task: str, kwargs: dict[str, Any], timeout: float | None = None, *,
+                queue: str = CONTROL_QUEUE, down: str = CORE_DOWN) -> tuple[dict[str, Any], int]:
+    """Call a control task (the core's unless ``queue`` says another service's) and
+    return (payload, HTTP status), or raise ApiError (1014 ``down`` when no answer came).
+    ``timeout`` may shorten (never lengthen) the configured wait."""
+    timeout = rpc_timeout(timeout)
     # expires: a core that picks the task up after we gave up discards it. Redis being
     # unreachable (here or while waiting) is raised as it is: a 503 (app.py), not a 1014.
-    result = state.celery().send_task(task, kwargs=kwargs, queue=CONTROL_QUEUE, expires=timeout)
+    result = state.celery().send_task(task, kwargs=kwargs, queue=queue, expires=timeout)
     try:
         answer = result.get(timeout=timeout, propagate=True)
     except CeleryTimeout:
-        raise ApiError(1014, CORE_DOWN) from None
+        raise ApiError(1014, down) from None
     except Exception as error:
         if broker_unreachable(error):
             raise

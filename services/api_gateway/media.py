@@ -17,10 +17,12 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.wsgi import get_input_stream
 
 from services.api_gateway import auth, outages, state
+from services.api_gateway.account import control_rpc, rpc_timeout
 from services.api_gateway.envelope import error_response, respond
-from services.common import media_types
+from services.common import inbound_media, media_types
 from services.common.errors import ApiError, invalid
 from services.common.escaping import shown
+from services.common.queues import FETCH_INBOUND_MEDIA, MEDIA_QUEUE
 from services.media_service import catalogue, library
 from services.media_service.measured import MeasuredReader, TooLarge, Truncated
 from services.media_service.object_store import REQUEST_TIMEOUTS, ObjectStore, StoreUnavailable
@@ -34,6 +36,9 @@ STORE_UNREACHABLE = "The media store is unreachable: retry later"
 CONTENT_TYPE_MISSING = "Content-Type missing"
 EMPTY_BODY = "Request body is empty: the media file is the body"
 TRUNCATED = "Request body ended before its Content-Length"
+DOWNLOAD_FAILED = "the sender's media could not be downloaded (Media download error)"
+NETWORK_UNREACHABLE = "The network's media store is unreachable: retry later"
+FETCH_TIMED_OUT = "The media service did not fetch the file in time: check that it is running, or retry later"
 
 
 def store() -> ObjectStore:
@@ -49,6 +54,15 @@ def store() -> ObjectStore:
 def store_unavailable(error: StoreUnavailable):
     log.warning("media store unreachable during %s %s (%s)", request.method, request.endpoint, error)
     return error_response(outages.unavailable(STORE_UNREACHABLE), headers=outages.retry_after_headers())
+
+
+class NetworkMediaUnreachable(Exception):
+    """The media service could not reach the network's media store for a fetch."""
+
+
+@bp.errorhandler(NetworkMediaUnreachable)
+def network_media_unreachable(error: NetworkMediaUnreachable):
+    return error_response(outages.unavailable(NETWORK_UNREACHABLE), headers=outages.retry_after_headers())
 
 
 def too_large(limit: int, mime_type: str) -> ApiError:
@@ -106,6 +120,8 @@ def not_found(media_id: str) -> ApiError:
 def download(media_id: str):
     parsed = catalogue.parse_id(media_id)
     opened = library.open_medium(state.db(), store(), parsed) if parsed is not None else None
+    if opened is None and parsed is not None and _fetch_received(parsed):
+        opened = library.open_medium(state.db(), store(), parsed)
     if opened is None:
         raise not_found(media_id)
     medium, reader = opened.medium, opened.reader
@@ -124,6 +140,32 @@ def download(media_id: str):
     # goes back to its pool.
     response.call_on_close(reader.close)
     return response
+
+
+def _fetch_received(media_id: str) -> bool:
+    """A contact's medium not stored yet (a type not in ``media.auto_download``, or an
+    auto-download still running): the media service fetches it into the object store,
+    and the gateway then streams it from there, as any medium; the bytes never pass
+    through Redis. True once stored; False when no inbound message names ``media_id``;
+    otherwise raises the error to answer, within the control RPC's bounded wait."""
+    download = inbound_media.download_state(state.db(), media_id)
+    if download is None:
+        return False
+    if download == inbound_media.FAILED:
+        raise ApiError(1006, f"File with id {shown(media_id)} not found: {DOWNLOAD_FAILED}")
+    timeout = rpc_timeout()
+    payload, _ = control_rpc(FETCH_INBOUND_MEDIA, {"media_id": media_id, "wait_seconds": max(0.0, timeout - 2)},
+                             queue=MEDIA_QUEUE, down=FETCH_TIMED_OUT)
+    outcome = payload.get("outcome")
+    if outcome == "stored":
+        return True
+    if outcome == "failed":
+        raise ApiError(1006, f"File with id {shown(media_id)} not found: {DOWNLOAD_FAILED}")
+    if outcome == "retry":
+        raise NetworkMediaUnreachable()
+    if outcome == "busy":
+        raise ApiError(1014, FETCH_TIMED_OUT)
+    return False
 
 
 @bp.delete("/<media_id>")

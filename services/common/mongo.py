@@ -82,6 +82,10 @@ def ensure_indexes(db: Database) -> None:
     # and uploads that died.
     db.media.create_index([("state", 1), ("last_used_at", 1)])
     db.media.create_index([("state", 1), ("created_at", 1)])
+    # Inbound media messages: found by media id (GET, fetch) and by pending download (sweep).
+    db.messages.create_index("received_media.id", partialFilterExpression={"received_media.id": {"$exists": True}})
+    db.messages.create_index([("received_media.download", 1), ("received_media.next_attempt_at", 1)],
+                             partialFilterExpression={"received_media.download": {"$exists": True}})
 
 
 def insert_new(collection: Collection, docs: list[dict]) -> set[int]:

@@ -12,15 +12,15 @@ import logging
 from typing import Any
 
 from services import message_types
-from services.common import message_store, stats_counters
+from services.common import inbound_media, message_store, stats_counters
 from services.common.clock import utcnow
 from services.common.kicks import kick_outbound
 from services.common.sharding import server_shard
 from services.core_worker import (
     account_store,
-    callback_payloads,
     failures,
     identity_changes,
+    inbound_callback,
     notifications,
     number_changes,  # noqa: F401  (registers its notification handler)
     outbound,
@@ -32,7 +32,6 @@ from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkRejected
 from services.message_types.received import UNKNOWN, receive
 from services.protocol import Envelope, ProtocolError
-from services.webhook_dispatcher.outbox import enqueue_callback
 
 log = logging.getLogger(__name__)
 
@@ -154,8 +153,9 @@ def _receive_envelope(ctx: CoreContext, raw: dict[str, Any]) -> bool:
         # between storing a batch and queueing its receipts loses none; a receipt
         # sent twice changes nothing at the phone. Its callback too, for a crash between
         # storing the message and queueing the callback (one still queued is left as it
-        # is; one already delivered goes again, as at-least-once allows).
-        _queue_callback(ctx, stored)
+        # is; one already delivered goes again, as at-least-once allows). An
+        # auto-downloaded medium still pending is the media service's to announce.
+        _hand_over(ctx, stored)
         return True
     try:
         envelope = Envelope.from_dict(raw)
@@ -196,36 +196,42 @@ def _decrypt(ctx: CoreContext, envelope: Envelope) -> bytes:
 def _store_message(ctx: CoreContext, envelope: Envelope, plaintext: message_types.Plaintext) -> bool:
     db = ctx.db
     profile_name = plaintext.profile_name
-    content = receive(plaintext).webhook_fields()
+    received = receive(plaintext)
+    content = received.webhook_fields()
     message_type = content.pop("type")
     now = utcnow()
-    stored = db.messages.update_one(
-        {"_id": envelope.id},
-        {"$setOnInsert": {
-            "direction": "inbound", "wa_id": envelope.sender, "server_shard": server_shard(envelope.sender),
-            "type": message_type, "content": content,
-            "status": "received", "timestamp": envelope.timestamp, "created_at": now,
-        }},
-        upsert=True,
-    )
+    document: dict[str, Any] = {
+        "direction": "inbound", "wa_id": envelope.sender, "server_shard": server_shard(envelope.sender),
+        "type": message_type, "content": content,
+        "status": "received", "timestamp": envelope.timestamp, "created_at": now,
+    }
+    if received.media is not None:
+        # The key travels on sealed, in the same document: one write stores both.
+        auto = message_type in ctx.settings()["media"]["auto_download"]
+        document["received_media"] = inbound_media.new_field(
+            ctx.master_key, media_id=content[message_type]["id"], kind=message_type, payload=received.media,
+            auto=auto, now=now)
+    stored = db.messages.update_one({"_id": envelope.id}, {"$setOnInsert": document}, upsert=True)
     contact_update: dict[str, Any] = {"last_inbound_at": now, "updated_at": now}
     if profile_name:
         contact_update["profile_name"] = profile_name
     db.contacts.update_one({"_id": envelope.sender}, {"$set": contact_update}, upsert=True)
-    _queue_callback(ctx, {"_id": envelope.id, "wa_id": envelope.sender, "type": message_type, "content": content,
-                          "timestamp": envelope.timestamp}, profile_name)
+    if stored.upserted_id is None:  # a concurrent replay stored it first: hand over what it stored
+        again = db.messages.find_one({"_id": envelope.id})
+        if again is not None:
+            _hand_over(ctx, again, profile_name)
+    else:
+        _hand_over(ctx, {"_id": envelope.id, **document}, profile_name)
     stats_counters.inc("messages_received", {"type": message_type}, int(stored.upserted_id is not None))
     return stored.upserted_id is not None
 
 
-def _queue_callback(ctx: CoreContext, message: dict[str, Any], profile_name: str | None = None) -> None:
-    """The §15.2 callback of a stored inbound message (the profile name, when not given,
-    is the one its contact document kept)."""
-    if profile_name is None:
-        contact = ctx.db.contacts.find_one({"_id": message["wa_id"]}, {"profile_name": 1}) or {}
-        profile_name = contact.get("profile_name")
-    payload = callback_payloads.inbound_message(
-        wa_id=message["wa_id"], profile_name=profile_name, message_id=message["_id"],
-        timestamp=message["timestamp"], message={"type": message["type"], **message["content"]},
-    )
-    enqueue_callback(ctx.db, ctx.celery, f"in:{message['_id']}", payload)
+def _hand_over(ctx: CoreContext, message: dict[str, Any], profile_name: str | None = None) -> None:
+    """What follows a stored message: its callback, or, for an auto-downloaded medium
+    not yet fetched, the media service's kick (it queues the callback once the file is
+    stored). The shard never waits for a transfer."""
+    media = message.get("received_media")
+    if media is not None and media.get("download") == inbound_media.PENDING:
+        inbound_media.kick_fetch(ctx.celery, media["id"])
+        return
+    inbound_callback.queue(ctx.db, ctx.celery, message, profile_name)

@@ -6,7 +6,13 @@ from functools import cache
 
 from services.common.celery_app import make_celery
 from services.common.config import Config
-from services.common.queues import MEDIA_QUEUE
+from services.common.master_key import load_master_key
+from services.common.mongo import ensure_indexes, get_db
+from services.common.network_media import NetworkMedia
+from services.common.queues import FETCH_INBOUND_MEDIA, MEDIA_QUEUE
+from services.core_worker import account_store
+from services.media_service import inbound
+from services.media_service.inbound import Fetching
 from services.media_service.object_store import ObjectStore
 
 config = Config.from_env()
@@ -28,3 +34,28 @@ def check_store() -> dict:
     stored = store.get(".probe")
     store.delete(".probe")
     return {"bucket": store.bucket, "ok": stored is not None and stored.data == b"ok"}
+
+
+@cache
+def fetching() -> Fetching:
+    """What this process's inbound-media fetches share."""
+    db = get_db(config)
+    ensure_indexes(db)
+    master_key = load_master_key(config)
+
+    def source() -> NetworkMedia | None:
+        account = account_store.load_registered(db, master_key)
+        return NetworkMedia(config.network_url, account.network_token) if account is not None else None
+
+    return Fetching(db=db, store=object_store(), celery=celery, master_key=master_key, source=source)
+
+
+@celery.task(name=FETCH_INBOUND_MEDIA)
+def fetch_inbound(media_id: str, wait_seconds: float = 0.0) -> dict:
+    """A contact's medium, by media id: a kick (the core, a retry, the sweep) or the RPC
+    of a ``GET /v1/media/{id}`` (``wait_seconds``: how long it may wait for a fetch
+    already running). Answers ``{"http_status": 200, "payload": {"outcome": stored | failed
+    | retry | busy | missing}}`` (services/media_service/inbound.py)."""
+    deps = fetching()
+    outcome = inbound.wait_for(deps, media_id, wait_seconds) if wait_seconds else inbound.fetch(deps, media_id)
+    return {"http_status": 200, "payload": {"outcome": outcome}}

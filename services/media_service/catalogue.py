@@ -4,8 +4,8 @@ MongoDB is the truth about media as about everything else: an object is served o
 while a ``ready`` document names it. Each medium has one document and one object:
 
     {_id: "<uuid4>", object_key: "media/<uuid4>", state: "uploading" | "ready",
-     origin: "uploaded", owner: <API user>, mime_type, size, sha256 (hex),
-     created_at, last_used_at}
+     origin: "uploaded" | "inbound", owner: <API user> | None (inbound), mime_type,
+     size, sha256 (hex), created_at, last_used_at, message_id (inbound)}
 
 The document is written *before* the bytes (``state: "uploading"``), so that every
 object the store may hold is known here even if a process dies mid-upload; the media
@@ -28,7 +28,8 @@ from services.common.clock import utcnow
 
 UPLOADING = "uploading"
 READY = "ready"
-UPLOADED = "uploaded"  # origin: POST /v1/media (later: received from a contact)
+UPLOADED = "uploaded"  # origin: POST /v1/media
+INBOUND = "inbound"  # origin: a contact's media message, downloaded by the media service
 
 STALE_UPLOAD = timedelta(hours=1)
 """An ``uploading`` document this old belongs to a request that died (a 100 MB upload
@@ -79,6 +80,23 @@ def begin_upload(db: Database, media_id: str, *, owner: str, mime_type: str, ori
         "mime_type": mime_type, "size": None, "sha256": None, "created_at": now, "last_used_at": now,
     })
     return key
+
+
+def begin_download(db: Database, media_id: str, *, mime_type: str, message_id: str) -> str | None:
+    """Records the download of an inbound medium about to be stored (its id was
+    allocated when the message was received); returns the object key to write, or None
+    when the medium is already ready. Repeatable: a download that died left its
+    document ``uploading``, and the next attempt takes it over."""
+    now = utcnow()
+    key = object_key(media_id)
+    doc = db.media.find_one_and_update(
+        {"_id": media_id},
+        {"$setOnInsert": {"object_key": key, "state": UPLOADING, "origin": INBOUND, "owner": None,
+                          "mime_type": mime_type, "size": None, "sha256": None, "message_id": message_id,
+                          "created_at": now, "last_used_at": now}},
+        upsert=True, return_document=ReturnDocument.AFTER,
+    )
+    return None if doc["state"] == READY else key
 
 
 def complete_upload(db: Database, media_id: str, *, size: int, sha256: str) -> Medium | None:

@@ -5,6 +5,8 @@
   the way. A failure at any step removes what the earlier steps wrote (as far as the
   servers let it: an ``uploading`` document left behind by an outage is the GC's,
   catalogue.STALE_UPLOAD) and raises the first error.
+- ``save_received``: the same for an inbound medium under the id its message already
+  names, from a reader that verifies as it goes (decrypting.py); repeatable.
 - ``open``: the ready document and its object, for streaming.
 - ``remove``: the object, then the document; repeating it after a failure finishes it.
 """
@@ -19,7 +21,7 @@ from pymongo.database import Database
 from services.media_service import catalogue
 from services.media_service.catalogue import Medium
 from services.media_service.measured import MeasuredReader
-from services.media_service.object_store import ObjectReader, ObjectStore
+from services.media_service.object_store import ObjectReader, ObjectStore, Readable
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,25 @@ def save(db: Database, store: ObjectStore, body: MeasuredReader, *, mime_type: s
         store.delete(key)
         raise LookupError(f"the document of upload {media_id} was removed during the upload")
     return medium
+
+
+def save_received(db: Database, store: ObjectStore, body: Readable, *, media_id: str, message_id: str,
+                  mime_type: str, size: int, sha256: str) -> None:
+    """Stores a received file (``body`` yields exactly ``size`` bytes of hex ``sha256``,
+    or raises). Nothing is left on a failure but what the GC finds; a medium already
+    ready is left as it is."""
+    key = catalogue.begin_download(db, media_id, mime_type=mime_type, message_id=message_id)
+    if key is None:
+        return
+    try:
+        store.put_stream(key, body, mime_type, size)
+        medium = catalogue.complete_upload(db, media_id, size=size, sha256=sha256)
+    except BaseException:
+        _undo(db, store, media_id, key)
+        raise
+    if medium is None:
+        store.delete(key)
+        raise LookupError(f"the document of download {media_id} was removed during the download")
 
 
 def _undo(db: Database, store: ObjectStore, media_id: str, key: str) -> None:

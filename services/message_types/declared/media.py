@@ -36,11 +36,35 @@ class Document(Captioned):
     filename: limited(240) | None = None  # type: ignore[valid-type]
 
 
+class ReceivedMedia(Strict):
+    """The §15.2 media object of an inbound message (never the media key: that stays
+    sealed with the message, services/common/inbound_media.py)."""
+
+    id: limited(256)  # type: ignore[valid-type]
+    """The media id ``GET /v1/media/{id}`` serves (a UUID v4 the business allocated)."""
+    mime_type: limited(255)  # type: ignore[valid-type]
+    sha256: limited(64)  # type: ignore[valid-type]
+    """Hex SHA-256 of the decrypted file."""
+
+
+class ReceivedCaptioned(ReceivedMedia):
+    caption: limited(1024) | None = None  # type: ignore[valid-type]
+
+
+class ReceivedDocument(ReceivedCaptioned):
+    filename: limited(240) | None = None  # type: ignore[valid-type]
+
+
+class ReceivedAudio(ReceivedMedia):
+    filename: limited(240) | None = None  # type: ignore[valid-type]
+
+
 TYPES = (
-    MessageType("image", outbound=Captioned, media=True, available=False),
-    MessageType("video", outbound=Captioned, media=True, available=False),
-    MessageType("audio", outbound=_MediaReference, media=True, available=False),
-    MessageType("document", outbound=Document, media=True, available=False),
-    MessageType("sticker", outbound=_MediaReference, media=True, available=False),
-    MessageType("voice", media=True, available=False),  # a voice note: users send it, businesses send audio
+    MessageType("image", outbound=Captioned, inbound=ReceivedCaptioned, media=True, available=False),
+    MessageType("video", outbound=Captioned, inbound=ReceivedCaptioned, media=True, available=False),
+    MessageType("audio", outbound=_MediaReference, inbound=ReceivedAudio, media=True, available=False),
+    MessageType("document", outbound=Document, inbound=ReceivedDocument, media=True, available=False),
+    MessageType("sticker", outbound=_MediaReference, inbound=ReceivedMedia, media=True, available=False),
+    # A voice note: users send it, businesses send audio.
+    MessageType("voice", inbound=ReceivedMedia, media=True, available=False),
 )
