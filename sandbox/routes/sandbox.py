@@ -64,6 +64,14 @@ async def list_users(request: web.Request) -> web.Response:
     return json_response({"users": users})
 
 
+@routes.post(f"{PREFIX}/media/{{media_id}}/corrupt")
+async def corrupt_media(request: web.Request) -> web.Response:
+    """Test hook: flip one byte of a stored blob, so its MAC no longer verifies."""
+    media_id = request.match_info["media_id"]
+    offset = await request.app[STATE_KEY].network.media.corrupt(media_id)
+    return json_response({"id": media_id, "offset": offset})
+
+
 # -- templates ---------------------------------------------------------------
 @routes.post(f"{PREFIX}/templates")
 async def create_template(request: web.Request) -> web.Response:
