@@ -9,6 +9,7 @@ Prints accepted/s, delivered/s and p50/p99 from request to `delivered` callback.
     BENCH_MESSAGES=5000 BENCH_CLIENTS=16 BENCH_PHONES=20 make bench
     BENCH_RATE=100 make bench        # paced at 100 messages/s: latency without a backlog
     BENCH_CORES=4 BENCH_SHARDS=4 make bench   # four core processes sharing four shards
+    BENCH_MEDIA_KB=100 BENCH_MESSAGES=500 make bench   # 100 KB images (by media id) instead of texts
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ PHONES = int(os.environ.get("BENCH_PHONES", "10"))
 RATE = float(os.environ.get("BENCH_RATE", "0"))  # messages/s; 0 sends as fast as the clients can
 CORES = int(os.environ.get("BENCH_CORES", "1"))  # core processes, as `honcho start -c core=N`
 SHARDS = os.environ.get("BENCH_SHARDS")  # WA_SHARDS; default: the stack's own (1)
+MEDIA_KB = int(os.environ.get("BENCH_MEDIA_KB", "0"))  # >0: send images of this size instead of texts
 PASSWORD = "Bench!Passw0rd"
 
 
@@ -109,8 +111,25 @@ def _phones(stack: Stack) -> list[str]:
     return phones
 
 
+def _image(stack: Stack, token: str) -> str:
+    """One uploaded JPEG of MEDIA_KB KB; every message sends it by id (the media service
+    encrypts each send with a fresh key and uploads it to the network's store)."""
+    body = b"\xff\xd8\xff\xe0" + os.urandom(MEDIA_KB * 1024 - 4)
+    answer = requests.post(f"{stack.api_url}/v1/media", data=body, timeout=60,
+                           headers={"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg"})
+    answer.raise_for_status()
+    return answer.json()["media"][0]["id"]
+
+
+def _message(n: int, image: str | None) -> dict:
+    if image is None:
+        return {"type": "text", "text": {"body": f"bench message {n}"}}
+    return {"type": "image", "image": {"id": image, "caption": f"bench image {n}"}}
+
+
 def _send_all(stack: Stack, token: str, phones: list[str]) -> dict[str, float]:
     started: dict[str, float] = {}
+    image = _image(stack, token) if MEDIA_KB else None
     local = threading.local()
 
     began = time.monotonic()
@@ -122,8 +141,8 @@ def _send_all(stack: Stack, token: str, phones: list[str]) -> dict[str, float]:
             local.session = requests.Session()
             local.session.headers["Authorization"] = f"Bearer {token}"
         begin = time.monotonic()
-        answer = local.session.post(f"{stack.api_url}/v1/messages", timeout=60, json={
-            "to": phones[n % len(phones)], "type": "text", "text": {"body": f"bench message {n}"}})
+        answer = local.session.post(f"{stack.api_url}/v1/messages", timeout=60,
+                                    json={"to": phones[n % len(phones)], **_message(n, image)})
         answer.raise_for_status()
         started[answer.json()["messages"][0]["id"]] = begin
 
@@ -175,7 +194,8 @@ def main() -> None:
             token = _setup(stack, collector.url)
             phones = _phones(stack)
             pace = f"paced at {RATE:g}/s" if RATE else "unpaced"
-            print(f"bench: {MESSAGES} texts, {CLIENTS} concurrent clients ({pace}), {PHONES} virtual phones, "
+            what = f"{MEDIA_KB} KB images" if MEDIA_KB else "texts"
+            print(f"bench: {MESSAGES} {what}, {CLIENTS} concurrent clients ({pace}), {PHONES} virtual phones, "
                   f"{CORES} core process(es), {stack.env.get('WA_SHARDS', '1')} shard(s)")
             trace = None
             if os.environ.get("BENCH_TRACE"):

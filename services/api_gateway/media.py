@@ -149,7 +149,7 @@ def _fetch_received(media_id: str) -> bool:
     through Redis. True once stored; False when no inbound message names ``media_id``;
     otherwise raises the error to answer, within the control RPC's bounded wait."""
     download = inbound_media.download_state(state.db(), media_id)
-    if download is None:
+    if download is None or download == inbound_media.DONE:  # none, or stored once and since deleted
         return False
     if download == inbound_media.FAILED:
         raise ApiError(1006, f"File with id {shown(media_id)} not found: {DOWNLOAD_FAILED}")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from functools import cache
 
+from pymongo.database import Database
+
 from services.common.celery_app import make_celery
 from services.common.config import Config
 from services.common.master_key import load_master_key
 from services.common.mongo import ensure_indexes, get_db
 from services.common.network_media import NetworkMedia
-from services.common.queues import FETCH_INBOUND_MEDIA, MEDIA_QUEUE
+from services.common.queues import FETCH_INBOUND_MEDIA, MEDIA_GC, MEDIA_QUEUE
 from services.core_worker import account_store
-from services.media_service import inbound
+from services.media_service import gc, inbound
 from services.media_service.inbound import Fetching
 from services.media_service.object_store import ObjectStore
 
@@ -36,11 +38,23 @@ def check_store() -> dict:
     return {"bucket": store.bucket, "ok": stored is not None and stored.data == b"ok"}
 
 
+@celery.task(name=MEDIA_GC)
+def media_gc(run_id: str) -> None:
+    """One run of the media garbage collection (services/media_service/gc.py)."""
+    gc.run(database(), object_store(), celery, run_id)
+
+
+@cache
+def database() -> Database:
+    db = get_db(config)
+    ensure_indexes(db)
+    return db
+
+
 @cache
 def fetching() -> Fetching:
     """What this process's inbound-media fetches share."""
-    db = get_db(config)
-    ensure_indexes(db)
+    db = database()
     master_key = load_master_key(config)
 
     def source() -> NetworkMedia | None:

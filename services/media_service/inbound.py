@@ -101,6 +101,11 @@ def fetch(deps: Fetching, media_id: str) -> str:
     try:
         _transfer(deps, claimed)
     except (MediaTransferError, StoreUnavailable) as error:
+        if isinstance(error, MediaTransferError) and not error.retryable:
+            # The store refused it for good (a file over its announced size, say).
+            log.warning("inbound medium %s refused by the network: %s", media_id, error.__class__.__name__)
+            _finish(deps, claimed, failed="The sender's media could not be downloaded")
+            return FAILED
         return _later(deps, claimed, error)
     except (ProtocolError, MediaNotFound, ValueError) as error:
         # A bad MAC or hash, a wrong length, the store without the file, a payload that
@@ -144,10 +149,24 @@ def _transfer(deps: Fetching, message: dict[str, Any]) -> None:
         deps.db.messages.update_one({"_id": message["_id"]},
                                     {"$set": {"received_media.next_attempt_at": utcnow() + CLAIM}})
 
-    ciphertext = _renewing(source.download(payload.media_id, encrypted_length(digest.file_length)), renew)
-    body = DecryptingReader(ciphertext, media_decryptor(media["kind"], payload.key(), digest), digest.file_length)
-    library.save_received(deps.db, deps.store, body, media_id=media_id, message_id=message["_id"],
-                          mime_type=shown["mime_type"], size=digest.file_length, sha256=digest.file_sha256.hex())
+    try:
+        download = source.download(payload.media_id, encrypted_length(digest.file_length))
+        try:
+            body = DecryptingReader(_renewing(download, renew),
+                                    media_decryptor(media["kind"], payload.key(), digest), digest.file_length)
+            library.save_received(deps.db, deps.store, body, media_id=media_id, message_id=message["_id"],
+                                  mime_type=shown["mime_type"], size=digest.file_length,
+                                  sha256=digest.file_sha256.hex())
+        finally:
+            _close(download)  # the connection, also when the file was not read to its end
+    finally:
+        _close(source)
+
+
+def _close(resource: object) -> None:
+    close = getattr(resource, "close", None)
+    if close is not None:
+        close()
 
 
 def _reason(error: Exception) -> str:
