@@ -96,6 +96,7 @@ def begin_download(db: Database, media_id: str, *, mime_type: str, message_id: s
                           "created_at": now, "last_used_at": now}},
         upsert=True, return_document=ReturnDocument.AFTER,
     )
+    assert doc is not None  # an upsert returning the document after it always finds one
     return None if doc["state"] == READY else key
 
 
