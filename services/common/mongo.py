@@ -13,6 +13,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
+from services.common import outbound_media
 from services.common.config import Config
 from services.common.contact_checks import CACHE_TTL
 
@@ -82,6 +83,7 @@ def ensure_indexes(db: Database) -> None:
     # and uploads that died.
     db.media.create_index([("state", 1), ("last_used_at", 1)])
     db.media.create_index([("state", 1), ("created_at", 1)])
+    outbound_media.ensure_indexes(db)
 
 
 def insert_new(collection: Collection, docs: list[dict]) -> set[int]:

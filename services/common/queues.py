@@ -19,6 +19,8 @@ CHECK_CONTACTS_LATER = "core.check_contacts_later"  # a stored non-blocking chec
 DELIVER_CALLBACK = "dispatcher.deliver"  # one callback: a scheduled retry, a sweep's re-kick
 DELIVER_CALLBACKS = "dispatcher.deliver_many"  # the callbacks an event just queued, a few per kick
 SWEEP_CALLBACKS = "dispatcher.sweep"
+PREPARE_OUTBOUND_MEDIA = "media.prepare_outbound"  # one accepted media message, by id
+SWEEP_OUTBOUND_MEDIA = "media.sweep_outbound"  # re-kicks preparations whose kick was lost
 
 
 def shard_queue(shard: int) -> str:

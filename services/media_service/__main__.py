@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from services.common.celery_app import run_worker, worker_argv
+from services.common.celery_app import ThreadedBeat, run_worker, worker_argv
 from services.common.logging_setup import configure_logging
 from services.common.queues import MEDIA_QUEUE
 
@@ -14,6 +14,7 @@ def main() -> None:
     from services.media_service.app import celery, object_store
 
     object_store().ensure_bucket()
+    celery.steps["worker"].add(ThreadedBeat)  # the sweeps (app.beat_schedule)
     concurrency = int(os.environ.get("WA_MEDIA_CONCURRENCY", "4"))
     run_worker(celery, worker_argv(name="media", queues=[MEDIA_QUEUE], pool="threads", concurrency=concurrency))
 

@@ -6,12 +6,24 @@ from functools import cache
 
 from services.common.celery_app import make_celery
 from services.common.config import Config
-from services.common.queues import MEDIA_QUEUE
+from services.common.queues import MEDIA_QUEUE, SWEEP_OUTBOUND_MEDIA
 from services.media_service.object_store import ObjectStore
 
 config = Config.from_env()
 celery = make_celery(config, "media")
 celery.conf.task_routes = {"media.*": {"queue": MEDIA_QUEUE}}
+celery.conf.imports = ("services.media_service.outbound_tasks",)
+
+SWEEP_SECONDS = 5.0
+celery.conf.beat_schedule = {
+    # Outbound media messages whose preparation kick was lost (outbound_tasks.py).
+    "sweep-outbound-media": {
+        "task": SWEEP_OUTBOUND_MEDIA,
+        "schedule": SWEEP_SECONDS,
+        # A sweep that waited longer than two periods is superseded by the next one.
+        "options": {"queue": MEDIA_QUEUE, "expires": SWEEP_SECONDS * 2},
+    },
+}
 
 
 @cache

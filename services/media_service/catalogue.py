@@ -101,3 +101,8 @@ def find(db: Database, media_id: str) -> Medium | None:
     """The ready medium with this id."""
     doc = db.media.find_one({"_id": media_id, "state": READY})
     return Medium.from_doc(doc) if doc is not None else None
+
+
+def mark_used(db: Database, media_id: str, when: datetime | None = None) -> None:
+    """A send used this medium: the media GC's clock starts again (spec §12)."""
+    db.media.update_one({"_id": media_id, "state": READY}, {"$max": {"last_used_at": when or utcnow()}})
