@@ -217,7 +217,7 @@ class Preparer:
             mime_type = rules.link_mime_type(kind, downloaded.content_type, link)
             if mime_type is None:
                 raise rules.PreparationFailed(rules.UNSUPPORTED_FORMAT,
-                                              f"The media link's type is not one a {kind.name} may have")
+                                              f"The media link's type is not one {rules.a_kind(kind)} may have")
             if downloaded.length == 0:
                 raise rules.PreparationFailed(rules.DOWNLOAD_ERROR, "The media link's file is empty")
             head = downloaded.file.read(kind.probe_bytes)

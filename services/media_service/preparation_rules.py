@@ -78,6 +78,11 @@ def _guessed(link: str) -> str | None:
     return _BY_EXTENSION.get(extension)
 
 
+def a_kind(kind: MediaKind) -> str:
+    """"an image", "a video": for the details of errors."""
+    return ("an " if kind.name[0] in "aeiou" else "a ") + kind.name
+
+
 def too_large(kind: MediaKind, limit: int) -> PreparationFailed:
     return PreparationFailed(DOWNLOAD_ERROR, f"The media file is larger than the {media_types.shown_size(limit)} "
-                                             f"a {kind.name} may have")
+                                             f"{a_kind(kind)} may have")
