@@ -11,6 +11,7 @@ from aiohttp import web
 
 from sandbox.errors import ApiError, unauthorized
 from sandbox.network.connection import ConnectionManager
+from sandbox.network.media_store import DEFAULT_MAX_TOTAL, FileBlobs, MediaStore, media_dir
 from sandbox.persistence import SNAPSHOT_INTERVAL, DurableStore, load_state
 from sandbox.routes import network as network_routes
 from sandbox.routes import sandbox as sandbox_routes
@@ -98,13 +99,17 @@ def create_app(
     state_file: str | Path | None = None,
     ping_interval: float = 20.0,
     snapshot_interval: float = SNAPSHOT_INTERVAL,
+    media_max_bytes: int = DEFAULT_MAX_TOTAL,
 ) -> web.Application:
     """Build the sandbox app. With ``state_file`` and no ``state`` the state is loaded
     from that file (snapshot and journal); with ``state_file`` every answer waits until
-    its changes are in the file (sandbox/persistence.py)."""
+    its changes are in the file (sandbox/persistence.py), and the media store keeps its
+    blobs in files beside it (sandbox/network/media_store.py)."""
     path = Path(state_file) if state_file else None
     if state is None:
         state = load_state(path)[0] if path else SandboxState()
+    blobs = FileBlobs(media_dir(path)) if path else None
+    state.network.media = MediaStore(blobs, max_total=media_max_bytes)
     store = DurableStore(state, path, snapshot_interval=snapshot_interval) if path else None
 
     app = web.Application(

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from sandbox.changes import Batch, Changes
+from sandbox.durable_files import fsync_directory, write_all
 from sandbox.errors import ApiError
 from sandbox.journal import encode_batch, read_batches
 from sandbox.state import SandboxState
@@ -95,27 +96,12 @@ def _write_snapshot(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     try:
-        _write_all(fd, data)
+        write_all(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
     os.replace(tmp, path)
-    _fsync_directory(path.parent)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_directory(path.parent)
 
 
 class DurableStore:
@@ -243,7 +229,7 @@ class DurableStore:
     def _append(self, line: bytes) -> None:
         assert self._fd is not None
         try:
-            _write_all(self._fd, line)
+            write_all(self._fd, line)
             os.fsync(self._fd)
         except OSError:
             # A partial line would hide every later batch from a replay.

@@ -19,8 +19,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox import phone_media
 from sandbox.changes import Changes, Key
-from sandbox.errors import ApiError, bad_request, conflict, not_found
+from sandbox.errors import ApiError, bad_request, conflict, not_a_user, not_found
 from sandbox.ids import phone_message_id
 from sandbox.network.registration import BUSINESS
 from sandbox.network.service import Network
@@ -41,6 +42,7 @@ from services.protocol import (
     Session,
     SignedPrekey,
 )
+from services.protocol.media import EncryptedMedia, encrypt_media
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +239,9 @@ class VirtualPhone:
 
 
 def _sendable_types() -> list[str]:
-    return sorted(name for name, t in message_types.REGISTRY.items() if t.inbound is not None and t.available)
+    return sorted(
+        name for name, t in message_types.REGISTRY.items() if (t.inbound is not None and t.available) or t.media
+    )
 
 
 def _check_message_body(body: Any) -> tuple[str, str, Any, str | None]:
@@ -251,6 +255,8 @@ def _check_message_body(body: Any) -> tuple[str, str, Any, str | None]:
         payload = body.get(kind, {})
         if not isinstance(payload, dict):
             raise bad_request(f"'{kind}' must be an object")
+    elif declared is not None and declared.media:
+        raise bad_request("media is sent with POST /sandbox/v1/phones/{wa_id}/messages (PhoneBook.submit)")
     elif declared is None or declared.inbound is None or not declared.available:
         raise bad_request(f"'type' must be one of {', '.join(_sendable_types())}, or content the business "
                           f"does not support: {', '.join(UNSUPPORTED_KINDS)}")
@@ -358,10 +364,33 @@ class PhoneBook:
         return businesses
 
     # -- sending -----------------------------------------------------------
+    async def submit(self, phone: VirtualPhone, body: Any) -> str:
+        """What ``POST …/messages`` asks: :meth:`send`, or for media first the file
+        encrypted (in a thread) and its ciphertext in the network's media store."""
+        if not isinstance(body, dict) or not phone_media.is_media(body.get("type")):
+            return self.send(phone, body)
+        media = phone_media.check_send(body)
+        if media.to == phone.wa_id:
+            raise bad_request("a phone cannot message itself")
+        if not self.network.registry.is_user(media.to):
+            raise not_a_user(media.to)  # before storing a blob nobody would fetch
+        encrypted: EncryptedMedia = await asyncio.to_thread(encrypt_media, media.data, media.kind)
+        store = self.network.media
+        media_id = await store.put(encrypted.data)
+        try:
+            payload = phone_media.payload(media, media_id, encrypted)
+            return self._send_checked(phone, media.to, media.kind, payload, media.quoted)
+        except Exception:
+            store.delete(media_id)
+            raise
+
     def send(self, phone: VirtualPhone, body: Any) -> str:
         to, kind, payload, quoted = _check_message_body(body)
         if to == phone.wa_id:
             raise bad_request("a phone cannot message itself")
+        return self._send_checked(phone, to, kind, payload, quoted)
+
+    def _send_checked(self, phone: VirtualPhone, to: str, kind: str, payload: Any, quoted: str | None) -> str:
         try:
             return self._send(phone, to, kind, payload, self._context(phone, quoted))
         finally:  # a failed submit may still have moved the session on
@@ -530,13 +559,12 @@ class PhoneBook:
             phone.note_error("bad_plaintext", id=envelope.id, peer=peer)
             return
         kind, payload = message.type, message.body
-        declared = message_types.get(kind)
         record: dict[str, Any] = {
             "direction": "in",
             "id": envelope.id,
             "peer": peer,
             "type": kind,
-            kind: declared.display(payload, self) if declared is not None else payload,
+            kind: self._shown(phone, envelope, kind, payload),
             "timestamp": envelope.timestamp,
             "status": "received",
         }
@@ -551,6 +579,20 @@ class PhoneBook:
             self.mark_read(phone, envelope.id)
         if phone.auto_reply == "echo" and kind == "text" and isinstance(payload, dict):
             self._send(phone, peer, "text", {"body": str(payload.get("body", ""))})
+
+    def _shown(self, phone: VirtualPhone, envelope: Envelope, kind: str, payload: Any) -> Any:
+        """The received object as the user sees it; a media file is fetched, checked and
+        decrypted now (in the event loop: a few ms per MB)."""
+        declared = message_types.get(kind)
+        if declared is None:
+            return payload
+        if not declared.media:
+            return declared.display(payload, self)
+        received = phone_media.receive(kind, payload, self.network.media)
+        if received.failure is not None:
+            phone.note_error(phone_media.DOWNLOAD_FAILED, id=envelope.id, peer=envelope.sender,
+                             message=received.failure)
+        return received.shown
 
     def _decrypt(self, phone: VirtualPhone, envelope: Envelope) -> bytes:
         opened = phone.protocol().open(envelope)

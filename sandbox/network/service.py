@@ -13,6 +13,7 @@ from sandbox.errors import ApiError, bad_request, forbidden, not_a_user
 from sandbox.network import keys
 from sandbox.network.certificates import CertificateAuthority, CertificateError
 from sandbox.network.directory import Directory
+from sandbox.network.media_store import MediaStore
 from sandbox.network.registration import BUSINESS, PHONE, Registry
 from sandbox.network.relay import Relay
 from sandbox.network.templates import TemplateStore
@@ -34,6 +35,8 @@ class Network:
         self.directory = Directory(changes)
         self.relay = Relay(changes)
         self.templates = TemplateStore(changes)
+        self.media = MediaStore()
+        """Encrypted media files; in memory unless the app gives it a directory (--state-file)."""
 
     # -- registration ------------------------------------------------------
     def request_code(self, body: Any) -> dict[str, Any]:

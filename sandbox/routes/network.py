@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sandbox.errors import bad_request
+from sandbox.errors import ApiError, bad_request
 from sandbox.routes.common import CONNECTIONS_KEY, STATE_KEY, json_response, read_json
 from sandbox.validation import is_wa_id
 
@@ -76,6 +76,41 @@ async def post_receipts(request: web.Request) -> web.Response:
 async def get_templates(request: web.Request) -> web.Response:
     """The business's templates (every status: the client decides what it may send)."""
     return json_response({"templates": request.app[STATE_KEY].network.templates.all()})
+
+
+# -- media: the encrypted files (sandbox/network/media_store.py) -----------------
+MEDIA_CONTENT_TYPE = "application/octet-stream"
+UPLOAD_CHUNK = 1024 * 1024
+
+
+@routes.post(f"{PREFIX}/media")
+async def upload_media(request: web.Request) -> web.Response:
+    """The body is the encrypted file, streamed to the store (never read whole, so
+    the app's 8 MiB body limit does not apply); 201 once it is durable."""
+    if request.content_type != MEDIA_CONTENT_TYPE:
+        raise ApiError(415, "unsupported_media_type", f"the body must be {MEDIA_CONTENT_TYPE}")
+    store = request.app[STATE_KEY].network.media
+    try:
+        media_id = await store.receive(request.content.iter_chunked(UPLOAD_CHUNK), request.content_length)
+    except ConnectionResetError:  # the client went away mid-upload: nothing was stored
+        raise ApiError(400, "upload_interrupted", "the upload ended before its last byte") from None
+    return json_response({"id": media_id}, status=201)
+
+
+@routes.get(f"{PREFIX}/media/{{media_id}}")
+async def download_media(request: web.Request) -> web.StreamResponse:
+    store = request.app[STATE_KEY].network.media
+    media_id = request.match_info["media_id"]
+    response = web.StreamResponse(headers={"Content-Type": MEDIA_CONTENT_TYPE})
+    response.content_length = store.size(media_id)
+    await response.prepare(request)
+    try:
+        async for chunk in store.stream(media_id):
+            await response.write(chunk)
+        await response.write_eof()
+    except ConnectionResetError:  # the client stopped reading (it has what it wanted)
+        pass
+    return response
 
 
 @routes.get(f"{PREFIX}/connect")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.errors import bad_request, not_found
+from sandbox.phone_media import MAX_SEND_BODY
 from sandbox.routes.common import CONNECTIONS_KEY, STATE_KEY, json_response, read_json
 from sandbox.validation import require_digits, require_object, require_str
 
@@ -64,6 +65,14 @@ async def list_users(request: web.Request) -> web.Response:
     return json_response({"users": users})
 
 
+@routes.post(f"{PREFIX}/media/{{media_id}}/corrupt")
+async def corrupt_media(request: web.Request) -> web.Response:
+    """Test hook: flip one byte of a stored blob, so its MAC no longer verifies."""
+    media_id = request.match_info["media_id"]
+    offset = await request.app[STATE_KEY].network.media.corrupt(media_id)
+    return json_response({"id": media_id, "offset": offset})
+
+
 # -- templates ---------------------------------------------------------------
 @routes.post(f"{PREFIX}/templates")
 async def create_template(request: web.Request) -> web.Response:
@@ -104,7 +113,7 @@ async def phone_messages(request: web.Request) -> web.Response:
 async def phone_send(request: web.Request) -> web.Response:
     phones = request.app[STATE_KEY].phones
     phone = phones.get(request.match_info["wa_id"])
-    message_id = phones.send(phone, await read_json(request))
+    message_id = await phones.submit(phone, await read_json(request, max_bytes=MAX_SEND_BODY))
     return json_response({"id": message_id}, status=201)
 
 

@@ -15,7 +15,19 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from services.api_gateway import account, contacts, health, media, messages, outages, settings, shards, stats, users
+from services.api_gateway import (
+    account,
+    contacts,
+    health,
+    media,
+    messages,
+    outages,
+    services_gc,
+    settings,
+    shards,
+    stats,
+    users,
+)
 from services.api_gateway.envelope import error_response, respond
 from services.api_gateway.state import connect, install
 from services.common.config import Config
@@ -29,7 +41,8 @@ log = logging.getLogger(__name__)
 # the object store under the limits of services/common/media_types.py (media.py).
 MAX_CONTENT_LENGTH = 1024 * 1024
 
-BLUEPRINTS = (users.bp, messages.bp, contacts.bp, settings.bp, account.bp, shards.bp, health.bp, stats.bp, media.bp)
+BLUEPRINTS = (users.bp, messages.bp, contacts.bp, settings.bp, account.bp, shards.bp, health.bp, stats.bp,
+              media.bp, services_gc.bp)
 
 
 class GatewayFlask(Flask):

@@ -19,6 +19,7 @@ CHECK_CONTACTS_LATER = "core.check_contacts_later"  # a stored non-blocking chec
 DELIVER_CALLBACK = "dispatcher.deliver"  # one callback: a scheduled retry, a sweep's re-kick
 DELIVER_CALLBACKS = "dispatcher.deliver_many"  # the callbacks an event just queued, a few per kick
 SWEEP_CALLBACKS = "dispatcher.sweep"
+MEDIA_GC = "media.gc"  # one run of the media garbage collection (services/media_service/gc.py)
 PREPARE_OUTBOUND_MEDIA = "media.prepare_outbound"  # one accepted media message, by id
 SWEEP_OUTBOUND_MEDIA = "media.sweep_outbound"  # re-kicks preparations whose kick was lost
 

@@ -43,7 +43,7 @@ from services.common.cluster import (
     shard_lease_id,
     shard_of_lease,
 )
-from services.core_worker import lease_rules
+from services.core_worker import lease_rules, local_deaths
 from services.core_worker.failures import LeaseLost
 from services.core_worker.lease_rules import Node, Timings
 
@@ -79,9 +79,9 @@ class LeaseStore:
         # Nodes that died without unregistering are forgotten after a day.
         self.nodes.create_index("expires_at", expireAfterSeconds=24 * 3600)
 
-    def heartbeat(self, pinned: list[int] | None, lease_ms: int) -> None:
+    def heartbeat(self, pinned: list[int] | None, lease_ms: int, machine: dict | None = None) -> None:
         self.nodes.update_one({"_id": self.me}, [{"$set": {
-            "host": self.me.rpartition(":")[0], "pinned": pinned,
+            "host": self.me.rpartition(":")[0], "pinned": pinned, **(machine or {}),
             "started_at": {"$ifNull": ["$started_at", "$$NOW"]},
             "heartbeat_at": "$$NOW", "expires_at": {"$add": ["$$NOW", lease_ms]},
             "stats": {"$literal": stats_counters.COUNTERS.snapshot("core")},  # /v1/stats/app, at no extra round trip
@@ -90,11 +90,17 @@ class LeaseStore:
     def unregister(self) -> None:
         self.nodes.delete_one({"_id": self.me})
 
-    def claim(self, lease_id: str, lease_ms: int, shard: int | None, shards: int | None = None) -> int | None:
-        """The epoch this node holds the lease with, when it was free or expired (or
-        already ours); None when another node holds it. One upsert: whether the lease is
-        free is decided inside the update, on the server's clock."""
-        free = {"$or": [{"$eq": [{"$ifNull": ["$owner", None]}, None]}, {"$lte": ["$expires_at", "$$NOW"]}]}
+    def forget(self, dead: set[str]) -> None:
+        """Nodes known dead (services/core_worker/local_deaths.py): out of everyone's plan."""
+        self.nodes.delete_many({"_id": {"$in": sorted(dead)}})
+
+    def claim(self, lease_id: str, lease_ms: int, shard: int | None, shards: int | None = None,
+              dead: set[str] | None = None) -> int | None:
+        """The epoch this node holds the lease with, when it was free, expired or held by
+        one of the ``dead`` nodes (or already ours); None when another node holds it. One
+        upsert: whether the lease is free is decided inside the update, on the server's clock."""
+        free = {"$or": [{"$eq": [{"$ifNull": ["$owner", None]}, None]}, {"$lte": ["$expires_at", "$$NOW"]},
+                        {"$in": [{"$ifNull": ["$owner", None]}, sorted(dead or ())]}]}
 
         def taken(value, otherwise):
             return {"$cond": ["$_free", value, otherwise]}
@@ -183,6 +189,8 @@ class LeaseKeeper(threading.Thread):
         self.initial_shards = initial_shards
         self.shape = shard_shape.read(db, initial_shards)
         self.pinned = pinned
+        self.machine = local_deaths.this_machine(self.me.rpartition(":")[0])
+        self._dead: set[str] = set()  # nodes of this machine found dead at this heartbeat
         self._fixed_timings = timings
         self.timings = timings or env_timings(db)
         self._held: dict[str, _Held] = {}
@@ -314,15 +322,21 @@ class LeaseKeeper(threading.Thread):
         timings = self.timings
         with pymongo.timeout(max(timings.renew_seconds, 1.0) * 2):
             sent = time.monotonic()
-            self.store.heartbeat(self.pinned, timings.lease_ms)
+            self.store.heartbeat(self.pinned, timings.lease_ms, self.machine.fields())
             with self._lock:
                 ids = list(self._held)
             if ids:
                 self.store.renew(ids, timings.lease_ms)
             leases = live_leases(self.db)
-            nodes = [Node(doc["_id"], None if doc.get("pinned") is None else frozenset(doc["pinned"]))
-                     for doc in live_nodes(self.db)]
+            node_docs = live_nodes(self.db)
             self.shape = shard_shape.read(self.db, self.initial_shards)
+            self._dead = local_deaths.dead_here(self.me, self.machine, node_docs)
+            if self._dead:
+                log.info("taking over from %s at once: gone from this machine", ", ".join(sorted(self._dead)))
+                self.store.forget(self._dead)
+        nodes = [Node(doc["_id"], None if doc.get("pinned") is None else frozenset(doc["pinned"]))
+                 for doc in node_docs if doc["_id"] not in self._dead]
+        leases = {lease_id: lease for lease_id, lease in leases.items() if lease.owner not in self._dead}
         self._confirm_renewals(leases, sent + timings.lease_seconds - timings.safety_seconds)
         if not any(node.id == self.me for node in nodes):
             return  # our own heartbeat is not visible yet: plan next time
@@ -356,7 +370,7 @@ class LeaseKeeper(threading.Thread):
         timings = self.timings
         with pymongo.timeout(max(timings.renew_seconds, 1.0) * 2):
             sent = time.monotonic()
-            epoch = self.store.claim(lease_id, timings.lease_ms, shard, shards)
+            epoch = self.store.claim(lease_id, timings.lease_ms, shard, shards, self._dead)
         if epoch is None:
             return
         with self._lock:

@@ -11,10 +11,14 @@ from services.common.queues import MEDIA_QUEUE
 
 def main() -> None:
     configure_logging("media")
-    from services.media_service.app import celery, object_store
+    from services.media_service import gc
+    from services.media_service.app import celery, database, media_gc, object_store
 
     object_store().ensure_bucket()
     celery.steps["worker"].add(ThreadedBeat)  # the sweeps (app.beat_schedule)
+    unfinished = gc.unfinished(database())
+    if unfinished is not None:  # its worker died in it, or its kick was lost
+        media_gc.apply_async(args=[unfinished], queue=MEDIA_QUEUE)
     concurrency = int(os.environ.get("WA_MEDIA_CONCURRENCY", "4"))
     run_worker(celery, worker_argv(name="media", queues=[MEDIA_QUEUE], pool="threads", concurrency=concurrency))
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from functools import cache
 
+from pymongo.database import Database
+
 from services.common.celery_app import make_celery
 from services.common.config import Config
-from services.common.queues import MEDIA_QUEUE, SWEEP_OUTBOUND_MEDIA
+from services.common.mongo import ensure_indexes, get_db
+from services.common.queues import MEDIA_GC, MEDIA_QUEUE, SWEEP_OUTBOUND_MEDIA
+from services.media_service import gc
 from services.media_service.object_store import ObjectStore
 
 config = Config.from_env()
@@ -40,3 +44,16 @@ def check_store() -> dict:
     stored = store.get(".probe")
     store.delete(".probe")
     return {"bucket": store.bucket, "ok": stored is not None and stored.data == b"ok"}
+
+
+@celery.task(name=MEDIA_GC)
+def media_gc(run_id: str) -> None:
+    """One run of the media garbage collection (services/media_service/gc.py)."""
+    gc.run(database(), object_store(), celery, run_id)
+
+
+@cache
+def database() -> Database:
+    db = get_db(config)
+    ensure_indexes(db)
+    return db

@@ -103,6 +103,19 @@ def find(db: Database, media_id: str) -> Medium | None:
     return Medium.from_doc(doc) if doc is not None else None
 
 
+def garbage(db: Database, *, unused_before: datetime, stale_upload_before: datetime,
+            limit: int) -> list[tuple[str, str]]:
+    """(id, object key) of up to ``limit`` media the GC may delete: not used since
+    ``unused_before`` (``last_used_at``: the upload, and every send since), or uploads
+    that died before ``stale_upload_before``."""
+    found = db.media.find(
+        {"$or": [{"state": {"$ne": UPLOADING}, "last_used_at": {"$lt": unused_before}},
+                 {"state": UPLOADING, "created_at": {"$lt": stale_upload_before}}]},
+        {"object_key": 1},
+    ).limit(limit)
+    return [(doc["_id"], doc["object_key"]) for doc in found]
+
+
 def mark_used(db: Database, media_id: str, when: datetime | None = None) -> None:
     """A send used this medium: the media GC's clock starts again (spec §12)."""
     db.media.update_one({"_id": media_id, "state": READY}, {"$max": {"last_used_at": when or utcnow()}})

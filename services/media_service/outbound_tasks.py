@@ -11,10 +11,9 @@ from functools import cache
 from services.common import kicks, outbound_media, redis_client
 from services.common.clock import utcnow
 from services.common.master_key import load_master_key
-from services.common.mongo import get_db
 from services.common.queues import PREPARE_OUTBOUND_MEDIA, SWEEP_OUTBOUND_MEDIA
 from services.common.shard_shape import CachedShape
-from services.media_service.app import celery, config, object_store
+from services.media_service.app import celery, config, database, object_store
 from services.media_service.outbound import SWEEP_GRACE, Preparer
 
 log = logging.getLogger(__name__)
@@ -22,7 +21,7 @@ log = logging.getLogger(__name__)
 
 @cache
 def preparer() -> Preparer:
-    db = get_db(config)
+    db = database()
     return Preparer(db=db, store=object_store(), master_key=load_master_key(config), network_url=config.network_url,
                     celery=celery, flags=redis_client.connect(config.redis_url), shape=CachedShape(db, config.shards))
 

@@ -3,6 +3,11 @@ with a new epoch, clean release, and the fence of a paused owner."""
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -128,3 +133,38 @@ def test_the_heartbeat_publishes_the_nodes_own_counters(db):
         assert db.core_nodes.find_one({"_id": "host:a"})["stats"]["messages_sent"][0]["value"] == 3
     finally:
         stats_counters.COUNTERS.reset()
+
+
+SLOW = Timings(renew_seconds=0.2, lease_seconds=30.0)  # expiry cannot explain a takeover here
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_node_of_this_machine_whose_process_is_gone_is_taken_over_at_once(db):
+    host = socket.gethostname()
+    dead = LeaseKeeper(db, 2, me=f"{host}:{dead_pid()}", timings=SLOW)
+    dead.store.ensure_indexes()
+    dead.beat()
+    assert sorted(owners(db)) == [0, 1] and live_leases(db)[NETWORK_LEASE].owner == dead.me
+    heir = LeaseKeeper(db, 2, me=f"{host}:{os.getpid()}", timings=SLOW)  # this (live) process
+    heir.beat()
+    heir.beat()
+    assert owners(db) == {0: heir.me, 1: heir.me}
+    assert live_leases(db)[NETWORK_LEASE].owner == heir.me
+    assert dead.me not in {node["_id"] for node in live_nodes(db)}  # forgotten by everyone
+
+
+def test_a_node_of_another_machine_keeps_its_leases_until_they_run_out(db):
+    host = socket.gethostname()
+    other = LeaseKeeper(db, 1, me=f"{host}:{dead_pid()}", timings=SLOW)
+    other.machine = dataclasses.replace(other.machine, boot_id="another-boot")  # same name, another machine
+    other.store.ensure_indexes()
+    other.beat()
+    me = LeaseKeeper(db, 1, me=f"{host}:{os.getpid()}", timings=SLOW)
+    me.beat()
+    me.beat()
+    assert owners(db) == {0: other.me}

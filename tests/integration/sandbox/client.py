@@ -15,6 +15,8 @@ from typing import Any
 import requests
 from websockets.sync.client import ClientConnection, connect
 
+from services.common.network_media import NetworkMedia
+from services.message_types.media_payload import MAX_FILE_LENGTH, MediaPayload
 from services.protocol import (
     Envelope,
     IdentityKeyPair,
@@ -27,6 +29,7 @@ from services.protocol import (
     Session,
     SignedPrekey,
 )
+from services.protocol.media import decrypt_media, encrypt_media, encrypted_length
 
 
 def business_message_id() -> str:
@@ -147,6 +150,39 @@ class Business:
         r = self.post("/network/v1/envelopes", replace(envelope, id=message_id).to_dict())
         assert r.status_code == 200, r.text
         return message_id, r.json()
+
+    def send_plaintext(self, to: str, message: dict[str, Any]) -> str:
+        """Seal one plaintext object (``{"type", <type>: ...}``) and submit it; its id."""
+        message_id = business_message_id()
+        outgoing = Outgoing(message_id, int(time.time()),
+                            json.dumps({**message, "profile": {"name": self.vname}}).encode())
+        [envelope] = self.protocol().seal(self.wa_id, to, [outgoing], self.fetch_bundle)
+        r = self.post("/network/v1/envelopes", envelope.to_dict())
+        assert r.status_code == 200, r.text
+        return message_id
+
+    # -- media ---------------------------------------------------------------
+    def media(self) -> NetworkMedia:
+        return NetworkMedia(self.base, self.token)
+
+    def upload_media(self, kind: str, data: bytes, mime_type: str, **shown: str) -> dict[str, Any]:
+        """Encrypt with a fresh key and upload (in pieces, through the project's client);
+        the MediaPayload to send."""
+        encrypted = encrypt_media(data, kind)
+        pieces = (encrypted.data[i:i + 65536] for i in range(0, len(encrypted.data), 65536))
+        media_id = self.media().upload(pieces, len(encrypted.data))
+        return MediaPayload.of(media_id=media_id, media_key=encrypted.media_key, digest=encrypted.digest,
+                               mime_type=mime_type, **shown).dump()
+
+    def send_media(self, to: str, kind: str, data: bytes, mime_type: str, **shown: str) -> tuple[str, dict[str, Any]]:
+        payload = self.upload_media(kind, data, mime_type, **shown)
+        return self.send_plaintext(to, {"type": kind, kind: payload}), payload
+
+    def open_media(self, kind: str, payload: dict[str, Any]) -> bytes:
+        """Download, check and decrypt the file a received MediaPayload names."""
+        media = MediaPayload.model_validate(payload)
+        blob = b"".join(self.media().download(media.media_id, encrypted_length(MAX_FILE_LENGTH)))
+        return decrypt_media(blob, kind, media.key(), media.digest())
 
     def decrypt(self, raw: dict[str, Any]) -> dict[str, Any]:
         return json.loads(self.protocol().open(Envelope.from_dict(raw)).plaintext)
