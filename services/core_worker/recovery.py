@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
-from services.common import outbound_media
 from services.common.clock import utcnow
 from services.common.kicks import kick_inbound, kick_outbound
 from services.core_worker import contact_checker
@@ -30,10 +29,10 @@ def stale_shards(ctx: CoreContext, shards: list[int], stale_after: timedelta = S
     """(outbound shards, inbound shards) among ``shards`` with work older than ``stale_after``."""
     db = ctx.db
     cutoff = utcnow() - stale_after
-    # A message still being prepared by the media service waits for its kick, not ours.
+    # A media message still being prepared counts too: its drain checks the send-time
+    # rules (ttl, the 24-hour window) of what waits, so nothing waits for ever.
     outbound = set(db.messages.distinct(
-        "server_shard", {"direction": "outbound", "status": "accepted", "created_at": {"$lt": cutoff},
-                         f"{outbound_media.FIELD}.state": {"$ne": outbound_media.PENDING}}))
+        "server_shard", {"direction": "outbound", "status": "accepted", "created_at": {"$lt": cutoff}}))
     outbound |= set(db.outbound_receipts.distinct("server_shard", {"created_at": {"$lt": cutoff}}))
     inbound = set(db.inbound_events.distinct("server_shard", {"received_at": {"$lt": cutoff}}))
     return _serving(ctx, shards, outbound), _serving(ctx, shards, inbound)
