@@ -175,13 +175,23 @@ def _outgoing(ctx: CoreContext, account, message: dict[str, Any], quoted: dict[s
     context = message["content"].get("context")
     body = None
     if outbound_media.state_of(message) == outbound_media.READY:
-        body = outbound_media.open_payload(ctx.master_key, message)
+        try:
+            body = outbound_media.open_payload(ctx.master_key, message)
+        except (ProtocolError, ValueError):  # not this message's seal (a restored or edited document)
+            raise MediaPayloadUnreadable(message["_id"]) from None
     plaintext = plaintext_for(message, account.vname, quoted.get(context["message_id"]) if context else None, body)
     return Outgoing(message["_id"], int(time.time()), plaintext)
 
 
+class MediaPayloadUnreadable(Exception):
+    """A prepared media message whose sealed payload does not open (another master key,
+    a document copied from another message): it can never be sent."""
+
+
 def failure_error(error: Exception) -> dict[str, Any]:
     """The webhook error for a send the network refused for good."""
+    if isinstance(error, MediaPayloadUnreadable):
+        return callback_payloads.error_item(1014, "The prepared media of the message could not be read")
     if isinstance(error, NotAUser):
         return callback_payloads.error_item(1013, "The recipient is not a WhatsApp user")
     if isinstance(error, IdentityChangeBlocked):
