@@ -1,6 +1,7 @@
 """What the gateway knows of the business's own assets, for the registry's ``resolve``
 hooks (``services.message_types.base.BusinessEnvironment``): its templates, read from
-the core's cache in MongoDB, refreshed through the core when a send misses it."""
+the core's cache in MongoDB, refreshed through the core when a send misses it; its
+media (the catalogue) and its media providers."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 from pymongo.database import Database
 
 from services.api_gateway.account import control_rpc
+from services.common import media_providers
 from services.common.queues import SYNC_TEMPLATES
+from services.media_service import catalogue
 
 SYNC_TIMEOUT_SECONDS = 5.0
 """How long a send waits for the core to refresh the template cache (then 1014)."""
@@ -24,3 +27,11 @@ class CachedBusiness:
 
     def refresh_templates(self) -> None:
         control_rpc(SYNC_TEMPLATES, {}, timeout=SYNC_TIMEOUT_SECONDS)
+
+    def media_type(self, media_id: str) -> str | None:
+        parsed = catalogue.parse_id(media_id)
+        medium = catalogue.find(self._db, parsed) if parsed is not None else None
+        return medium.mime_type if medium is not None else None
+
+    def has_media_provider(self, name: str) -> bool:
+        return media_providers.exists(self._db, name)

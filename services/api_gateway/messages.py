@@ -2,7 +2,9 @@
 
 A send is answered 201 once its message is stored, whether or not its kick could be
 queued (services/common/kicks.py: a kick never raises); one that could not be stored answers an
-error and leaves no message. ``Idempotency-Key`` makes a retry safe
+error and leaves no message. A media message is stored ``pending`` its preparation
+(services/common/outbound_media.py) and kicks the media service instead of its shard:
+the media service kicks the shard once the message can be sent. ``Idempotency-Key`` makes a retry safe
 (services/api_gateway/idempotency.py).
 """
 
@@ -21,7 +23,7 @@ from services.api_gateway.envelope import respond
 from services.api_gateway.schemas.common import json_body
 from services.api_gateway.schemas.messages import SendRequest, validate_mark_read, validate_send
 from services.api_gateway.settling import settled
-from services.common import kicks, message_store
+from services.common import kicks, message_store, outbound_media
 from services.common.clock import utcnow
 from services.common.errors import ApiError
 from services.common.ids import outbound_message_id
@@ -81,6 +83,7 @@ class _Outbound:
     wa_id: str
     type: str
     content: dict[str, Any]
+    media: bool = False  # the media service prepares it before the core sends it
 
 
 def _validated(body: Any) -> _Outbound:
@@ -89,7 +92,9 @@ def _validated(body: Any) -> _Outbound:
     request_ = validate_send(body, country_code=(account or {}).get("cc"))
     require_registered(account)
     content = _resolved(request_)
-    return _Outbound(wa_id=request_.wa_id, type=request_.type, content=content)
+    declared = message_types.get(request_.type)
+    return _Outbound(wa_id=request_.wa_id, type=request_.type, content=content,
+                     media=declared is not None and declared.media)
 
 
 def _store(message_id: str, message: _Outbound) -> bool:
@@ -98,6 +103,8 @@ def _store(message_id: str, message: _Outbound) -> bool:
     db = state.db()
     doc = message_store.new_outbound(db, message_id=message_id, wa_id=message.wa_id,
                                      message_type=message.type, content=message.content)
+    if message.media:
+        doc.update(outbound_media.initial())
     try:
         # The same document again if the answer was lost: DuplicateKeyError then means
         # the lost attempt stored it (settling.py).
@@ -106,7 +113,10 @@ def _store(message_id: str, message: _Outbound) -> bool:
         if not _is_stored(message_id):
             raise  # another unique index (not ours to explain): a 500
         return False
-    kicks.kick_outbound(state.celery(), state.shard_of(message.wa_id), state.redis_client())
+    if message.media:
+        kicks.kick_media_preparation(state.celery(), message_id)
+    else:
+        kicks.kick_outbound(state.celery(), state.shard_of(message.wa_id), state.redis_client())
     return True
 
 

@@ -7,7 +7,10 @@ from flask import Blueprint
 from services.api_gateway import auth, state
 from services.api_gateway.envelope import respond
 from services.api_gateway.schemas.common import json_body
-from services.common import app_settings
+from services.api_gateway.schemas.media_providers import parse_provider
+from services.common import app_settings, media_providers
+from services.common.errors import ApiError
+from services.common.escaping import shown
 
 bp = Blueprint("settings", __name__, url_prefix="/v1/settings")
 
@@ -37,4 +40,29 @@ def patch_application():
 @auth.require_auth(admin=True)
 def reset_application():
     app_settings.reset(state.db())
+    return respond()
+
+
+# Media providers (spec §8.3): credentials for downloading the links of media messages.
+
+@bp.get("/application/media/providers")
+@auth.require_auth(admin=True)
+def get_media_providers():
+    providers = media_providers.listed(state.db())
+    return respond({"settings": {"application": {"media": {"providers": providers}}}})
+
+
+@bp.post("/application/media/providers")
+@auth.require_auth(admin=True)
+def post_media_provider():
+    provider = parse_provider(json_body())
+    media_providers.save(state.db(), state.master_key(), provider)
+    return respond()
+
+
+@bp.delete("/application/media/providers/<name>")
+@auth.require_auth(admin=True)
+def delete_media_provider(name: str):
+    if not media_providers.delete(state.db(), name):
+        raise ApiError(1006, f"Media provider '{shown(name)}' not found")
     return respond()

@@ -11,7 +11,8 @@ answers 503 (services/api_gateway/outages.py) within 2 s instead of hanging.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis
@@ -23,6 +24,7 @@ from redis.retry import Retry
 
 from services.common.celery_app import make_celery
 from services.common.config import Config
+from services.common.master_key import load_master_key
 from services.common.mongo import REQUEST_TIMEOUTS, get_db
 from services.common.shard_shape import CachedShape
 from services.common.sharding import shard_for
@@ -85,6 +87,16 @@ class GatewayState:
     redis: redis.Redis
     celery: Celery
     shape: CachedShape  # the shard count, which only routes kicks here
+    _master_key: bytes | None = field(default=None, repr=False)
+    _master_key_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def master_key(self) -> bytes:
+        """The key that seals secrets at rest (media providers' credentials), read on
+        first use: most workers never need it."""
+        with self._master_key_lock:
+            if self._master_key is None:
+                self._master_key = load_master_key(self.config)
+            return self._master_key
 
 
 def connect(config: Config) -> GatewayState:
@@ -122,6 +134,10 @@ def redis_client() -> redis.Redis:
 
 def celery() -> Celery:
     return state().celery
+
+
+def master_key() -> bytes:
+    return state().master_key()
 
 
 def shard_of(wa_id: str) -> int:

@@ -12,7 +12,8 @@ import os
 import sys
 import warnings
 
-from celery import Celery
+from celery import Celery, bootsteps
+from celery.beat import EmbeddedService
 from celery.exceptions import CPendingDeprecationWarning
 
 from services.common.config import Config
@@ -64,6 +65,19 @@ def make_celery(config: Config, name: str) -> Celery:
         worker_hijack_root_logger=False,
     )
     return app
+
+
+class ThreadedBeat(bootsteps.StartStopStep):
+    """A worker's beat (its sweeps) as a thread inside the worker, not the separate
+    process ``celery worker -B`` forks: a ``-B`` beat child outlives a SIGKILLed worker
+    and keeps sending sweeps, while a thread dies with it. The schedule lives in memory
+    (the base ``celery.beat.Scheduler``), so there is no schedule file to place or share.
+    Add it with ``app.steps["worker"].add(ThreadedBeat)``."""
+
+    label = "ThreadedBeat"
+
+    def create(self, w):  # noqa: ANN001, ANN201 (celery bootstep signature)
+        return EmbeddedService(w.app, thread=True, scheduler_cls="celery.beat:Scheduler")
 
 
 def worker_argv(*, name: str, queues: list[str], pool: str, concurrency: int = 1) -> list[str]:

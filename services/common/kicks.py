@@ -26,7 +26,7 @@ import redis
 from celery import Celery
 from kombu.exceptions import KombuError
 
-from services.common.queues import DRAIN_INBOUND, DRAIN_OUTBOUND, shard_queue
+from services.common.queues import DRAIN_INBOUND, DRAIN_OUTBOUND, MEDIA_QUEUE, PREPARE_OUTBOUND_MEDIA, shard_queue
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,12 @@ def kick_outbound(celery: Celery, shard: int, flags: redis.Redis | None = None) 
 def kick_inbound(celery: Celery, shard: int, flags: redis.Redis | None = None) -> bool:
     """Ring ``core.drain_inbound`` of ``shard``; False when the broker is unreachable."""
     return kick(celery, flags, DRAIN_INBOUND, shard)
+
+
+def kick_media_preparation(celery: Celery, message_id: str, countdown: float = 0) -> bool:
+    """Ask the media service to prepare an accepted media message (its transfer); False
+    when the broker is unreachable (the media service's sweep finds the message)."""
+    return send(celery, PREPARE_OUTBOUND_MEDIA, [message_id], MEDIA_QUEUE, countdown)
 
 
 def clear_flag(flags: redis.Redis, task: str, shard: int) -> None:

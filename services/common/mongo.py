@@ -13,6 +13,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
+from services.common import outbound_media
 from services.common.config import Config
 from services.common.contact_checks import CACHE_TTL
 
@@ -86,6 +87,7 @@ def ensure_indexes(db: Database) -> None:
     db.messages.create_index("received_media.id", partialFilterExpression={"received_media.id": {"$exists": True}})
     db.messages.create_index([("received_media.download", 1), ("received_media.next_attempt_at", 1)],
                              partialFilterExpression={"received_media.download": {"$exists": True}})
+    outbound_media.ensure_indexes(db)
 
 
 def insert_new(collection: Collection, docs: list[dict]) -> set[int]:

@@ -21,6 +21,8 @@ DELIVER_CALLBACKS = "dispatcher.deliver_many"  # the callbacks an event just que
 SWEEP_CALLBACKS = "dispatcher.sweep"
 FETCH_INBOUND_MEDIA = "media.fetch_inbound"  # an inbound medium, by media id: a kick, or the RPC of a GET
 MEDIA_GC = "media.gc"  # one run of the media garbage collection (services/media_service/gc.py)
+PREPARE_OUTBOUND_MEDIA = "media.prepare_outbound"  # one accepted media message, by id
+SWEEP_OUTBOUND_MEDIA = "media.sweep_outbound"  # re-kicks preparations whose kick was lost
 
 
 def shard_queue(shard: int) -> str:

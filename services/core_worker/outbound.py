@@ -3,6 +3,11 @@
 Messages leave strictly in ``seq`` order per shard. A network failure stops the
 drain where it is (the message stays ``accepted``) and the caller retries later, so
 a later message can never overtake an earlier one.
+
+A media message the media service has not prepared yet holds its contact: it and the
+contact's later messages are left out of the batch (other contacts go on), and the
+media service kicks the shard once it is ready or failed (services/common/outbound_media.py).
+The core never transfers media itself: it sends the prepared ``MediaPayload``.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import logging
 import time
 from typing import Any
 
-from services.common import stats_counters
+from services.common import outbound_media, stats_counters
 from services.core_worker import (
     account_store,
     callback_payloads,
@@ -35,8 +40,10 @@ log = logging.getLogger(__name__)
 BATCH = 100
 
 
-def plaintext_for(message: dict[str, Any], profile_name: str, quoted_from: str | None = None) -> bytes:
-    """What the recipient's device decrypts (services.message_types.plaintext)."""
+def plaintext_for(message: dict[str, Any], profile_name: str, quoted_from: str | None = None,
+                  body: Any = None) -> bytes:
+    """What the recipient's device decrypts (services.message_types.plaintext); ``body``:
+    the type's object when it is not the stored one (a media message's MediaPayload)."""
     content = message["content"]
     context = None
     if "context" in content:
@@ -44,7 +51,8 @@ def plaintext_for(message: dict[str, Any], profile_name: str, quoted_from: str |
         if quoted_from:
             context["from"] = quoted_from
     kind = message["type"]
-    return Plaintext(kind, content[kind], context=context, profile_name=profile_name).encode()
+    return Plaintext(kind, content[kind] if body is None else body, context=context,
+                     profile_name=profile_name).encode()
 
 
 def _quoted_senders(ctx: CoreContext, account, messages: list[dict[str, Any]]) -> dict[str, str]:
@@ -73,22 +81,51 @@ def drain(ctx: CoreContext, shard: int) -> int:
 
 
 def _send_messages(ctx: CoreContext, network: NetworkClient, account, shard: int) -> int:
+    rows = ctx.shard_rows(shard)
+    heads, released = _held_heads(ctx, rows)
     batch = list(
-        ctx.db.messages.find({"direction": "outbound", "status": "accepted", **ctx.shard_rows(shard)})
+        ctx.db.messages.find({"direction": "outbound", "status": "accepted", **rows,
+                              **outbound_media.not_held(heads)})
         .sort("seq", 1)
         .limit(BATCH)
     )
     if not batch:
-        return 0
+        return released
     contacts = send_checks.load_contacts(ctx, batch)
     sendable = send_checks.fail_unsendable(ctx, batch, contacts)
     protocol = protocol_client.build(ctx)
     by_contact: dict[str, list[dict[str, Any]]] = {}
+    held: set[str] = set()
     for message in sendable:  # dicts keep insertion order: per contact, still in seq order
-        by_contact.setdefault(message["wa_id"], []).append(message)
+        wa_id = message["wa_id"]
+        media_state = outbound_media.state_of(message)
+        if wa_id in held:
+            continue
+        if media_state == outbound_media.PENDING:  # stored after _held_heads looked
+            held.add(wa_id)
+            continue
+        if media_state == outbound_media.FAILED:
+            # In order: what the contact was sent before it went out, what follows goes on.
+            earlier = by_contact.pop(wa_id, [])
+            if earlier:
+                _send_or_fail(ctx, network, account, protocol, wa_id, earlier, contact=contacts.get(wa_id, {}))
+            _record_failed(ctx, [message], outbound_media.error_of(message))
+            continue
+        by_contact.setdefault(wa_id, []).append(message)
     for wa_id, messages in by_contact.items():
         _send_or_fail(ctx, network, account, protocol, wa_id, messages, contact=contacts.get(wa_id, {}))
-    return len(batch)
+    return len(batch) + released
+
+
+def _held_heads(ctx: CoreContext, rows: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """The media messages that hold their contacts now, and how many were released
+    instead: a message waiting for its media is still subject to the send-time rules
+    (its ttl, the 24-hour window), so that it fails rather than waits for ever."""
+    heads = outbound_media.held_heads(ctx.db, rows)
+    if not heads:
+        return [], 0
+    still = send_checks.fail_unsendable(ctx, heads)
+    return still, len(heads) - len(still)
 
 
 def _send_or_fail(ctx: CoreContext, network: NetworkClient, account, protocol: ProtocolClient, wa_id: str,
@@ -109,7 +146,7 @@ def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, protocol
                      messages: list[dict[str, Any]], fetch_bundle: FetchBundle | None = None,
                      contact: dict[str, Any] | None = None) -> None:
     quoted = _quoted_senders(ctx, account, messages)
-    outgoing = [_outgoing(account, message, quoted) for message in messages]
+    outgoing = [_outgoing(ctx, account, message, quoted) for message in messages]
     ctx.check_fence()  # the seal saves the session: a write of the shard's owner
     try:
         # One session load and one save for the batch, saved before anything is sent:
@@ -134,14 +171,27 @@ def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, protocol
         _fail(ctx, failed, NotAUser(404, code) if code == "not_a_user" else NetworkRejected(400, code))
 
 
-def _outgoing(account, message: dict[str, Any], quoted: dict[str, str]) -> Outgoing:
+def _outgoing(ctx: CoreContext, account, message: dict[str, Any], quoted: dict[str, str]) -> Outgoing:
     context = message["content"].get("context")
-    plaintext = plaintext_for(message, account.vname, quoted.get(context["message_id"]) if context else None)
+    body = None
+    if outbound_media.state_of(message) == outbound_media.READY:
+        try:
+            body = outbound_media.open_payload(ctx.master_key, message)
+        except (ProtocolError, ValueError):  # not this message's seal (a restored or edited document)
+            raise MediaPayloadUnreadable(message["_id"]) from None
+    plaintext = plaintext_for(message, account.vname, quoted.get(context["message_id"]) if context else None, body)
     return Outgoing(message["_id"], int(time.time()), plaintext)
+
+
+class MediaPayloadUnreadable(Exception):
+    """A prepared media message whose sealed payload does not open (another master key,
+    a document copied from another message): it can never be sent."""
 
 
 def failure_error(error: Exception) -> dict[str, Any]:
     """The webhook error for a send the network refused for good."""
+    if isinstance(error, MediaPayloadUnreadable):
+        return callback_payloads.error_item(1014, "The prepared media of the message could not be read")
     if isinstance(error, NotAUser):
         return callback_payloads.error_item(1013, "The recipient is not a WhatsApp user")
     if isinstance(error, IdentityChangeBlocked):
@@ -156,11 +206,13 @@ def failure_error(error: Exception) -> dict[str, Any]:
 def _fail(ctx: CoreContext, messages: list[dict[str, Any]], error: Exception) -> None:
     if not messages:
         return
-    ctx.check_fence()
     log.info("%d message(s) to %s failed: %s", len(messages), messages[0]["wa_id"], error.__class__.__name__)
-    status_updates.record_many(
-        ctx, [(message, int(time.time())) for message in messages], "failed", errors=[failure_error(error)]
-    )
+    _record_failed(ctx, messages, failure_error(error))
+
+
+def _record_failed(ctx: CoreContext, messages: list[dict[str, Any]], error: dict[str, Any]) -> None:
+    ctx.check_fence()
+    status_updates.record_many(ctx, [(message, int(time.time())) for message in messages], "failed", errors=[error])
 
 
 def _send_receipts(ctx: CoreContext, network: NetworkClient, shard: int) -> int:

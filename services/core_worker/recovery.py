@@ -29,6 +29,8 @@ def stale_shards(ctx: CoreContext, shards: list[int], stale_after: timedelta = S
     """(outbound shards, inbound shards) among ``shards`` with work older than ``stale_after``."""
     db = ctx.db
     cutoff = utcnow() - stale_after
+    # A media message still being prepared counts too: its drain checks the send-time
+    # rules (ttl, the 24-hour window) of what waits, so nothing waits for ever.
     outbound = set(db.messages.distinct(
         "server_shard", {"direction": "outbound", "status": "accepted", "created_at": {"$lt": cutoff}}))
     outbound |= set(db.outbound_receipts.distinct("server_shard", {"created_at": {"$lt": cutoff}}))

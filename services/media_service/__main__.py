@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from services.common.celery_app import run_worker, worker_argv
+from services.common.celery_app import ThreadedBeat, run_worker, worker_argv
 from services.common.logging_setup import configure_logging
 from services.common.queues import MEDIA_QUEUE
 
@@ -16,6 +16,7 @@ def main() -> None:
     from services.media_service.sweeper import MediaSweeper
 
     object_store().ensure_bucket()
+    celery.steps["worker"].add(ThreadedBeat)  # the sweeps (app.beat_schedule)
     unfinished = gc.unfinished(database())
     if unfinished is not None:  # its worker died in it, or its kick was lost
         media_gc.apply_async(args=[unfinished], queue=MEDIA_QUEUE)

@@ -11,7 +11,7 @@ from services.common.config import Config
 from services.common.master_key import load_master_key
 from services.common.mongo import ensure_indexes, get_db
 from services.common.network_media import NetworkMedia
-from services.common.queues import FETCH_INBOUND_MEDIA, MEDIA_GC, MEDIA_QUEUE
+from services.common.queues import FETCH_INBOUND_MEDIA, MEDIA_GC, MEDIA_QUEUE, SWEEP_OUTBOUND_MEDIA
 from services.core_worker import account_store
 from services.media_service import gc, inbound
 from services.media_service.inbound import Fetching
@@ -20,6 +20,18 @@ from services.media_service.object_store import ObjectStore
 config = Config.from_env()
 celery = make_celery(config, "media")
 celery.conf.task_routes = {"media.*": {"queue": MEDIA_QUEUE}}
+celery.conf.imports = ("services.media_service.outbound_tasks",)
+
+SWEEP_SECONDS = 5.0
+celery.conf.beat_schedule = {
+    # Outbound media messages whose preparation kick was lost (outbound_tasks.py).
+    "sweep-outbound-media": {
+        "task": SWEEP_OUTBOUND_MEDIA,
+        "schedule": SWEEP_SECONDS,
+        # A sweep that waited longer than two periods is superseded by the next one.
+        "options": {"queue": MEDIA_QUEUE, "expires": SWEEP_SECONDS * 2},
+    },
+}
 
 
 @cache

@@ -133,3 +133,8 @@ def garbage(db: Database, *, unused_before: datetime, stale_upload_before: datet
         {"object_key": 1},
     ).limit(limit)
     return [(doc["_id"], doc["object_key"]) for doc in found]
+
+
+def mark_used(db: Database, media_id: str, when: datetime | None = None) -> None:
+    """A send used this medium: the media GC's clock starts again (spec §12)."""
+    db.media.update_one({"_id": media_id, "state": READY}, {"$max": {"last_used_at": when or utcnow()}})

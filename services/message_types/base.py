@@ -37,7 +37,7 @@ class PhoneEnvironment(Protocol):
 
 class BusinessEnvironment(Protocol):
     """What the gateway can look up to check a send against what the business holds:
-    its templates, as the core's cache has them."""
+    its templates, as the core's cache has them, its media and media providers."""
 
     def templates(self, namespace: str, name: str) -> list[dict[str, Any]]:
         """Every translation of the template ``name`` in ``namespace`` (network shape)."""
@@ -45,6 +45,15 @@ class BusinessEnvironment(Protocol):
 
     def refresh_templates(self) -> None:
         """Fetch the templates from the network again (raises ApiError when it cannot)."""
+        ...
+
+    def media_type(self, media_id: str) -> str | None:
+        """The stored MIME type of the ready medium ``media_id`` (``POST /v1/media``), or
+        None when there is none."""
+        ...
+
+    def has_media_provider(self, name: str) -> bool:
+        """Whether a media provider of that name is configured (spec §8.3)."""
         ...
 
 

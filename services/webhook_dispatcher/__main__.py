@@ -1,9 +1,6 @@
 """``python -m services.webhook_dispatcher``: the Celery worker for queue ``dispatcher``.
 
-The sweep's beat runs inside the worker. It is a thread, not the separate process that
-``celery worker -B`` forks: a ``-B`` beat child outlives a SIGKILLed worker and keeps
-sending sweeps, while a thread dies with it. Its schedule lives in memory (the base
-``celery.beat.Scheduler``), so there is no schedule file to place or share.
+The sweep's beat runs inside the worker, as a thread (``celery_app.ThreadedBeat``).
 
 ``WA_DISPATCHER_CONCURRENCY`` sets the thread count (default 6, the default of
 ``webhooks.max_concurrent_requests``); ``WA_DISPATCHER_METRICS_PORT``, when set, serves
@@ -14,22 +11,12 @@ from __future__ import annotations
 
 import os
 
-from celery import bootsteps
-from celery.beat import EmbeddedService
-
-from services.common.celery_app import run_worker, worker_argv
+from services.common.celery_app import ThreadedBeat, run_worker, worker_argv
 from services.common.logging_setup import configure_logging
 from services.common.mongo import get_db
 from services.common.queues import DISPATCHER_QUEUE
 
 DEFAULT_CONCURRENCY = 6
-
-
-class ThreadedBeat(bootsteps.StartStopStep):
-    label = "ThreadedBeat"
-
-    def create(self, w):  # noqa: ANN001, ANN201 (celery bootstep signature)
-        return EmbeddedService(w.app, thread=True, scheduler_cls="celery.beat:Scheduler")
 
 
 def _start_metrics(port: str | None) -> None:

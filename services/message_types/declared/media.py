@@ -1,15 +1,28 @@
-"""Media types (spec §6.1, §15.2): their shapes are declared; sending and receiving
-them needs the media service's transfers and media crypto, which are not built yet,
-so they are not ``available``: the API says "not supported yet" instead of
-accepting what it could not deliver."""
+"""Media types (spec §6.1, §15.2): a business sends ``image``, ``video``, ``audio``,
+``document`` and ``sticker`` by ``id`` (a medium of ``POST /v1/media``) or by ``link``
+(downloaded by the media service, with a media provider's credentials when
+``provider.name`` names one, §8.3).
+
+The gateway checks what it can at once (``resolve``): the medium exists and is ready,
+its MIME type is one the kind takes (§8.2, services/common/media_types.py), the
+provider exists. What only the transfer can tell (a link that does not answer, a file
+too large) arrives as a ``failed`` status (docs/design.md "Outbound media").
+"""
 
 from __future__ import annotations
 
-from pydantic import model_validator
-from pydantic_core import PydanticCustomError
+from typing import Any
+from urllib.parse import urlsplit
 
-from services.message_types.base import MessageType, Strict
-from services.message_types.fields import limited
+from pydantic import field_validator, model_validator
+
+from services.common import media_types
+from services.common.errors import ApiError
+from services.common.escaping import shown
+from services.message_types.base import BusinessEnvironment, MessageType, Strict
+from services.message_types.fields import limited, onprem_error
+
+LINK_SCHEMES = ("http", "https")
 
 
 class Provider(Strict):
@@ -21,10 +34,22 @@ class _MediaReference(Strict):
     link: limited(2048) | None = None  # type: ignore[valid-type]
     provider: Provider | None = None
 
+    @field_validator("link")
+    @classmethod
+    def _web_link(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme.lower() not in LINK_SCHEMES or not parts.hostname:
+                raise ValueError("not an http(s) link")
+        return value
+
     @model_validator(mode="after")
     def _one_source(self) -> _MediaReference:
-        if (self.id is None) == (self.link is None):
-            raise PydanticCustomError("media_source", "exactly one of 'id' and 'link' is required")
+        # The original's wordings (spec §2.3).
+        if self.id is None and self.link is None:
+            raise onprem_error(1008, "Atleast one of the following parameters must be present: 'id', 'link'")
+        if self.id is not None and self.link is not None:
+            raise onprem_error(1010, "Exactly one of the following parameters must be present: 'id', 'link'")
         return self
 
 
@@ -59,12 +84,38 @@ class ReceivedAudio(ReceivedMedia):
     filename: limited(240) | None = None  # type: ignore[valid-type]
 
 
+def _resolver(kind: str) -> Any:
+    """The ``resolve`` hook of one media kind: checks the medium or the provider the
+    send names; stores ``{"source": "id", "media_id", "mime_type"}`` or ``{"source":
+    "link"}``, which the media service reads."""
+    accepted = media_types.BY_NAME[kind]
+
+    def resolve(obj: dict[str, Any], env: BusinessEnvironment) -> dict[str, Any]:
+        if "id" in obj:
+            if "provider" in obj:
+                raise ApiError(1010, f"Parameter '{kind}.provider' is not required for '{kind}.id'")
+            mime_type = env.media_type(obj["id"])
+            if mime_type is None:
+                raise ApiError(1006, f"File with id {shown(obj['id'])} not found")
+            parsed = media_types.parse(mime_type)
+            if parsed is None or not accepted.accepts(parsed):
+                raise ApiError(2008, f"Media of type '{shown(mime_type)}' cannot be sent as {kind}")
+            return {"source": "id", "media_id": obj["id"].lower(), "mime_type": mime_type}
+        provider = obj.get("provider")
+        if provider is not None and not env.has_media_provider(provider["name"]):
+            raise ApiError(1009, f"Parameter '{kind}.provider.name' has invalid value "
+                                 f"'{shown(provider['name'])}': no such media provider")
+        return {"source": "link"}
+
+    return resolve
+
+
 TYPES = (
-    MessageType("image", outbound=Captioned, inbound=ReceivedCaptioned, media=True, available=False),
-    MessageType("video", outbound=Captioned, inbound=ReceivedCaptioned, media=True, available=False),
-    MessageType("audio", outbound=_MediaReference, inbound=ReceivedAudio, media=True, available=False),
-    MessageType("document", outbound=Document, inbound=ReceivedDocument, media=True, available=False),
-    MessageType("sticker", outbound=_MediaReference, inbound=ReceivedMedia, media=True, available=False),
+    MessageType("image", outbound=Captioned, inbound=ReceivedCaptioned, media=True, resolve=_resolver("image")),
+    MessageType("video", outbound=Captioned, inbound=ReceivedCaptioned, media=True, resolve=_resolver("video")),
+    MessageType("audio", outbound=_MediaReference, inbound=ReceivedAudio, media=True, resolve=_resolver("audio")),
+    MessageType("document", outbound=Document, inbound=ReceivedDocument, media=True, resolve=_resolver("document")),
+    MessageType("sticker", outbound=_MediaReference, inbound=ReceivedMedia, media=True, resolve=_resolver("sticker")),
     # A voice note: users send it, businesses send audio.
     MessageType("voice", inbound=ReceivedMedia, media=True, available=False),
 )

@@ -62,6 +62,12 @@ SPEC_REQUIRED: dict[str, dict[str, Any]] = {
     "login": {"required": ["users"], "properties": {"users": {"items": {"required": ["token", "expires_after"]}}}},
     "messages": {"required": ["messages"], "properties": {"messages": {"items": {"required": ["id"]}}}},
     "contacts": {"required": ["contacts"], "properties": {"contacts": {"items": {"required": ["input", "status"]}}}},
+    # §8.3: settings.application.media.providers[{name, type, config}]
+    "media-providers": {"required": ["settings"], "properties": {"settings": {
+        "required": ["application"], "properties": {"application": {
+            "required": ["media"], "properties": {"media": {
+                "required": ["providers"], "properties": {"providers": {
+                    "items": {"required": ["name", "type", "config"]}}}}}}}}}},
 }
 
 # Spec §11.1, single instance: the OpenAPI has no schema for health at all.
@@ -275,6 +281,22 @@ def _health_connected(ctx: Ctx):
     return ctx.client.get("/v1/health", headers=ctx.auth())
 
 
+PROVIDERS = "/v1/settings/application/media/providers"
+
+
+def _providers_listed(ctx: Ctx):
+    ctx.client.post(PROVIDERS, headers=ctx.auth(), json=[{"name": "first", "type": "www",
+                                                          "config": {"basic": {"username": "u", "password": "p"}}}])
+    ctx.client.post(PROVIDERS, headers=ctx.auth(), json=[{"name": "second", "type": "www",
+                                                          "config": {"bearer": "t"}}])
+    return ctx.client.get(PROVIDERS, headers=ctx.auth())
+
+
+def _provider_deleted(ctx: Ctx):
+    ctx.client.post(PROVIDERS, headers=ctx.auth(), json=[{"name": "gone", "type": "www", "config": {"bearer": "t"}}])
+    return ctx.client.delete(f"{PROVIDERS}/gone", headers=ctx.auth())
+
+
 def _rate_limited(ctx: Ctx):
     ctx.redis.set("gateway:bad_login:127.0.0.1", 10, ex=60)  # users.BAD_LOGIN_LIMIT failures already
     return ctx.client.post("/v1/users/login", headers=basic("admin", "secret"))
@@ -354,6 +376,13 @@ CASES = [
         200,
         lambda c: c.client.delete("/v1/settings/application", headers=c.auth()),
     ),
+    Case("media-providers-get", "GET", "/settings/application/media/providers", 200, _providers_listed,
+         required=("media-providers",)),
+    Case("media-providers-post", "POST", "/settings/application/media/providers", 200,
+         lambda c: c.client.post(PROVIDERS, headers=c.auth(), json=[{"name": "p", "type": "www",
+                                                                     "config": {"bearer": "t"}}])),
+    Case("media-providers-delete", "DELETE", "/settings/application/media/providers/{ProviderName}", 200,
+         _provider_deleted),
     Case("health-unregistered", "GET", "/health", 200, lambda c: c.client.get("/v1/health", headers=c.auth())),
     Case("health-connected", "GET", "/health", 200, _health_connected),
     # Errors.

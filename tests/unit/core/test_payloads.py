@@ -49,3 +49,15 @@ def test_plaintext_is_the_on_prem_message_object_with_the_profile():
     assert json.loads(plaintext_for(reply, "Acme", "15550001")) == {
         "type": "reaction", "reaction": {"message_id": "ABG", "emoji": "👍"},
         "context": {"id": "ABG", "from": "15550001"}, "profile": {"name": "Acme"}}
+
+
+def test_a_media_message_travels_with_its_prepared_payload():
+    from services.core_worker.outbound import MediaPayloadUnreadable, failure_error
+
+    message = {"type": "image", "content": {"image": {"id": "f043afd0", "caption": "c"},
+                                            "resolved": {"source": "id"}}}
+    payload = {"media_id": "net-1", "media_key": "k", "mime_type": "image/png", "caption": "c"}
+    assert json.loads(plaintext_for(message, "Acme", body=payload)) == {
+        "type": "image", "image": payload, "profile": {"name": "Acme"}}
+    assert failure_error(MediaPayloadUnreadable("gBEG1")) == {
+        "code": 1014, "title": "Internal error", "details": "The prepared media of the message could not be read"}

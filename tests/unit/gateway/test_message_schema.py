@@ -107,8 +107,28 @@ def test_a_phone_number_routes_like_its_wa_id():
         ),
         ({"to": "1", "text": {"body": "x" * 4097}}, (1001, "Text body must be at most 4096 characters, got 4097", 400)),
         (
-            {"to": "1", "type": "image", "image": {"id": "1"}},
-            (1009, "Parameter 'type' has invalid value 'image': not supported yet", 400),
+            {"to": "1", "type": "image", "image": {"caption": "c"}},
+            (1008, "Atleast one of the following parameters must be present: 'id', 'link'", 400),
+        ),
+        (
+            {"to": "1", "type": "video", "video": {"id": "1", "link": "https://x.example/v.mp4"}},
+            (1010, "Exactly one of the following parameters must be present: 'id', 'link'", 400),
+        ),
+        (
+            {"to": "1", "type": "document", "document": {"link": "file:///etc/passwd"}},
+            (1009, "Parameter 'document.link' has invalid value 'file:///etc/passwd'", 400),
+        ),
+        (
+            {"to": "1", "type": "image", "image": {"link": "https:///no-host"}},
+            (1009, "Parameter 'image.link' has invalid value 'https:///no-host'", 400),
+        ),
+        (
+            {"to": "1", "type": "audio", "audio": {"id": "1", "caption": "c"}},
+            (1010, "Parameter 'audio.caption' is not required for type 'audio'", 400),
+        ),
+        (
+            {"to": "1", "type": "sticker", "sticker": {"link": "https://x.example/s.webp", "provider": {}}},
+            (1008, "Parameter 'sticker.provider.name' is mandatory for type 'sticker'", 400),
         ),
         ([1, 2], (1025, "Request body must be a JSON object", 400)),
     ],

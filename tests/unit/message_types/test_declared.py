@@ -104,11 +104,67 @@ def test_lone_surrogates_are_invalid_not_a_crash():
     details.encode("utf-8")  # the answer itself can be encoded
 
 
-def test_media_is_declared_but_not_yet_available():
+MEDIUM = "f043afd0-f0ae-4b9c-ab3d-696fb4c8cd68"
+
+
+class Business:
+    """What the gateway's ``CachedBusiness`` answers, from a dict (the hooks are pure)."""
+
+    def __init__(self, media=None, providers=()):
+        self.media = media or {}
+        self.providers = set(providers)
+
+    def media_type(self, media_id):
+        return self.media.get(media_id.lower())
+
+    def has_media_provider(self, name):
+        return name in self.providers
+
+
+def resolve(type_name, obj, env):
+    declared = message_types.get(type_name)
+    return declared.resolve(outbound(type_name, obj), env)
+
+
+def resolve_error(type_name, obj, env):
+    with pytest.raises(ApiError) as caught:
+        resolve(type_name, obj, env)
+    return caught.value.code, caught.value.details
+
+
+def test_media_kinds_are_sendable():
     for name in ("image", "video", "audio", "document", "sticker"):
         declared = message_types.get(name)
-        assert declared.media and not declared.available
-    assert error_of("image", {"id": "1", "link": "https://x"})[0] == 1009  # exactly one source
+        assert declared.media and declared.available and declared.resolve is not None
+    assert not message_types.get("voice").available  # businesses send audio
+    assert error_of("image", {"id": "1", "link": "https://x"})[0] == 1010  # exactly one source
+    assert error_of("image", {"link": "javascript:alert(1)"})[0] == 1009
+    assert outbound("image", {"link": "HTTPS://x.example/a.png", "caption": "c"}) == {
+        "link": "HTTPS://x.example/a.png", "caption": "c"}
+    assert error_of("sticker", {"id": "1", "caption": "c"})[0] == 1010
+
+
+def test_a_medium_must_be_ready_and_of_a_type_the_kind_takes():
+    env = Business({MEDIUM: "image/png"})
+    assert resolve("image", {"id": MEDIUM.upper()}, env) == {"source": "id", "media_id": MEDIUM,
+                                                             "mime_type": "image/png"}
+    assert resolve("document", {"id": MEDIUM, "filename": "a.png"}, env)["mime_type"] == "image/png"
+    assert resolve_error("image", {"id": "f043afd0-0000-4000-8000-000000000000"}, env) == (
+        1006, "File with id f043afd0-0000-4000-8000-000000000000 not found")
+    assert resolve_error("video", {"id": MEDIUM}, env) == (2008, "Media of type 'image/png' cannot be sent as video")
+    assert resolve_error("sticker", {"id": MEDIUM}, env)[0] == 2008
+    assert resolve("sticker", {"id": MEDIUM}, Business({MEDIUM: "image/webp"}))["mime_type"] == "image/webp"
+    assert resolve("audio", {"id": MEDIUM}, Business({MEDIUM: "audio/ogg; codecs=opus"}))["source"] == "id"
+    assert resolve_error("image", {"id": MEDIUM, "provider": {"name": "p"}}, env)[0] == 1010
+
+
+def test_a_link_may_name_only_a_configured_provider():
+    env = Business(providers={"cdn"})
+    assert resolve("video", {"link": "https://x.example/v.mp4", "provider": {"name": "cdn"}}, env) == {
+        "source": "link"}
+    assert resolve("video", {"link": "http://x.example/v.mp4"}, env) == {"source": "link"}
+    assert resolve_error("video", {"link": "https://x.example/v.mp4", "provider": {"name": "other"}}, env) == (
+        1009, "Parameter 'video.provider.name' has invalid value 'other': no such media provider")
 
 
 @pytest.mark.parametrize("obj", [

@@ -1,0 +1,71 @@
+"""``POST /v1/settings/application/media/providers`` (spec §8.3): an array holding
+exactly one provider, ``{"name", "type": "www", "config": {"bearer": …} | {"basic":
+{"username", "password"}}}``. Posting a name again replaces that provider."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
+
+from services.api_gateway.schemas.common import first_error
+from services.common.errors import ApiError
+from services.common.media_providers import Provider
+
+NAME_PATTERN = r"^[A-Za-z0-9._~-]{1,64}$"
+"""URL-safe (RFC 3986 unreserved), so that ``DELETE …/providers/{name}`` can name it."""
+
+NOT_ONE = "The body must be an array with exactly one media provider"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _Basic(_Strict):
+    username: str = Field(min_length=1, max_length=256, pattern=r"^[^:\x00-\x1f\x7f]+$")
+    password: str = Field(min_length=1, max_length=1024, pattern=r"^[^\x00-\x1f\x7f]+$")
+
+
+class _Config(_Strict):
+    bearer: str | None = Field(default=None, min_length=1, max_length=4096, pattern=r"^[!-~]+$")
+    basic: _Basic | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> _Config:
+        if (self.bearer is None) == (self.basic is None):
+            raise PydanticCustomError("provider_auth", "exactly one of 'bearer' and 'basic'")
+        return self
+
+
+class _Provider(_Strict):
+    name: str = Field(pattern=NAME_PATTERN)
+    type: Literal["www"]
+    config: _Config
+
+
+def parse_provider(body: Any) -> Provider:
+    if not isinstance(body, list) or len(body) != 1:
+        raise ApiError(1009, NOT_ONE)
+    item = body[0]
+    if not isinstance(item, dict):
+        raise ApiError(1009, NOT_ONE)
+    try:
+        parsed = _Provider.model_validate(item)
+    except ValidationError as error:
+        raise _masked(first_error(error)) from None
+    config = parsed.config
+    if config.bearer is not None:
+        return Provider(parsed.name, parsed.type, bearer=config.bearer)
+    assert config.basic is not None  # _one_kind
+    return Provider(parsed.name, parsed.type, username=config.basic.username, password=config.basic.password)
+
+
+def _masked(error: ApiError) -> ApiError:
+    """A refused credential is never echoed back (answers end up in clients' logs)."""
+    details = error.details or ""
+    if "'config.bearer'" in details or "'config.basic.password'" in details:
+        path = details.split("'")[1]
+        return ApiError(error.code, f"Parameter '{path}' has invalid value")
+    return error
