@@ -11,7 +11,10 @@ original answers these errors synchronously, spec §3.1): the translation (2001-
 then each component's parameters (2000, 2004-2006, 2009, 2010, 2012) and the rendered
 length (2005). The phone calls :func:`display` to show what it received, and the core
 asks :func:`send_failure` at send time whether the template was paused or disabled
-since (2061/2062, an asynchronous ``failed`` status).
+since (2061/2062, an asynchronous ``failed`` status). A media header (IMAGE, VIDEO,
+DOCUMENT) takes one parameter of its kind (:func:`media_header`), whose object is the
+media kind's, checked by the ``template`` type's hook (declared/template.py) as a media
+message's is.
 """
 
 from __future__ import annotations
