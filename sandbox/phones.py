@@ -29,7 +29,7 @@ from sandbox.unsupported import UNSUPPORTED_KINDS
 from sandbox.validation import is_wa_id, optional_bool, require_digits, require_object, require_str
 from services import message_types
 from services.common.errors import ApiError as OnPremError
-from services.message_types import Plaintext
+from services.message_types import Plaintext, carried_media
 from services.protocol import (
     Envelope,
     IdentityKeyPair,
@@ -581,13 +581,25 @@ class PhoneBook:
             self._send(phone, peer, "text", {"body": str(payload.get("body", ""))})
 
     def _shown(self, phone: VirtualPhone, envelope: Envelope, kind: str, payload: Any) -> Any:
-        """The received object as the user sees it; a media file is fetched, checked and
-        decrypted now (in the event loop: a few ms per MB)."""
+        """The received object as the user sees it; a media file (a media message's, a
+        template's media header) is fetched, checked and decrypted now (in the event
+        loop: a few ms per MB). A template with a media header records it as
+        ``header_media: {"type", "sha256", "mime_type", ...}``, and its header parameter
+        shows the same instead of the payload (the media key is never recorded)."""
         declared = message_types.get(kind)
         if declared is None:
             return payload
-        if not declared.media:
-            return declared.display(payload, self)
+        if declared.media:
+            return self._fetched(phone, envelope, kind, payload)
+        shown = declared.display(payload, self)
+        carried = carried_media.media_of(kind, payload)
+        if carried is None or not isinstance(shown, dict):
+            return shown
+        media_kind, media_obj = carried
+        fetched = self._fetched(phone, envelope, media_kind, media_obj)
+        return {**carried_media.with_media(kind, shown, fetched), "header_media": {"type": media_kind, **fetched}}
+
+    def _fetched(self, phone: VirtualPhone, envelope: Envelope, kind: str, payload: Any) -> dict[str, Any]:
         received = phone_media.receive(kind, payload, self.network.media)
         if received.failure is not None:
             phone.note_error(phone_media.DOWNLOAD_FAILED, id=envelope.id, peer=envelope.sender,

@@ -2,8 +2,10 @@
 
 A send is answered 201 once its message is stored, whether or not its kick could be
 queued (services/common/kicks.py: a kick never raises); one that could not be stored answers an
-error and leaves no message. A media message is stored ``pending`` its preparation
-(services/common/outbound_media.py) and kicks the media service instead of its shard:
+error and leaves no message. A message that carries a medium (a media message, a
+template with a media header: services/message_types/carried_media.py) is stored
+``pending`` its preparation (services/common/outbound_media.py) and kicks the media
+service instead of its shard:
 the media service kicks the shard once the message can be sent. ``Idempotency-Key`` makes a retry safe
 (services/api_gateway/idempotency.py).
 """
@@ -27,6 +29,7 @@ from services.common import kicks, message_store, outbound_media
 from services.common.clock import utcnow
 from services.common.errors import ApiError
 from services.common.ids import outbound_message_id
+from services.message_types.carried_media import media_of
 
 bp = Blueprint("messages", __name__, url_prefix="/v1/messages")
 
@@ -92,9 +95,8 @@ def _validated(body: Any) -> _Outbound:
     request_ = validate_send(body, country_code=(account or {}).get("cc"))
     require_registered(account)
     content = _resolved(request_)
-    declared = message_types.get(request_.type)
     return _Outbound(wa_id=request_.wa_id, type=request_.type, content=content,
-                     media=declared is not None and declared.media)
+                     media=media_of(request_.type, content[request_.type]) is not None)
 
 
 def _store(message_id: str, message: _Outbound) -> bool:

@@ -1,6 +1,7 @@
 """An outbound media message's preparation, as its message document records it.
 
-A media message (``image``, ``video``, ``audio``, ``document``, ``sticker``) is stored
+A media message (``image``, ``video``, ``audio``, ``document``, ``sticker``), or a
+template with a media header (services/message_types/carried_media.py), is stored
 by the gateway like any other, plus ``media_prep``; the media service reads its bytes
 (the object store, or the link), encrypts them, puts the encrypted file on the
 network's media store and records the result here; the core sends it once prepared.
@@ -16,7 +17,8 @@ The core never transfers anything itself, so a shard never waits on a large file
   the sweep never runs a second transfer beside a live one; a claim that ran out (the
   worker died) is taken over.
 - ``ready``: the sealed payload is written (it holds the media key, so it is sealed at
-  rest like sessions and keys); the core sends ``{"type": kind, kind: MediaPayload}``.
+  rest like sessions and keys); the core sends the payload in place of the medium's object (``{"type": kind, kind:
+  MediaPayload}``, or a template whose header parameter holds it).
 - ``failed``: ``error`` is the item of the ``failed`` status the core records (the core
   records every outbound status: one consumer per shard writes them).
 

@@ -32,6 +32,7 @@ from services.core_worker import (
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkClient, NetworkRejected, NotAUser
 from services.message_types import Plaintext
+from services.message_types.carried_media import with_media
 from services.protocol import Outgoing, PrekeyBundle, ProtocolClient, ProtocolError, Session
 from services.protocol.client import FetchBundle
 
@@ -43,7 +44,8 @@ BATCH = 100
 def plaintext_for(message: dict[str, Any], profile_name: str, quoted_from: str | None = None,
                   body: Any = None) -> bytes:
     """What the recipient's device decrypts (services.message_types.plaintext); ``body``:
-    the type's object when it is not the stored one (a media message's MediaPayload)."""
+    a prepared message's ``MediaPayload``, sent in place of the medium's object (the
+    media message's own, or a template's header parameter's: carried_media.py)."""
     content = message["content"]
     context = None
     if "context" in content:
@@ -51,7 +53,7 @@ def plaintext_for(message: dict[str, Any], profile_name: str, quoted_from: str |
         if quoted_from:
             context["from"] = quoted_from
     kind = message["type"]
-    return Plaintext(kind, content[kind] if body is None else body, context=context,
+    return Plaintext(kind, content[kind] if body is None else with_media(kind, content[kind], body), context=context,
                      profile_name=profile_name).encode()
 
 

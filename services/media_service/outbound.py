@@ -1,4 +1,6 @@
-"""Preparing an accepted outbound media message (docs/design.md "Outbound media").
+"""Preparing an accepted outbound media message (docs/design.md "Outbound media"): the
+medium its message carries (services/message_types/carried_media.py: a media message's
+object, or a template's media header).
 
 One attempt, for one message (``Preparer.prepare``):
 
@@ -40,6 +42,7 @@ from services.media_service import catalogue, link_download
 from services.media_service import preparation_rules as rules
 from services.media_service.measured import TooLarge
 from services.media_service.object_store import ObjectStore, StoreUnavailable
+from services.message_types.carried_media import media_of
 from services.message_types.media_payload import MediaPayload
 from services.protocol.media import MediaDigest, encrypted_length, media_encryptor, new_media_key
 
@@ -134,8 +137,10 @@ class Preparer:
         account = account_store.load_registered(self.db, self.master_key)
         if account is None:
             raise rules.PreparationFailed(1011, "The client is not registered", retryable=True)
-        kind = message["type"]
-        obj = message["content"][kind]
+        carried = media_of(message["type"], message["content"][message["type"]])
+        if carried is None:  # the gateway stores media_prep only beside a medium
+            raise rules.PreparationFailed(rules.INTERNAL_ERROR, "The message carries no media")
+        kind, obj = carried
         source = self._open(message, kind, obj)
         try:
             media_key = new_media_key()

@@ -3,6 +3,12 @@
 ``{"type": t, t: <object>, "context": {"id", "from"}?, "profile": {"name"}?}`` as
 compact JSON. Only the two ends ever see it: the network relays it sealed. Both the
 business (core) and the users' phones (sandbox) read and write it through this module.
+
+A medium travels as its ``MediaPayload`` (media_payload.py) in place of the object the
+business sent (``{id | link, ...}``): a media message's object is the payload; a
+template's media header parameter is ``{"type": kind, kind: MediaPayload}`` inside the
+template object, which is otherwise as sent (carried_media.py, docs/design.md
+"Outbound media").
 """
 
 from __future__ import annotations

@@ -11,7 +11,10 @@ original answers these errors synchronously, spec §3.1): the translation (2001-
 then each component's parameters (2000, 2004-2006, 2009, 2010, 2012) and the rendered
 length (2005). The phone calls :func:`display` to show what it received, and the core
 asks :func:`send_failure` at send time whether the template was paused or disabled
-since (2061/2062, an asynchronous ``failed`` status).
+since (2061/2062, an asynchronous ``failed`` status). A media header (IMAGE, VIDEO,
+DOCUMENT) takes one parameter of its kind (:func:`media_header`), whose object is the
+media kind's, checked by the ``template`` type's hook (declared/template.py) as a media
+message's is.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ MAX_HEADER = 60
 MAX_URL = 2000
 MAX_CONSECUTIVE_SPACES = 4
 MEDIA_FORMATS = ("IMAGE", "VIDEO", "DOCUMENT")
+MEDIA_KINDS = tuple(fmt.lower() for fmt in MEDIA_FORMATS)
+"""The header parameter types of the media formats (each is also a media message type)."""
 REJECTED = "REJECTED"
 FAILING_STATUSES = {"PAUSED": 2061, "DISABLED": 2062}
 NOT_FOUND_CODES = (2001, 2002, 2003)
@@ -190,8 +195,7 @@ def _check_header(definition: Definition, values: Values) -> str | None:
         kind = values.header[0]["type"]
         if kind != fmt.lower():
             raise ApiError(2012, f"The template's header is {fmt.lower()}: the request gives '{kind}'")
-        raise ApiError(1009, f"Parameter 'template.components.header' has invalid value '{kind}': "
-                             "media headers are not supported yet")
+        return None  # the medium is the header: its object is checked by the kind's hook
     _check_count("header", placeholder_count(header.get("text")), values.header)
     shown = _check_texts("header", values.header or [], ("text",), MAX_HEADER)
     rendered = substitute(str(header.get("text", "")), shown)
@@ -283,6 +287,46 @@ def check(definition: Definition, values: Values) -> Rendered:
     footer_component = _component(definition, "FOOTER")
     footer = str(footer_component.get("text", "")) if footer_component else None
     return Rendered(header, body, footer, buttons)
+
+
+# -- a media header's parameter --------------------------------------------------------------
+@dataclass(frozen=True)
+class HeaderMedia:
+    """The one parameter of a request's media header: ``{"type": kind, kind: obj}``."""
+
+    kind: str
+    obj: dict[str, Any]
+    path: str
+    """Where it is in the request (``template.components[0].parameters[0].image``)."""
+
+
+def media_header(obj: Any) -> HeaderMedia | None:
+    """The media parameter of a ``template`` object's header, or None (no header, a text
+    header). Tolerant of any shape: a phone calls it on what it received."""
+    components = obj.get("components") if isinstance(obj, dict) else None
+    for position, component in enumerate(components if isinstance(components, list) else []):
+        if not isinstance(component, dict) or component.get("type") != "header":
+            continue
+        parameters = component.get("parameters")
+        if not isinstance(parameters, list) or len(parameters) != 1 or not isinstance(parameters[0], dict):
+            return None
+        kind = parameters[0].get("type")
+        if kind not in MEDIA_KINDS or not isinstance(parameters[0].get(kind), dict):
+            return None
+        return HeaderMedia(kind, parameters[0][kind], f"template.components[{position}].parameters[0].{kind}")
+    return None
+
+
+def with_header_media(obj: dict[str, Any], replacement: Any) -> dict[str, Any]:
+    """``obj`` (a template object with a media header) whose header parameter holds
+    ``replacement`` in place of its object; ``obj`` itself is left as it is."""
+    components = []
+    for component in obj["components"]:
+        if isinstance(component, dict) and component.get("type") == "header":
+            kind = component["parameters"][0]["type"]
+            component = {**component, "parameters": [{"type": kind, kind: replacement}]}
+        components.append(component)
+    return {**obj, "components": components}
 
 
 # -- the entry points ------------------------------------------------------------------------

@@ -186,8 +186,10 @@ def error_templates(network) -> dict[str, str]:
          400, 2012),
         ("image", [{"type": "header", "parameters": [_text("not an image")]}], 400, 2012),
         ("image", [], 400, 2009),
-        ("image", [{"type": "header", "parameters": [{"type": "image", "image": {"link": "https://x.example/a.jpg"}}]}],
-         400, 1009),
+        ("image", [{"type": "header", "parameters": [{"type": "image", "image": {"id": str(uuid.uuid4())}}]}],
+         404, 1006),
+        ("image", [{"type": "header", "parameters": [{"type": "video", "video": {"link": "https://x.example/a.mp4"}}]}],
+         400, 2012),
     ],
 )
 def test_template_errors_are_synchronous_with_their_status(api, registration, error_templates,

@@ -84,28 +84,34 @@ class ReceivedAudio(ReceivedMedia):
     filename: limited(240) | None = None  # type: ignore[valid-type]
 
 
-def _resolver(kind: str) -> Any:
-    """The ``resolve`` hook of one media kind: checks the medium or the provider the
-    send names; stores ``{"source": "id", "media_id", "mime_type"}`` or ``{"source":
-    "link"}``, which the media service reads."""
-    accepted = media_types.BY_NAME[kind]
+def check_reference(kind: str, obj: dict[str, Any], env: BusinessEnvironment,
+                    where: str | None = None) -> dict[str, Any]:
+    """Checks the medium or the provider a ``kind`` object (of a media message, or of a
+    template's media header, at ``where`` in the request) names; returns ``{"source":
+    "id", "media_id", "mime_type"}`` or ``{"source": "link"}``."""
+    where = where or kind
+    if "id" in obj:
+        if "provider" in obj:
+            raise ApiError(1010, f"Parameter '{where}.provider' is not required for '{where}.id'")
+        mime_type = env.media_type(obj["id"])
+        if mime_type is None:
+            raise ApiError(1006, f"File with id {shown(obj['id'])} not found")
+        parsed = media_types.parse(mime_type)
+        if parsed is None or not media_types.BY_NAME[kind].accepts(parsed):
+            raise ApiError(2008, f"Media of type '{shown(mime_type)}' cannot be sent as {kind}")
+        return {"source": "id", "media_id": obj["id"].lower(), "mime_type": mime_type}
+    provider = obj.get("provider")
+    if provider is not None and not env.has_media_provider(provider["name"]):
+        raise ApiError(1009, f"Parameter '{where}.provider.name' has invalid value "
+                             f"'{shown(provider['name'])}': no such media provider")
+    return {"source": "link"}
 
+
+def _resolver(kind: str) -> Any:
+    """The ``resolve`` hook of one media kind (:func:`check_reference`); what it stores
+    the media service reads."""
     def resolve(obj: dict[str, Any], env: BusinessEnvironment) -> dict[str, Any]:
-        if "id" in obj:
-            if "provider" in obj:
-                raise ApiError(1010, f"Parameter '{kind}.provider' is not required for '{kind}.id'")
-            mime_type = env.media_type(obj["id"])
-            if mime_type is None:
-                raise ApiError(1006, f"File with id {shown(obj['id'])} not found")
-            parsed = media_types.parse(mime_type)
-            if parsed is None or not accepted.accepts(parsed):
-                raise ApiError(2008, f"Media of type '{shown(mime_type)}' cannot be sent as {kind}")
-            return {"source": "id", "media_id": obj["id"].lower(), "mime_type": mime_type}
-        provider = obj.get("provider")
-        if provider is not None and not env.has_media_provider(provider["name"]):
-            raise ApiError(1009, f"Parameter '{kind}.provider.name' has invalid value "
-                                 f"'{shown(provider['name'])}': no such media provider")
-        return {"source": "link"}
+        return check_reference(kind, obj, env)
 
     return resolve
 

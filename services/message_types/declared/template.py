@@ -6,9 +6,10 @@ counts and formats, the 2000-range codes) is checked by the ``resolve`` hook wit
 :mod:`services.message_types.templates`, and the phone renders what it received with
 the ``display`` hook from the network's template store.
 
-Media header parameters (image, video, document) are declared so that the request
-shape does not change when media lands; until then they are refused with 1009 "not
-supported yet" by the check.
+A media header's parameter (image, video, document) is the object of that media kind
+(the same models, and the same ``resolve`` check of the medium or provider, as a media
+message's); the message is then prepared by the media service like a media message
+(services/message_types/carried_media.py, docs/design.md "Outbound media").
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from services.message_types import templates
 from services.message_types.base import BusinessEnvironment, MessageType, PhoneEnvironment, Strict
-from services.message_types.declared.media import Captioned, Document
+from services.message_types.declared.media import Captioned, Document, check_reference
 from services.message_types.fields import Amount1000, NonBlank, UnixSeconds, limited
 
 
@@ -182,7 +183,11 @@ def _display(kind: str) -> Any:
 
 def _resolve(kind: str) -> Any:
     def resolve(obj: Any, env: BusinessEnvironment) -> dict[str, Any]:
-        return templates.resolve(kind, obj, env)
+        resolved = templates.resolve(kind, obj, env)
+        header = templates.media_header(obj) if kind == "template" else None
+        if header is not None:  # the template's checks passed: its header is media
+            resolved["header_media"] = check_reference(header.kind, header.obj, env, header.path)
+        return resolved
 
     return resolve
 

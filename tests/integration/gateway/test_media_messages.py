@@ -123,3 +123,56 @@ def test_providers_need_the_admin(client, db):
                                                                 "config": {"bearer": "t"}}]), 403, 1005)
     assert_error(client.delete(f"{url}/a", headers=bearer(token)), 403, 1005)
     assert db.media_providers.count_documents({}) == 0
+
+
+IMAGE_TEMPLATE = {"id": "t2", "namespace": "ns", "name": "look", "language": "en_US", "category": "UTILITY",
+                  "status": "APPROVED", "components": [{"type": "HEADER", "format": "IMAGE"},
+                                                       {"type": "BODY", "text": "Look at this"}]}
+
+
+def _template_with(header: dict) -> dict:
+    return {"to": TO, "type": "template", "template": {
+        "namespace": "ns", "name": "look", "language": {"policy": "deterministic", "code": "en_US"},
+        "components": [{"type": "header", "parameters": [header]}]}}
+
+
+def test_a_template_with_a_media_header_is_stored_pending_like_a_media_message(client, auth, db, redis, registered):
+    db.templates.insert_one({"_id": "ns:look:en_US", **IMAGE_TEMPLATE})
+    media_id = _upload(client, auth)
+    response = client.post("/v1/messages", headers=auth,
+                           json=_template_with({"type": "image", "image": {"id": media_id}}))
+    assert response.status_code == 201, response.get_json()
+    message_id = response.get_json()["messages"][0]["id"]
+    doc = db.messages.find_one({"_id": message_id})
+    assert doc["type"] == "template" and doc["media_prep"] == {"state": "pending", "attempts": 0}
+    assert doc["content"]["resolved"]["header_media"] == {"source": "id", "media_id": media_id,
+                                                          "mime_type": "image/png"}
+    [kick] = _queued(redis, MEDIA_QUEUE)
+    assert kick["headers"]["task"] == PREPARE_OUTBOUND_MEDIA and kick["headers"]["argsrepr"] == repr([message_id])
+    assert redis.llen("core.shard.0") == 0
+
+
+def test_a_media_header_is_checked_like_a_media_message(client, auth, db, redis, registered):
+    db.templates.insert_one({"_id": "ns:look:en_US", **IMAGE_TEMPLATE})
+    pdf = _upload(client, auth, b"%PDF-1.4 report", "application/pdf")
+    assert_error(client.post("/v1/messages", headers=auth,
+                             json=_template_with({"type": "image", "image": {"id": pdf}})),
+                 400, 2008, "Media of type 'application/pdf' cannot be sent as image")
+    assert_error(client.post("/v1/messages", headers=auth, json=_template_with(
+        {"type": "document", "document": {"id": pdf}})), 400, 2012)
+    unknown = "f043afd0-f0ae-4b9c-ab3d-696fb4c8cd68"
+    assert_error(client.post("/v1/messages", headers=auth,
+                             json=_template_with({"type": "image", "image": {"id": unknown}})), 404, 1006)
+    assert_error(client.post("/v1/messages", headers=auth, json=_template_with(
+        {"type": "image", "image": {"link": "https://cdn.example/a.png", "provider": {"name": "none"}}})), 400, 1009)
+    assert_error(client.post("/v1/messages", headers=auth, json=_template_with(
+        {"type": "image", "image": {"id": pdf, "link": "https://cdn.example/a.png"}})), 400, 1010)
+    assert db.messages.count_documents({}) == 0 and _queued(redis, MEDIA_QUEUE) == []
+    # a text template stays a plain send: no preparation
+    db.templates.insert_one({"_id": "ns:hello:en_US", "id": "t1", "namespace": "ns", "name": "hello",
+                             "language": "en_US", "category": "UTILITY", "status": "APPROVED",
+                             "components": [{"type": "BODY", "text": "Hello"}]})
+    response = client.post("/v1/messages", headers=auth, json={"to": TO, "type": "template", "template": {
+        "namespace": "ns", "name": "hello", "language": {"policy": "deterministic", "code": "en_US"}}})
+    assert response.status_code == 201, response.get_json()
+    assert "media_prep" not in db.messages.find_one({"_id": response.get_json()["messages"][0]["id"]})

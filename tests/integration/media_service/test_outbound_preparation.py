@@ -145,6 +145,39 @@ def test_a_link_is_downloaded_with_its_providers_credentials(preparer, db, busin
     assert (payload["mime_type"], payload["filename"], payload["caption"]) == ("application/pdf", "report.pdf", "Q3")
 
 
+def _template(db, header: dict, resolved_header: dict) -> str:
+    """A template message whose header carries a medium, as the gateway stores it."""
+    obj = {"namespace": "ns", "name": "invoice", "language": {"policy": "deterministic", "code": "en"},
+           "components": [{"type": "header", "parameters": [header]},
+                          {"type": "body", "parameters": [{"type": "text", "text": "Ann"}]}]}
+    content = {"template": obj, "resolved": {"language": "en", "template": {}, "header_media": resolved_header}}
+    doc = message_store.new_outbound(db, message_id=f"gBEG{uuid.uuid4().hex}", wa_id=TO, message_type="template",
+                                     content=content)
+    doc.update(outbound_media.initial())
+    message_store.store_outbound(db, doc)
+    return doc["_id"]
+
+
+def test_a_template_header_medium_is_prepared_like_a_media_message(preparer, db, business, links, redis):
+    medium = library.save(db, preparer.store, MeasuredReader(io.BytesIO(PNG), 5 * MB, len(PNG)),
+                          mime_type="image/png", owner="admin")
+    by_id = _template(db, {"type": "image", "image": {"id": medium.id.upper()}},
+                      {"source": "id", "media_id": medium.id, "mime_type": "image/png"})
+    assert preparer.prepare(by_id) == "ready"
+    payload, plaintext = _received(db, business, by_id, "image")
+    assert plaintext == PNG and payload["mime_type"] == "image/png"
+    assert _kicked_shard(redis)
+
+    body = b"%PDF-1.7 " + os.urandom(50_000)
+    link = links.serve(f"/docs/{uuid.uuid4().hex}/invoice", Served(body, "application/pdf"))
+    by_link = _template(db, {"type": "document", "document": {"link": link, "filename": "invoice.pdf"}},
+                        {"source": "link"})
+    assert preparer.prepare(by_link) == "ready"
+    payload, plaintext = _received(db, business, by_link, "document")
+    assert plaintext == body
+    assert (payload["mime_type"], payload["filename"]) == ("application/pdf", "invoice.pdf")
+
+
 def test_a_link_the_provider_cannot_open_fails_with_the_download_error(preparer, db, links, redis):
     link = links.serve("/private.png", Served(PNG, "image/png", authorization="Bearer right"))
     media_providers.save(db, KEY, media_providers.Provider("cdn", "www", bearer="wrong"))

@@ -57,12 +57,22 @@ def request(code: str = "en_US", policy: str = "deterministic", name: str = "ord
 
 
 class Business:
-    """A BusinessEnvironment over a list, counting refreshes."""
+    """A BusinessEnvironment over a list, counting refreshes; ``media`` (id -> MIME type)
+    and ``providers`` are the business's media and media providers."""
 
-    def __init__(self, cached: list[dict[str, Any]], network: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, cached: list[dict[str, Any]], network: list[dict[str, Any]] | None = None,
+                 media: dict[str, str] | None = None, providers: tuple[str, ...] = ()) -> None:
         self.cached = cached
         self.network = network if network is not None else cached
         self.refreshes = 0
+        self.media = media or {}
+        self.providers = providers
+
+    def media_type(self, media_id: str) -> str | None:
+        return self.media.get(media_id.lower())
+
+    def has_media_provider(self, name: str) -> bool:
+        return name in self.providers
 
     def templates(self, namespace: str, name: str) -> list[dict[str, Any]]:
         return [t for t in self.cached if t["namespace"] == namespace and t["name"] == name]
@@ -72,15 +82,17 @@ class Business:
         self.cached = list(self.network)
 
 
-def resolve(obj: dict[str, Any], *translations: dict[str, Any], kind: str = "template") -> dict[str, Any]:
+def resolve(obj: dict[str, Any], *translations: dict[str, Any], kind: str = "template",
+            **assets: Any) -> dict[str, Any]:
     declared = message_types.get(kind)
     parsed = message_types.parse(declared.outbound, obj, kind)
-    return declared.resolve(parsed, Business(list(translations)))
+    return declared.resolve(parsed, Business(list(translations), **assets))
 
 
-def error_of(obj: dict[str, Any], *translations: dict[str, Any], kind: str = "template") -> tuple[int, int]:
+def error_of(obj: dict[str, Any], *translations: dict[str, Any], kind: str = "template",
+             **assets: Any) -> tuple[int, int]:
     with pytest.raises(ApiError) as caught:
-        resolve(obj, *translations, kind=kind)
+        resolve(obj, *translations, kind=kind, **assets)
     return caught.value.code, caught.value.status
 
 
@@ -216,15 +228,70 @@ def test_a_header_for_a_template_without_one_is_2000():
                                                                              "code": "en_US"}}, bare)
 
 
-def test_media_headers_need_their_media_which_is_not_supported_yet():
-    media = definition(components=[{"type": "HEADER", "format": "IMAGE"}, {"type": "BODY", "text": "Look"}])
-    assert error_of(request(components=[]), media) == (2009, 400)
-    assert error_of(request(components=[{"type": "header", "parameters": [text("x")]}]), media) == (2012, 400)
-    assert error_of(request(components=[{"type": "header", "parameters": [
-        {"type": "video", "video": {"id": "1"}}]}]), media) == (2012, 400)
-    code, status = error_of(request(components=[{"type": "header", "parameters": [
-        {"type": "image", "image": {"link": "https://x.example/a.jpg"}}]}]), media)
-    assert (code, status) == (1009, 400)
+IMAGE_HEADER = definition(components=[{"type": "HEADER", "format": "IMAGE"}, {"type": "BODY", "text": "Look"}])
+DOCUMENT_HEADER = definition(components=[{"type": "HEADER", "format": "DOCUMENT"}, {"type": "BODY", "text": "Read"}])
+PHOTO_ID = "f3b1c0de-0000-4000-8000-000000000001"
+PDF_ID = "f3b1c0de-0000-4000-8000-000000000002"
+MEDIA = {PHOTO_ID: "image/jpeg", PDF_ID: "application/pdf"}
+
+
+def header(kind: str, obj: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"type": "header", "parameters": [{"type": kind, kind: obj}]}]
+
+
+def test_a_media_header_takes_one_parameter_of_its_kind():
+    assert error_of(request(components=[]), IMAGE_HEADER) == (2009, 400)
+    assert error_of(request(components=[{"type": "header", "parameters": [text("x")]}]), IMAGE_HEADER) == (2012, 400)
+    assert error_of(request(components=header("video", {"id": PHOTO_ID})), IMAGE_HEADER, media=MEDIA) == (2012, 400)
+    assert error_of(request(components=header("document", {"id": PDF_ID})), IMAGE_HEADER, media=MEDIA) == (2012, 400)
+    two = [{"type": "header", "parameters": [{"type": "image", "image": {"id": PHOTO_ID}}] * 2}]
+    assert error_of(request(components=two), IMAGE_HEADER, media=MEDIA) == (2000, 400)
+    # a text header given a medium
+    assert error_of(request(components=header("image", {"id": PHOTO_ID})), definition(), media=MEDIA)[0] == 2012
+
+
+def test_a_media_header_by_id_is_checked_like_a_media_message():
+    resolved = resolve(request(components=header("image", {"id": PHOTO_ID.upper()})), IMAGE_HEADER, media=MEDIA)
+    assert resolved["template"] == IMAGE_HEADER
+    assert resolved["header_media"] == {"source": "id", "media_id": PHOTO_ID, "mime_type": "image/jpeg"}
+    assert error_of(request(components=header("image", {"id": "nope"})), IMAGE_HEADER, media=MEDIA) == (1006, 404)
+    # a PDF is not an image (2008), but is a document
+    assert error_of(request(components=header("image", {"id": PDF_ID})), IMAGE_HEADER, media=MEDIA)[0] == 2008
+    assert resolve(request(components=header("document", {"id": PDF_ID, "filename": "a.pdf"})), DOCUMENT_HEADER,
+                   media=MEDIA)["header_media"]["mime_type"] == "application/pdf"
+
+
+def test_a_media_header_by_link_needs_its_provider():
+    by_link = {"link": "https://x.example/a.jpg", "provider": {"name": "cdn"}}
+    with pytest.raises(ApiError) as caught:
+        resolve(request(components=header("image", by_link)), IMAGE_HEADER)
+    assert caught.value.code == 1009
+    assert "template.components[0].parameters[0].image.provider.name" in caught.value.details
+    resolved = resolve(request(components=header("image", by_link)), IMAGE_HEADER, providers=("cdn",))
+    assert resolved["header_media"] == {"source": "link"}
+    with pytest.raises(ApiError) as caught:
+        resolve(request(components=header("image", {"id": PHOTO_ID, "provider": {"name": "cdn"}})), IMAGE_HEADER,
+                media=MEDIA, providers=("cdn",))
+    assert caught.value.code == 1010
+
+
+def test_a_text_header_resolves_without_header_media():
+    assert "header_media" not in resolve(request(), definition())
+
+
+def test_media_header_finds_the_parameter_and_with_header_media_replaces_it():
+    obj = request(components=[*header("document", {"link": "https://x.example/a.pdf", "filename": "a.pdf"}),
+                              {"type": "body", "parameters": [text("Ann")]}])
+    found = templates.media_header(obj)
+    assert (found.kind, found.obj) == ("document", {"link": "https://x.example/a.pdf", "filename": "a.pdf"})
+    assert found.path == "template.components[0].parameters[0].document"
+    replaced = templates.with_header_media(obj, {"media_id": "m1"})
+    assert replaced["components"][0]["parameters"] == [{"type": "document", "document": {"media_id": "m1"}}]
+    assert replaced["components"][1] == obj["components"][1]
+    assert obj["components"][0]["parameters"][0]["document"]["filename"] == "a.pdf"  # not changed in place
+    for no_media in (request(), request(components=[]), {"components": "x"}, None,
+                     {"components": [{"type": "header", "parameters": [{"type": "image", "image": "x"}]}]}):
+        assert templates.media_header(no_media) is None
 
 
 # -- what the phone shows ----------------------------------------------------------------------
