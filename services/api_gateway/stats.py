@@ -63,7 +63,7 @@ def app_stats():
 @auth.require_auth(allow_apikey=True)
 def db_stats():
     wanted = _format()
-    return _answer("db", DB, stats_sources.db_stats(state.db()), wanted)
+    return _answer("db", DB, stats_sources.db_stats(state.db(), state.config().shards), wanted)
 
 
 @bp.get("/metrics")

@@ -164,14 +164,15 @@ def cluster_counts(db: Database) -> Snapshot:
     }
 
 
-def db_stats(db: Database) -> ByNode:
+def db_stats(db: Database, initial_shards: int) -> ByNode:
+    """``initial_shards``: ``WA_SHARDS``, the shard count of a database that has none yet."""
     try:
         with pymongo.timeout(DB_STATS_SECONDS):
             view = read_layout(db)
             shared = cluster_counts(db)
             if not view.multi:
                 return per_node(view, {"all": message_counts(db, None)}, shared)
-            count = shard_shape.read(db, 1).shards
+            count = shard_shape.read(db, initial_shards).shards
             own = {node: message_counts(db, rows_of_shards(shards, count))
                    for node, shards in view.shards.items() if shards}
             return per_node(view, own, merge([shared, message_counts(db, rows_of_shards(None))]))
