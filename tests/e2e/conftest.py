@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -144,3 +145,29 @@ def customer_writes(network, webhook, registration) -> Callable[..., str]:
         return message_id
 
     return write
+
+
+@contextmanager
+def own_cluster(servers_env, tmp_path_factory, name: str, *, redis_db: int, shards: int,
+                cores: int) -> Iterator[dict[str, Any]]:
+    """A registered stack of a test module's own (its database ``whatsapp_<name>``, its
+    Redis database ``redis_db``: one per module, so no kick of another module's stack
+    is left in it), beside the session's one-core stack, with ``cores`` core processes
+    on ``shards`` shards and a webhook receiving every callback."""
+    running = Stack.create(tmp_path_factory.mktemp(name.replace("_", "-")), servers_env)
+    running.env.update({
+        "WA_MONGO_DB": f"whatsapp_{name}",
+        "WA_REDIS_URL": servers_env["WA_REDIS_URL"].rsplit("/", 1)[0] + f"/{redis_db}",
+        "WA_SHARDS": str(shards),
+    })
+    try:
+        running.start("sandbox", "gateway", "dispatcher")
+        running.start("core", count=cores)
+        api = api_client(running, log_in_first(running)["with_new_password"].json()["users"][0]["token"])
+        network = network_client(running)
+        registration = register_business(api, network)
+        webhook = listen_for_callbacks(api)
+        yield {"stack": running, "api": api, "network": network, "registration": registration, "webhook": webhook}
+        webhook.close()
+    finally:
+        running.stop_all()

@@ -20,13 +20,7 @@ import pytest
 
 from infra.process_stack import REPO, Stack
 from services.common.sharding import shard_for
-from tests.e2e.conftest import (
-    api_client,
-    listen_for_callbacks,
-    log_in_first,
-    network_client,
-    register_business,
-)
+from tests.e2e.conftest import own_cluster
 from tests.e2e.test_messaging import _phone_messages, _send_text
 
 SHARDS = 4
@@ -38,23 +32,9 @@ _numbers = count(1)
 
 @pytest.fixture(scope="module")
 def cluster(servers_env, tmp_path_factory):
-    running = Stack.create(tmp_path_factory.mktemp("scale-out"), servers_env)
-    running.env.update({
-        "WA_MONGO_DB": "whatsapp_scale_out",
-        "WA_REDIS_URL": servers_env["WA_REDIS_URL"].rsplit("/", 1)[0] + "/2",
-        "WA_SHARDS": str(SHARDS),
-    })
-    try:
-        running.start("sandbox", "gateway", "dispatcher")
-        running.start("core", count=4)
-        api = api_client(running, log_in_first(running)["with_new_password"].json()["users"][0]["token"])
-        network = network_client(running)
-        registration = register_business(api, network)
-        webhook = listen_for_callbacks(api)
-        yield {"stack": running, "api": api, "network": network, "registration": registration, "webhook": webhook}
-        webhook.close()
-    finally:
-        running.stop_all()
+    with own_cluster(servers_env, tmp_path_factory, "scale_out", redis_db=2, shards=SHARDS,
+                     cores=4) as running:
+        yield running
 
 
 def node_of(stack: Stack, name: str) -> str:

@@ -14,15 +14,7 @@ from typing import Any
 
 import pytest
 
-from infra.process_stack import Stack
-from tests.e2e.conftest import (
-    BUSINESS,
-    api_client,
-    listen_for_callbacks,
-    log_in_first,
-    network_client,
-    register_business,
-)
+from tests.e2e.conftest import BUSINESS, own_cluster
 from tests.e2e.test_messaging import _phone_messages, _send_text
 from tests.e2e.test_scale_out import shards_by_node, wait_for
 
@@ -36,23 +28,9 @@ CHANGE_BOUND = 15.0
 
 @pytest.fixture(scope="module")
 def cluster(servers_env, tmp_path_factory):
-    running = Stack.create(tmp_path_factory.mktemp("shard-count"), servers_env)
-    running.env.update({
-        "WA_MONGO_DB": "whatsapp_shard_count",
-        "WA_REDIS_URL": servers_env["WA_REDIS_URL"].rsplit("/", 1)[0] + "/3",
-        "WA_SHARDS": "1",
-    })
-    try:
-        running.start("sandbox", "gateway", "dispatcher")
-        running.start("core", count=2)
-        api = api_client(running, log_in_first(running)["with_new_password"].json()["users"][0]["token"])
-        network = network_client(running)
-        registration = register_business(api, network)
-        webhook = listen_for_callbacks(api)
-        yield {"stack": running, "api": api, "network": network, "registration": registration, "webhook": webhook}
-        webhook.close()
-    finally:
-        running.stop_all()
+    with own_cluster(servers_env, tmp_path_factory, "shard_count", redis_db=3, shards=1,
+                     cores=2) as running:
+        yield running
 
 
 def set_shards(api, shards: int, **overrides: Any):

@@ -11,8 +11,7 @@ import uuid
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from infra.process_stack import Stack
-from tests.e2e.conftest import api_client, listen_for_callbacks, log_in_first, network_client, register_business
+from tests.e2e.conftest import own_cluster
 from tests.e2e.test_messaging import _send_text
 from tests.e2e.test_scale_out import customer_writes, node_of, phone_on_shard, shards_by_node, wait_for
 
@@ -21,23 +20,9 @@ SHARDS = 2
 
 @pytest.fixture(scope="module")
 def cluster(servers_env, tmp_path_factory):
-    running = Stack.create(tmp_path_factory.mktemp("stats"), servers_env)
-    running.env.update({
-        "WA_MONGO_DB": "whatsapp_stats",
-        "WA_REDIS_URL": servers_env["WA_REDIS_URL"].rsplit("/", 1)[0] + "/3",
-        "WA_SHARDS": str(SHARDS),
-    })
-    try:
-        running.start("sandbox", "gateway", "dispatcher")
-        running.start("core", count=2)
-        api = api_client(running, log_in_first(running)["with_new_password"].json()["users"][0]["token"])
-        network = network_client(running)
-        registration = register_business(api, network)
-        webhook = listen_for_callbacks(api)
-        yield {"stack": running, "api": api, "network": network, "registration": registration, "webhook": webhook}
-        webhook.close()
-    finally:
-        running.stop_all()
+    with own_cluster(servers_env, tmp_path_factory, "stats", redis_db=4, shards=SHARDS,
+                     cores=2) as running:
+        yield running
 
 
 def metric(stats: dict, node: str, kind: str, name: str, **labels: str) -> float:
