@@ -38,7 +38,7 @@ from services.common.mongo import ensure_indexes
 log = logging.getLogger(__name__)
 
 # Bodies are small JSON documents, except media uploads: /v1/media streams its body to
-# the object store under the limits of services/common/media_types.py (media.py).
+# the object store under the limits of services/message_types/media_types.py (media.py).
 MAX_CONTENT_LENGTH = 1024 * 1024
 
 BLUEPRINTS = (users.bp, messages.bp, contacts.bp, settings.bp, account.bp, shards.bp, health.bp, stats.bp,

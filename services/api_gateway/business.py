@@ -10,9 +10,9 @@ from typing import Any
 from pymongo.database import Database
 
 from services.api_gateway.account import control_rpc
-from services.common import media_providers
 from services.common.queues import SYNC_TEMPLATES
-from services.media_service import catalogue
+from services.media import catalogue
+from services.media import providers as media_providers
 
 SYNC_TIMEOUT_SECONDS = 5.0
 """How long a send waits for the core to refresh the template cache (then 1014)."""

@@ -20,9 +20,11 @@ from services.api_gateway.envelope import respond
 from services.api_gateway.messages import require_registered
 from services.api_gateway.schemas.common import json_body
 from services.api_gateway.schemas.contacts import validate_acknowledge, validate_check
-from services.common import contact_checks, contact_identity, kicks, phone_numbers
+from services.common import kicks, phone_numbers
 from services.common.errors import ApiError
 from services.common.queues import CHECK_CONTACTS, CHECK_CONTACTS_LATER, CONTROL_QUEUE
+from services.contacts import checks as contact_checks
+from services.contacts import identity as contact_identity
 
 bp = Blueprint("contacts", __name__, url_prefix="/v1/contacts")
 

@@ -1,6 +1,6 @@
 """``GET /v1/health`` (Bearer or Apikey; spec §11.1, docs/design.md "Health").
 
-Read from MongoDB only (services/common/cluster.py), so it stays right while Redis is
+Read from MongoDB only (services/cluster/nodes.py), so it stays right while Redis is
 down: the network connection is ``connected`` when its lease is held by a live node that
 recorded itself connected. With one core node (or none) the answer has the
 single-instance shape; with several, the multi-node shape keyed ``"<hostname>:<pid>"``.
@@ -14,7 +14,7 @@ from flask import Blueprint
 
 from services.api_gateway import auth, state
 from services.api_gateway.envelope import respond
-from services.common.cluster import NETWORK_LEASE, Lease, live_leases, live_nodes
+from services.cluster.nodes import NETWORK_LEASE, Lease, live_leases, live_nodes
 
 bp = Blueprint("health", __name__, url_prefix="/v1")
 

@@ -1,11 +1,11 @@
 """``/v1/media``: upload, download and delete media (spec §8.1, §8.2).
 
 The bytes go straight between the request and the object store, in parts
-(``services/media_service/object_store.py``): an upload of 100 MB is never held in the
+(``services/media/object_store.py``): an upload of 100 MB is never held in the
 worker's memory and never passes through Redis (a Celery RPC would carry it there).
 The gateway's 1 MB limit on bodies (``app.MAX_CONTENT_LENGTH``) stays for every other
 route: this one reads the raw input stream and holds it to the limit of the media's
-kind itself (``services/common/media_types.py``), from ``Content-Length`` before
+kind itself (``services/message_types/media_types.py``), from ``Content-Length`` before
 reading anything, and while reading a chunked body.
 """
 
@@ -19,13 +19,13 @@ from werkzeug.wsgi import get_input_stream
 from services.api_gateway import auth, outages, state
 from services.api_gateway.account import control_rpc, rpc_timeout
 from services.api_gateway.envelope import error_response, respond
-from services.common import inbound_media, media_types
 from services.common.errors import ApiError, invalid
 from services.common.escaping import shown
 from services.common.queues import FETCH_INBOUND_MEDIA, MEDIA_QUEUE
-from services.media_service import catalogue, library
-from services.media_service.measured import MeasuredReader, TooLarge, Truncated
-from services.media_service.object_store import REQUEST_TIMEOUTS, ObjectStore, StoreUnavailable
+from services.media import catalogue, inbound_media, library
+from services.media.measured import MeasuredReader, TooLarge, Truncated
+from services.media.object_store import REQUEST_TIMEOUTS, ObjectStore, StoreUnavailable
+from services.message_types import media_types
 
 log = logging.getLogger(__name__)
 

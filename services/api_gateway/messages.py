@@ -4,7 +4,7 @@ A send is answered 201 once its message is stored, whether or not its kick could
 queued (services/common/kicks.py: a kick never raises); one that could not be stored answers an
 error and leaves no message. A message that carries a medium (a media message, a
 template with a media header: services/message_types/carried_media.py) is stored
-``pending`` its preparation (services/common/outbound_media.py) and kicks the media
+``pending`` its preparation (services/media/outbound_media.py) and kicks the media
 service instead of its shard:
 the media service kicks the shard once the message can be sent. ``Idempotency-Key`` makes a retry safe
 (services/api_gateway/idempotency.py).
@@ -25,11 +25,13 @@ from services.api_gateway.envelope import respond
 from services.api_gateway.schemas.common import json_body
 from services.api_gateway.schemas.messages import SendRequest, validate_mark_read, validate_send
 from services.api_gateway.settling import settled
-from services.common import kicks, message_store, outbound_media
+from services.common import kicks
 from services.common.clock import utcnow
 from services.common.errors import ApiError
 from services.common.ids import outbound_message_id
+from services.media import outbound_media
 from services.message_types.carried_media import media_of
+from services.messages import message_store
 
 bp = Blueprint("messages", __name__, url_prefix="/v1/messages")
 

@@ -6,7 +6,7 @@ from flask import Blueprint
 
 from services.api_gateway import auth, state
 from services.api_gateway.envelope import respond
-from services.media_service import gc as media_gc
+from services.media import gc as media_gc
 
 bp = Blueprint("services", __name__, url_prefix="/v1/services")
 

@@ -8,9 +8,10 @@ from services.api_gateway import auth, state
 from services.api_gateway.envelope import respond
 from services.api_gateway.schemas.common import json_body
 from services.api_gateway.schemas.media_providers import parse_provider
-from services.common import app_settings, media_providers
 from services.common.errors import ApiError
 from services.common.escaping import shown
+from services.media import providers as media_providers
+from services.settings import app_settings
 
 bp = Blueprint("settings", __name__, url_prefix="/v1/settings")
 

@@ -1,6 +1,6 @@
 """``/v1/account/shards``: the shard count of the running system (spec §9.5, §16.2).
 
-The count is one document in MongoDB (services/common/shard_shape.py). Setting it is all
+The count is one document in MongoDB (services/cluster/shard_shape.py). Setting it is all
 the gateway does: the core nodes hand the shards of the old count over and take the new
 ones within a few seconds (docs/design.md "Changing the shard count"), and since rows
 carry their server shard, nothing in flight moves, is lost or is reordered.
@@ -18,7 +18,7 @@ from services.api_gateway.messages import require_registered
 from services.api_gateway.schemas.account import validate_shards
 from services.api_gateway.schemas.common import json_body
 from services.api_gateway.settling import settled
-from services.common import shard_shape
+from services.cluster import shard_shape
 from services.common.errors import ApiError
 
 log = logging.getLogger(__name__)

@@ -22,12 +22,12 @@ from pymongo.database import Database
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from services.cluster.shard_shape import CachedShape
+from services.cluster.sharding import shard_for
 from services.common.celery_app import make_celery
 from services.common.config import Config
 from services.common.master_key import load_master_key
 from services.common.mongo import REQUEST_TIMEOUTS, get_db
-from services.common.shard_shape import CachedShape
-from services.common.sharding import shard_for
 
 EXTENSION = "wa_gateway"
 

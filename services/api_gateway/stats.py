@@ -5,7 +5,7 @@ JSON: ``{"stats": {"app": {<metric>: {"type", "help", "data"}}}}`` with one node
 none); with several live core nodes ``{"stats": {"<hostname>:<pid>": {"app": {...}}}}``
 (same for ``db``); ``/metrics`` answers the metrics object itself (§11.2). Where the
 numbers come from: services/api_gateway/stats_sources.py; the metrics themselves:
-services/common/stats_metrics.py.
+services/stats/metrics.py.
 
 This blueprint also counts every request the worker answers (``endpoint_requests``,
 ``web_requests``, ``api_requests_duration_ms``), in memory, published into MongoDB every
@@ -21,11 +21,12 @@ from flask import Blueprint, Response, g, request
 
 from services.api_gateway import auth, state, stats_sources
 from services.api_gateway.envelope import respond
-from services.common import stats_counters, stats_publisher
 from services.common.errors import invalid
 from services.common.escaping import shown
-from services.common.stats_metrics import APP, DB, WEB
-from services.common.stats_render import PROMETHEUS_CONTENT_TYPE, to_json, to_prometheus
+from services.stats import counters as stats_counters
+from services.stats import publisher as stats_publisher
+from services.stats.metrics import APP, DB, WEB
+from services.stats.render import PROMETHEUS_CONTENT_TYPE, to_json, to_prometheus
 
 bp = Blueprint("stats", __name__)
 

@@ -2,7 +2,7 @@
 
 Everything is read from MongoDB (never Redis): the core nodes' counters from their
 ``core_nodes`` documents (published on each lease heartbeat), the gateway workers' and
-dispatchers' from ``service_stats`` (services/common/stats_publisher.py), and the
+dispatchers' from ``service_stats`` (services/stats/publisher.py), and the
 queue and database counts from the collections themselves, when asked.
 
 Per node (more than one live core node, the rule of ``/v1/health``): each node shows
@@ -25,12 +25,13 @@ from pymongo.database import Database
 from pymongo.errors import ExecutionTimeout
 
 from services.api_gateway.health import multi_node
-from services.common import shard_shape, sharding, stats_publisher
+from services.cluster import shard_shape, sharding
+from services.cluster.nodes import NETWORK_LEASE, Lease, live_leases, live_nodes
 from services.common.clock import utcnow
-from services.common.cluster import NETWORK_LEASE, Lease, live_leases, live_nodes
 from services.common.errors import ApiError
-from services.common.stats_counters import Snapshot, merge
-from services.common.stats_metrics import CALLBACK_TYPES
+from services.stats import publisher as stats_publisher
+from services.stats.counters import Snapshot, merge
+from services.stats.metrics import CALLBACK_TYPES
 
 GATEWAY, DISPATCHER = "gateway", "dispatcher"
 

@@ -13,9 +13,9 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
-from services.common import outbound_media
 from services.common.config import Config
-from services.common.contact_checks import CACHE_TTL
+from services.contacts.checks import CACHE_TTL
+from services.media import outbound_media
 
 DUPLICATE_KEY = 11000
 
@@ -69,7 +69,7 @@ def ensure_indexes(db: Database) -> None:
     db.tokens.create_index("expires_at", expireAfterSeconds=0)
     db.tokens.create_index("username")
     # A shard's pending rows in seq order, its server-shard range checked on the index
-    # keys (services/common/sharding.py row_filter): no row is read that is not its own.
+    # keys (services/cluster/sharding.py row_filter): no row is read that is not its own.
     db.messages.create_index([("direction", 1), ("status", 1), ("seq", 1), ("server_shard", 1)])
     db.messages.create_index([("wa_id", 1), ("seq", 1)])
     db.inbound_events.create_index([("seq", 1), ("server_shard", 1)])
@@ -79,7 +79,7 @@ def ensure_indexes(db: Database) -> None:
     db.contact_checks.create_index("checked_at", expireAfterSeconds=int(CACHE_TTL.total_seconds()))
     db.contact_check_requests.create_index("next_attempt_at")
     db.idempotency_keys.create_index("created_at", expireAfterSeconds=int(IDEMPOTENCY_WINDOW.total_seconds()))
-    # Media (services/media_service/catalogue.py): the GC's two questions, unused media
+    # Media (services/media/catalogue.py): the GC's two questions, unused media
     # and uploads that died.
     db.media.create_index([("state", 1), ("last_used_at", 1)])
     db.media.create_index([("state", 1), ("created_at", 1)])

@@ -20,7 +20,7 @@ DELIVER_CALLBACK = "dispatcher.deliver"  # one callback: a scheduled retry, a sw
 DELIVER_CALLBACKS = "dispatcher.deliver_many"  # the callbacks an event just queued, a few per kick
 SWEEP_CALLBACKS = "dispatcher.sweep"
 FETCH_INBOUND_MEDIA = "media.fetch_inbound"  # an inbound medium, by media id: a kick, or the RPC of a GET
-MEDIA_GC = "media.gc"  # one run of the media garbage collection (services/media_service/gc.py)
+MEDIA_GC = "media.gc"  # one run of the media garbage collection (services/media/gc.py)
 PREPARE_OUTBOUND_MEDIA = "media.prepare_outbound"  # one accepted media message, by id
 SWEEP_OUTBOUND_MEDIA = "media.sweep_outbound"  # re-kicks preparations whose kick was lost
 

@@ -6,7 +6,6 @@ import logging
 
 from celery import Task
 
-from services.common import stats_counters
 from services.common.celery_app import make_celery
 from services.common.config import Config
 from services.common.kicks import clear_flag, kick, kick_inbound, kick_outbound
@@ -25,6 +24,7 @@ from services.core_worker import contact_checker, inbound, outbound, registratio
 from services.core_worker.context import CoreContext
 from services.core_worker.failures import LeaseLost
 from services.core_worker.network_client import NetworkError
+from services.stats import counters as stats_counters
 
 log = logging.getLogger(__name__)
 

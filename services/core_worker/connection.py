@@ -18,14 +18,16 @@ from pymongo import WriteConcern
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from services.common import message_store, sharding, stats_counters
+from services.account import store as account_store
+from services.cluster import sharding
+from services.cluster.nodes import NETWORK_LEASE
 from services.common.clock import utcnow
-from services.common.cluster import NETWORK_LEASE
 from services.common.kicks import kick_inbound
-from services.common.message_store import reserve_seq
 from services.common.mongo import insert_new
-from services.core_worker import account_store
 from services.core_worker.context import CoreContext
+from services.messages import message_store
+from services.messages.message_store import reserve_seq
+from services.stats import counters as stats_counters
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Contact checks (spec §7.1): asking the network which numbers are WhatsApp users.
 
-Every answer is cached for 7 days (``services.common.contact_checks``). Two ways in:
+Every answer is cached for 7 days (``services.contacts.checks``). Two ways in:
 
 - ``answer(numbers)``, the ``core.check_contacts`` RPC of a blocking (``wait``) check:
   ``{"http_status": 200, "payload": {"results": {number: wa_id | None}}}``, or
@@ -18,13 +18,14 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from services.common import contact_checks, kicks
+from services.account import store as account_store
+from services.callbacks.outbox import enqueue_callback
+from services.common import kicks
 from services.common.clock import utcnow
 from services.common.queues import CHECK_CONTACTS_LATER, CONTROL_QUEUE
-from services.core_worker import account_store
+from services.contacts import checks as contact_checks
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkError, NetworkRejected
-from services.webhook_dispatcher.outbox import enqueue_callback
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,13 @@ import redis
 from celery import Celery
 from pymongo.database import Database
 
-from services.common import app_settings, redis_client, shard_shape, sharding
+from services.cluster import shard_shape, sharding
+from services.common import redis_client
 from services.common.config import Config
 from services.common.master_key import load_master_key
 from services.common.mongo import ensure_indexes, get_db
 from services.core_worker.network_client import NetworkClient
+from services.settings import app_settings
 
 if TYPE_CHECKING:
     from services.core_worker.leases import Fence, LeaseKeeper
@@ -64,7 +66,7 @@ class CoreContext:
 
     def shard_count(self) -> int:
         """How many shards there are now: the one place the core asks (the lease keeper
-        reads it from MongoDB at each heartbeat; services/common/shard_shape.py)."""
+        reads it from MongoDB at each heartbeat; services/cluster/shard_shape.py)."""
         if self.leases is not None:
             return self.leases.shape.shards
         return self._shape.shards()

@@ -16,11 +16,11 @@ import hashlib
 import logging
 import time
 
+from services.callbacks import payloads as callback_payloads
+from services.callbacks.outbox import enqueue_callback
 from services.common.clock import utcnow
-from services.core_worker import callback_payloads
 from services.core_worker.context import CoreContext
 from services.protocol import IdentityPublic, Session
-from services.webhook_dispatcher.outbox import enqueue_callback
 
 log = logging.getLogger(__name__)
 

@@ -12,15 +12,14 @@ import logging
 from typing import Any
 
 from services import message_types
-from services.common import inbound_media, message_store, stats_counters
+from services.account import store as account_store
+from services.callbacks import inbound_callback
+from services.cluster.sharding import server_shard
 from services.common.clock import utcnow
 from services.common.kicks import kick_outbound
-from services.common.sharding import server_shard
 from services.core_worker import (
-    account_store,
     failures,
     identity_changes,
-    inbound_callback,
     notifications,
     number_changes,  # noqa: F401  (registers its notification handler)
     outbound,
@@ -30,8 +29,11 @@ from services.core_worker import (
 )
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkRejected
+from services.media import inbound_media
 from services.message_types.received import UNKNOWN, receive
+from services.messages import message_store
 from services.protocol import Envelope, ProtocolError
+from services.stats import counters as stats_counters
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pymongo.database import Database
 
-from services.common.message_store import reserve_seq
+from services.messages.message_store import reserve_seq
 from services.protocol import IdentityKeyPair, OneTimePrekey, SignedPrekey, at_rest
 
 ONE_TIME_BATCH = 100

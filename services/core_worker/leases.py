@@ -5,7 +5,7 @@ and, every ``renew_seconds``, renews its heartbeat and its leases in two round t
 reads the live nodes and leases, and claims or marks for release what
 :func:`lease_rules.plan` says. Claims and renewals are atomic updates timed by the
 database server's clock; a lease whose owner stopped renewing is taken by another node
-with ``epoch + 1`` (collections: services/common/cluster.py).
+with ``epoch + 1`` (collections: services/cluster/nodes.py).
 
 The holder's own view of a lease is stricter than MongoDB's: it counts its lease gone
 ``safety_seconds`` before the server would let anyone else take it, measured from the
@@ -32,8 +32,9 @@ import pymongo
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from services.common import app_settings, shard_shape, stats_counters
-from services.common.cluster import (
+from services.cluster import lease_rules, local_deaths, shard_shape
+from services.cluster.lease_rules import Node, Timings
+from services.cluster.nodes import (
     LEASES,
     NETWORK_LEASE,
     NODES,
@@ -43,9 +44,9 @@ from services.common.cluster import (
     shard_lease_id,
     shard_of_lease,
 )
-from services.core_worker import lease_rules, local_deaths
 from services.core_worker.failures import LeaseLost
-from services.core_worker.lease_rules import Node, Timings
+from services.settings import app_settings
+from services.stats import counters as stats_counters
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class LeaseStore:
         self.nodes.delete_one({"_id": self.me})
 
     def forget(self, dead: set[str]) -> None:
-        """Nodes known dead (services/core_worker/local_deaths.py): out of everyone's plan."""
+        """Nodes known dead (services/cluster/local_deaths.py): out of everyone's plan."""
         self.nodes.delete_many({"_id": {"$in": sorted(dead)}})
 
     def claim(self, lease_id: str, lease_ms: int, shard: int | None, shards: int | None = None,
@@ -181,7 +182,7 @@ class LeaseKeeper(threading.Thread):
     def __init__(self, db: Database, initial_shards: int, pinned: list[int] | None = None,
                  me: str | None = None, timings: Timings | None = None) -> None:
         """``initial_shards``: ``WA_SHARDS``, the shard count of a new database; the count
-        itself is read from MongoDB at each heartbeat (services/common/shard_shape.py)."""
+        itself is read from MongoDB at each heartbeat (services/cluster/shard_shape.py)."""
         super().__init__(name="lease-keeper", daemon=True)
         self.me = me or node_id()
         self.store = LeaseStore(db, self.me)

@@ -20,10 +20,11 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
+from services.callbacks import payloads as callback_payloads
+from services.callbacks.outbox import enqueue_callback
 from services.common.clock import utcnow
-from services.core_worker import callback_payloads, notifications, session_store
+from services.core_worker import notifications, session_store
 from services.core_worker.context import CoreContext
-from services.webhook_dispatcher.outbox import enqueue_callback
 
 log = logging.getLogger(__name__)
 

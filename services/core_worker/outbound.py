@@ -6,7 +6,7 @@ a later message can never overtake an earlier one.
 
 A media message the media service has not prepared yet holds its contact: it and the
 contact's later messages are left out of the batch (other contacts go on), and the
-media service kicks the shard once it is ready or failed (services/common/outbound_media.py).
+media service kicks the shard once it is ready or failed (services/media/outbound_media.py).
 The core never transfers media itself: it sends the prepared ``MediaPayload``.
 """
 
@@ -16,10 +16,9 @@ import logging
 import time
 from typing import Any
 
-from services.common import outbound_media, stats_counters
+from services.account import store as account_store
+from services.callbacks import payloads as callback_payloads
 from services.core_worker import (
-    account_store,
-    callback_payloads,
     failures,
     identity_changes,
     protocol_client,
@@ -31,10 +30,12 @@ from services.core_worker import (
 )
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkClient, NetworkRejected, NotAUser
+from services.media import outbound_media
 from services.message_types import Plaintext
 from services.message_types.carried_media import with_media
 from services.protocol import Outgoing, PrekeyBundle, ProtocolClient, ProtocolError, Session
 from services.protocol.client import FetchBundle
+from services.stats import counters as stats_counters
 
 log = logging.getLogger(__name__)
 

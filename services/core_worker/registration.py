@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from services.core_worker import account_store, keystore, template_cache
+from services.account import store as account_store
+from services.core_worker import keystore, template_cache
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkClient, NetworkError, NetworkRejected
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.core_worker import callback_payloads
-from services.core_worker.conversations import WINDOW
+from services.callbacks import payloads as callback_payloads
 from services.message_types import templates
+from services.messages.conversations import WINDOW
 
 DEFAULT_TTL = timedelta(days=7)
 

@@ -14,10 +14,12 @@ from typing import Any
 
 from pymongo import UpdateOne
 
-from services.common import app_settings, stats_counters
-from services.core_worker import callback_payloads, conversations
+from services.callbacks import payloads as callback_payloads
+from services.callbacks.outbox import enqueue_callbacks
 from services.core_worker.context import CoreContext
-from services.webhook_dispatcher.outbox import enqueue_callbacks
+from services.messages import conversations
+from services.settings import app_settings
+from services.stats import counters as stats_counters
 
 RANK = {"accepted": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
 _WITH_PRICING = {"sent", "delivered"}

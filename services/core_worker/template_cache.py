@@ -14,8 +14,9 @@ from typing import Any
 
 from pymongo import ReplaceOne
 
+from services.account import store as account_store
 from services.common.clock import utcnow
-from services.core_worker import account_store, notifications
+from services.core_worker import notifications
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkError, NetworkRejected
 

@@ -14,8 +14,8 @@ import re
 from pymongo import UpdateOne
 from pymongo.database import Database
 
-from services.common import message_store
-from services.common.sharding import server_shard
+from services.cluster.sharding import server_shard
+from services.messages import message_store
 
 log = logging.getLogger(__name__)
 

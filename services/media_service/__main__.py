@@ -11,7 +11,7 @@ from services.common.queues import MEDIA_QUEUE
 
 def main() -> None:
     configure_logging("media")
-    from services.media_service import gc
+    from services.media import gc
     from services.media_service.app import celery, database, fetching, media_gc, object_store
     from services.media_service.sweeper import MediaSweeper
 

@@ -6,16 +6,17 @@ from functools import cache
 
 from pymongo.database import Database
 
+from services.account import store as account_store
 from services.common.celery_app import make_celery
 from services.common.config import Config
 from services.common.master_key import load_master_key
 from services.common.mongo import ensure_indexes, get_db
-from services.common.network_media import NetworkMedia
 from services.common.queues import FETCH_INBOUND_MEDIA, MEDIA_GC, MEDIA_QUEUE, SWEEP_OUTBOUND_MEDIA
-from services.core_worker import account_store
-from services.media_service import gc, inbound
+from services.media import gc
+from services.media.network_media import NetworkMedia
+from services.media.object_store import ObjectStore
+from services.media_service import inbound
 from services.media_service.inbound import Fetching
-from services.media_service.object_store import ObjectStore
 
 config = Config.from_env()
 celery = make_celery(config, "media")
@@ -52,7 +53,7 @@ def check_store() -> dict:
 
 @celery.task(name=MEDIA_GC)
 def media_gc(run_id: str) -> None:
-    """One run of the media garbage collection (services/media_service/gc.py)."""
+    """One run of the media garbage collection (services/media/gc.py)."""
     gc.run(database(), object_store(), celery, run_id)
 
 

@@ -30,13 +30,13 @@ from celery import Celery
 from pymongo import ReturnDocument
 from pymongo.database import Database
 
-from services.common import inbound_media
+from services.callbacks import inbound_callback
+from services.callbacks import payloads as callback_payloads
 from services.common.clock import utcnow
-from services.common.network_media import MediaNotFound, MediaTransferError
-from services.core_worker import callback_payloads, inbound_callback
-from services.media_service import library
+from services.media import inbound_media, library
+from services.media.network_media import MediaNotFound, MediaTransferError
+from services.media.object_store import ObjectStore, StoreUnavailable
 from services.media_service.decrypting import DecryptingReader
-from services.media_service.object_store import ObjectStore, StoreUnavailable
 from services.message_types.media_payload import MediaPayload
 from services.protocol import ProtocolError
 from services.protocol.media import encrypted_length, media_decryptor
@@ -63,7 +63,7 @@ MISSING = "missing"
 
 
 class MediaSource(Protocol):
-    """What a fetch reads the encrypted file from (``services.common.network_media``)."""
+    """What a fetch reads the encrypted file from (``services.media.network_media``)."""
 
     def download(self, media_id: str, max_bytes: int) -> Iterator[bytes]: ...
 

@@ -18,8 +18,8 @@ from typing import BinaryIO
 
 import requests
 
-from services.media_service.measured import TooLarge
-from services.media_service.preparation_rules import DOWNLOAD_ERROR, PreparationFailed
+from services.media.measured import TooLarge
+from services.media.preparation_rules import DOWNLOAD_ERROR, PreparationFailed
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0  # per socket read: a stalled server, not a large file

@@ -4,11 +4,11 @@ object, or a template's media header).
 
 One attempt, for one message (``Preparer.prepare``):
 
-1. claim it (services/common/outbound_media.py): nobody else transfers it meanwhile;
+1. claim it (services/media/outbound_media.py): nobody else transfers it meanwhile;
 2. open its bytes: the medium in the object store (by ``id``; its GC clock restarts),
    or the ``link`` downloaded to a temporary file, with the provider's credentials;
 3. encrypt them as they stream (services/protocol/media.py, a fresh media key) straight
-   into the network's media store (services/common/network_media.py ``NetworkMedia``);
+   into the network's media store (services/media/network_media.py ``NetworkMedia``);
 4. record the ``MediaPayload`` sealed in the message document (it holds the key), or
    the failure, and kick the contact's shard: the core sends it or fails it.
 
@@ -31,17 +31,20 @@ import redis
 from celery import Celery
 from pymongo.database import Database
 
-from services.common import kicks, media_providers, media_types, outbound_media
+from services.account import store as account_store
+from services.callbacks.payloads import error_item
+from services.cluster.shard_shape import CachedShape
+from services.cluster.sharding import shard_for
+from services.common import kicks
 from services.common.clock import utcnow
-from services.common.network_media import MediaNotFound, MediaTransferError, NetworkMedia
-from services.common.shard_shape import CachedShape
-from services.common.sharding import shard_for
-from services.core_worker import account_store
-from services.core_worker.callback_payloads import error_item
-from services.media_service import catalogue, link_download
-from services.media_service import preparation_rules as rules
-from services.media_service.measured import TooLarge
-from services.media_service.object_store import ObjectStore, StoreUnavailable
+from services.media import catalogue, outbound_media
+from services.media import preparation_rules as rules
+from services.media import providers as media_providers
+from services.media.measured import TooLarge
+from services.media.network_media import MediaNotFound, MediaTransferError, NetworkMedia
+from services.media.object_store import ObjectStore, StoreUnavailable
+from services.media_service import link_download
+from services.message_types import media_types
 from services.message_types.carried_media import media_of
 from services.message_types.media_payload import MediaPayload
 from services.protocol.media import MediaDigest, encrypted_length, media_encryptor, new_media_key

@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 from functools import cache
 
-from services.common import kicks, outbound_media, redis_client
+from services.cluster.shard_shape import CachedShape
+from services.common import kicks, redis_client
 from services.common.clock import utcnow
 from services.common.master_key import load_master_key
 from services.common.queues import PREPARE_OUTBOUND_MEDIA, SWEEP_OUTBOUND_MEDIA
-from services.common.shard_shape import CachedShape
+from services.media import outbound_media
 from services.media_service.app import celery, config, database, object_store
 from services.media_service.outbound import SWEEP_GRACE, Preparer
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from services.common import media_types
+from services.message_types import media_types
 from services.message_types.base import MessageType
 from services.message_types.media_payload import MediaPayload
 from services.message_types.plaintext import Plaintext

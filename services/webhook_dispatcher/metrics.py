@@ -4,8 +4,8 @@ Two audiences:
 - the Prometheus counters below, served on ``WA_DISPATCHER_METRICS_PORT`` when it is set
   (see ``__main__``; they exist either way so the task code does not need to care);
 - ``callback_requests`` (result, type) of ``/v1/stats/app`` (declared in
-  services/common/stats_metrics.py), counted in memory and published into MongoDB
-  (``service_stats``, services/common/stats_publisher.py) for the gateway to merge.
+  services/stats/metrics.py), counted in memory and published into MongoDB
+  (``service_stats``, services/stats/publisher.py) for the gateway to merge.
 The task code calls the functions here, which count both.
 """
 
@@ -14,8 +14,9 @@ from __future__ import annotations
 from prometheus_client import Counter
 from pymongo.database import Database
 
-from services.common import stats_counters, stats_publisher
-from services.common.stats_metrics import callback_type
+from services.stats import counters as stats_counters
+from services.stats import publisher as stats_publisher
+from services.stats.metrics import callback_type
 
 SERVICE = "dispatcher"
 

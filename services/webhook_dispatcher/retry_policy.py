@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.common import app_settings
+from services.settings import app_settings
 
 SUCCESS_STATUS = 200
 

@@ -16,11 +16,12 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.database import Database
 
-from services.common import app_settings, kicks
+from services.common import kicks
 from services.common.clock import utcnow
 from services.common.config import Config
 from services.common.mongo import get_db
 from services.common.queues import DELIVER_CALLBACK, DELIVER_CALLBACKS, DISPATCHER_QUEUE, SWEEP_CALLBACKS
+from services.settings import app_settings
 from services.webhook_dispatcher import metrics, retry_policy
 from services.webhook_dispatcher.app import celery_app, config, timing
 from services.webhook_dispatcher.delivery import Outcome, post_callback

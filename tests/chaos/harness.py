@@ -20,7 +20,7 @@ import requests
 
 from infra.local_servers import LocalServers, Ports
 from infra.process_stack import Stack
-from services.common.sharding import shard_for
+from services.cluster.sharding import shard_for
 from tests.chaos.verdict import Attempt, Observed, Verdict, judge, recovery_seconds
 from tests.common.health import is_connected
 from tests.e2e.webhook_receiver import WebhookReceiver

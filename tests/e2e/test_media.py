@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from infra.faults import child_pids, process_pid
-from services.common.media_types import MB, UPLOAD_LIMIT
+from services.message_types.media_types import MB, UPLOAD_LIMIT
 
 CHUNK = 1 * MB
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import redis as redis_lib
 
-from services.common.media_types import KB, MB
+from services.message_types.media_types import KB, MB
 from tests.common.link_server import LinkServer, Served
 from tests.e2e.test_messaging import _phone_messages
 

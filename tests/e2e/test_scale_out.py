@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from infra.process_stack import REPO, Stack
-from services.common.sharding import shard_for
+from services.cluster.sharding import shard_for
 from tests.e2e.conftest import own_cluster
 from tests.e2e.test_messaging import _phone_messages, _send_text
 

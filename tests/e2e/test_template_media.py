@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from services.common.media_types import KB
+from services.message_types.media_types import KB
 from tests.common.link_server import LinkServer, Served
 from tests.e2e.test_outbound_media import _seen, _upload
 from tests.e2e.test_templates import NS, _create, _name, _send

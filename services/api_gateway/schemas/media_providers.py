@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from services.api_gateway.schemas.common import first_error
 from services.common.errors import ApiError
-from services.common.media_providers import Provider
+from services.media.providers import Provider
 
 NAME_PATTERN = r"^[A-Za-z0-9._~-]{1,64}$"
 """URL-safe (RFC 3986 unreserved), so that ``DELETE …/providers/{name}`` can name it."""

@@ -4,7 +4,7 @@
 ``provider.name`` names one, §8.3).
 
 The gateway checks what it can at once (``resolve``): the medium exists and is ready,
-its MIME type is one the kind takes (§8.2, services/common/media_types.py), the
+its MIME type is one the kind takes (§8.2, services/message_types/media_types.py), the
 provider exists. What only the transfer can tell (a link that does not answer, a file
 too large) arrives as a ``failed`` status (docs/design.md "Outbound media").
 """
@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
 
-from services.common import media_types
 from services.common.errors import ApiError
 from services.common.escaping import shown
+from services.message_types import media_types
 from services.message_types.base import BusinessEnvironment, MessageType, Strict
 from services.message_types.fields import limited, onprem_error
 
@@ -63,7 +63,7 @@ class Document(Captioned):
 
 class ReceivedMedia(Strict):
     """The §15.2 media object of an inbound message (never the media key: that stays
-    sealed with the message, services/common/inbound_media.py)."""
+    sealed with the message, services/media/inbound_media.py)."""
 
     id: limited(256)  # type: ignore[valid-type]
     """The media id ``GET /v1/media/{id}`` serves (a UUID v4 the business allocated)."""

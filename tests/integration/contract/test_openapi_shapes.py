@@ -259,7 +259,7 @@ def _send(ctx: Ctx):
 
 
 def _contacts_check(ctx: Ctx):
-    from services.common import contact_checks
+    from services.contacts import checks as contact_checks
 
     register(ctx.db)
     contact_checks.store(ctx.db, {"16315551000": "16315551000", "16315551002": None})
@@ -274,7 +274,7 @@ def _settings_registered(ctx: Ctx):
 
 def _health_connected(ctx: Ctx):
     register(ctx.db)
-    # The network lease as the core's keeper writes it (services/common/cluster.py).
+    # The network lease as the core's keeper writes it (services/cluster/nodes.py).
     ctx.db.leases.replace_one({"_id": "network"}, {
         "kind": "network", "owner": "host:1", "epoch": 1, "connected": True,
         "expires_at": datetime.now(UTC) + timedelta(seconds=15)}, upsert=True)

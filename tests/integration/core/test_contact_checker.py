@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 import requests
 
-from services.common import contact_checks, contact_identity
 from services.common.celery_app import make_celery
 from services.common.clock import utcnow
+from services.contacts import checks as contact_checks
+from services.contacts import identity as contact_identity
 from services.core_worker import contact_checker, identity_changes, registration, session_store
 from services.core_worker.context import CoreContext
 from services.protocol import IdentityKeyPair, PrekeyBundle, Session, SignedPrekey

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.common import message_store, shard_shape
+from services.cluster import shard_shape
+from services.cluster.sharding import server_shard
 from services.common.clock import utcnow
 from services.common.queues import DRAIN_OUTBOUND
-from services.common.sharding import server_shard
 from services.core_worker import inbound, keystore, receipt_batches, recovery
 from services.message_types import Plaintext
+from services.messages import message_store
 from services.protocol import Envelope, IdentityKeyPair, PrekeyBundle, Session
 
 

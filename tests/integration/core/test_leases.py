@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from services.common.cluster import NETWORK_LEASE, live_leases, live_nodes
+from services.cluster.lease_rules import Timings
+from services.cluster.nodes import NETWORK_LEASE, live_leases, live_nodes
 from services.core_worker.failures import LeaseLost
-from services.core_worker.lease_rules import Timings
 from services.core_worker.leases import LeaseKeeper
 
 FAST = Timings(renew_seconds=0.2, lease_seconds=1.0)
@@ -118,7 +118,7 @@ def test_a_pinned_node_gets_its_shard_from_the_others(db):
 
 
 def test_the_heartbeat_publishes_the_nodes_own_counters(db):
-    from services.common import stats_counters
+    from services.stats import counters as stats_counters
 
     stats_counters.COUNTERS.reset()
     try:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from services.common import app_settings
 from services.common.clock import utcnow
 from services.core_worker import inbound, session_store
 from services.protocol import IdentityKeyPair, PrekeyBundle, Session, SignedPrekey
+from services.settings import app_settings
 
 OLD, NEW = "15550004444", "15550005555"
 

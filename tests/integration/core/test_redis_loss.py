@@ -13,11 +13,12 @@ from datetime import timedelta
 
 import pytest
 
+from services.account import store as account_store
+from services.cluster.nodes import NETWORK_LEASE
 from services.common.celery_app import make_celery
 from services.common.clock import utcnow
-from services.common.cluster import NETWORK_LEASE
 from services.common.queues import shard_queue
-from services.core_worker import account_store, recovery
+from services.core_worker import recovery
 from services.core_worker.connection import NetworkConnection
 from services.core_worker.context import CoreContext
 from services.core_worker.leases import LeaseKeeper

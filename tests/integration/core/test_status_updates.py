@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.common import app_settings, message_store
 from services.common.clock import utcnow
 from services.core_worker import status_updates
 from services.core_worker.context import CoreContext
+from services.messages import message_store
+from services.settings import app_settings
 
 
 def _deliver(ctx: CoreContext, db, message_id: str, wa_id: str) -> dict:
@@ -61,7 +62,7 @@ def test_inside_one_task_the_settings_are_read_once(ctx, db):
 
 
 def test_each_status_is_counted_once_by_the_node(ctx, db):
-    from services.common import stats_counters
+    from services.stats import counters as stats_counters
 
     stats_counters.COUNTERS.reset()
     try:

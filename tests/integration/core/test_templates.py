@@ -3,9 +3,9 @@ MongoDB and Redis (no network needed)."""
 
 from __future__ import annotations
 
-from services.common import message_store
 from services.common.clock import utcnow
 from services.core_worker import send_checks, template_cache
+from services.messages import message_store
 
 
 def _template(name: str, status: str = "APPROVED", language: str = "en_US") -> dict:

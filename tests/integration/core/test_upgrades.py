@@ -3,9 +3,9 @@ a core of this version starts are served, and nothing new overtakes them."""
 
 from __future__ import annotations
 
-from services.common import message_store
-from services.common.sharding import server_shard
+from services.cluster.sharding import server_shard
 from services.core_worker import upgrades
+from services.messages import message_store
 
 
 def test_pending_rows_get_their_server_shard_and_the_counters_continue(db):

@@ -13,9 +13,9 @@ from dataclasses import replace
 
 import pytest
 
-from services.common import app_settings
+from services.callbacks.outbox import enqueue_callbacks
 from services.common.celery_app import make_celery
-from services.webhook_dispatcher.outbox import enqueue_callbacks
+from services.settings import app_settings
 
 PAYLOAD = {"statuses": [{"id": "gBEGkYiEB1VXAglK1ZEqA1YKPrU", "status": "delivered", "timestamp": "1518694235"}]}
 

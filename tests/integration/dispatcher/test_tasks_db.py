@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.common import app_settings
 from services.common.clock import utcnow
+from services.settings import app_settings
 from services.webhook_dispatcher import tasks
 from services.webhook_dispatcher.delivery import Outcome
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-from services.common import app_settings
-from services.webhook_dispatcher.outbox import enqueue_callback
+from services.callbacks.outbox import enqueue_callback
+from services.settings import app_settings
 
 PAYLOAD = {"statuses": [{"id": "gBEGkYiEB1VXAglK1ZEqA1YKPrU", "status": "delivered", "timestamp": "1518694235"}]}
 STEP_MS = 200
@@ -75,8 +75,8 @@ def test_callback_survives_a_killed_dispatcher(db, webhook, dispatcher, producer
 def test_a_burst_of_callbacks_takes_a_few_kicks_and_all_are_delivered(db, webhook, dispatcher, producer, config):
     import redis
 
+    from services.callbacks.outbox import CALLBACKS_PER_KICK, enqueue_callbacks
     from services.common.queues import DISPATCHER_QUEUE
-    from services.webhook_dispatcher.outbox import CALLBACKS_PER_KICK, enqueue_callbacks
 
     app_settings.apply_patch(db, {"webhooks.url": webhook.url})
     broker = redis.Redis.from_url(config.redis_url)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from services.common import contact_checks
 from services.common.clock import utcnow
+from services.contacts import checks as contact_checks
 from tests.integration.gateway.conftest import META, assert_error, register
 
 

@@ -16,8 +16,8 @@ from dataclasses import replace
 import pytest
 from minio import Minio
 
-from services.common.media_types import KB, MB, UPLOAD_LIMIT
-from services.media_service.catalogue import object_key
+from services.media.catalogue import object_key
+from services.message_types.media_types import KB, MB, UPLOAD_LIMIT
 from tests.integration.gateway.conftest import META, assert_error, bearer
 
 UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
@@ -273,7 +273,7 @@ def test_an_unreachable_store_answers_503_fast_and_serves_nothing_new(app, clien
 
     media_id = upload(client, auth, b"stored before", "text/plain").get_json()["media"][0]["id"]
     away = replace(config, s3_endpoint=f"127.0.0.1:{_closed_port()}")
-    from services.media_service.object_store import REQUEST_TIMEOUTS, ObjectStore
+    from services.media.object_store import REQUEST_TIMEOUTS, ObjectStore
 
     app.extensions[media.STORE_EXTENSION] = ObjectStore.from_config(away, REQUEST_TIMEOUTS)
     calls = {

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.common.clock import utcnow
-from services.media_service import catalogue, gc
-from services.media_service.object_store import ObjectStore
+from services.media import catalogue, gc
+from services.media.object_store import ObjectStore
 from tests.integration.gateway.test_media import config, objects, s3, upload  # noqa: F401 (fixtures)
 
 JPEG = b"\xff\xd8\xff\xe0" + b"x" * 100

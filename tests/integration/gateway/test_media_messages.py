@@ -9,8 +9,8 @@ import json
 import pytest
 
 from services.api_gateway import auth as gateway_auth
-from services.common import media_providers
 from services.common.queues import MEDIA_QUEUE, PREPARE_OUTBOUND_MEDIA
+from services.media import providers as media_providers
 from tests.integration.gateway.conftest import META, assert_error, bearer, register
 
 TO = "16315551234"

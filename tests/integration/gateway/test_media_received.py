@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 import uuid
 
-from services.common import inbound_media
 from services.common.clock import utcnow
+from services.media import inbound_media
 from services.message_types.media_payload import MediaPayload
 from services.protocol.media import encrypt_media
 from tests.integration.gateway.conftest import assert_error

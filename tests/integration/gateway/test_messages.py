@@ -1,7 +1,7 @@
 
 import pytest
 
-from services.common.sharding import server_shard
+from services.cluster.sharding import server_shard
 from tests.integration.gateway.conftest import META, assert_error, insert_inbound_message, register
 
 TEXT = {"to": "+1 631-555-1234", "type": "text", "text": {"body": "hello"}}

@@ -1,6 +1,6 @@
 import pytest
 
-from services.common.app_settings import DEFAULTS
+from services.settings.app_settings import DEFAULTS
 from tests.integration.gateway.conftest import META, assert_error, register
 
 PATH = "/v1/settings/application"

@@ -9,8 +9,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.api_gateway import stats_sources
-from services.common import shard_shape, stats_counters
-from services.common.stats_counters import Counters
+from services.cluster import shard_shape
+from services.stats import counters as stats_counters
+from services.stats.counters import Counters
 from tests.integration.gateway.conftest import META, assert_error
 from tests.integration.gateway.test_health import hold
 

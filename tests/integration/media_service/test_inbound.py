@@ -15,20 +15,21 @@ from datetime import timedelta
 
 import pytest
 
-from services.common import app_settings, inbound_media
 from services.common.celery_app import make_celery
 from services.common.clock import utcnow
-from services.common.network_media import MediaNotFound, MediaTransferError
 from services.common.queues import FETCH_INBOUND_MEDIA
 from services.core_worker import inbound as core_inbound
 from services.core_worker import keystore
 from services.core_worker.context import CoreContext
-from services.media_service import catalogue, inbound
-from services.media_service.object_store import ObjectStore
+from services.media import catalogue, inbound_media
+from services.media.network_media import MediaNotFound, MediaTransferError
+from services.media.object_store import ObjectStore
+from services.media_service import inbound
 from services.message_types import Plaintext
 from services.message_types.media_payload import MediaPayload
 from services.protocol import Envelope, IdentityKeyPair, PrekeyBundle, Session
 from services.protocol.media import encrypt_media
+from services.settings import app_settings
 
 SENDER = "15550007"
 

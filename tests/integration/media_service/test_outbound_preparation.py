@@ -13,21 +13,22 @@ from datetime import timedelta
 
 import pytest
 
-from services.common import media_providers, message_store, outbound_media
+from services.account import store as account_store
+from services.cluster.shard_shape import CachedShape
 from services.common.celery_app import make_celery
 from services.common.clock import utcnow
-from services.common.media_types import MB
-from services.common.network_media import NetworkMedia
 from services.common.queues import MEDIA_QUEUE
 from services.common.redis_client import connect
-from services.common.shard_shape import CachedShape
-from services.core_worker import account_store
-from services.media_service import catalogue, library
-from services.media_service import preparation_rules as rules
-from services.media_service.measured import MeasuredReader
-from services.media_service.object_store import ObjectStore
+from services.media import catalogue, library, outbound_media
+from services.media import preparation_rules as rules
+from services.media import providers as media_providers
+from services.media.measured import MeasuredReader
+from services.media.network_media import NetworkMedia
+from services.media.object_store import ObjectStore
 from services.media_service.outbound import Preparer
 from services.message_types.media_payload import MediaPayload
+from services.message_types.media_types import MB
+from services.messages import message_store
 from services.protocol.media import decrypt_media
 from tests.common.link_server import LinkServer, Served
 from tests.integration.sandbox.client import Business

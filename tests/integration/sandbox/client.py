@@ -15,7 +15,7 @@ from typing import Any
 import requests
 from websockets.sync.client import ClientConnection, connect
 
-from services.common.network_media import NetworkMedia
+from services.media.network_media import NetworkMedia
 from services.message_types.media_payload import MAX_FILE_LENGTH, MediaPayload
 from services.protocol import (
     Envelope,

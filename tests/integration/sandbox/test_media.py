@@ -11,7 +11,7 @@ import stat
 import requests
 
 from sandbox.network.media_store import MAX_BLOB_BYTES, media_dir
-from services.common.network_media import MediaNotFound, NetworkMedia
+from services.media.network_media import MediaNotFound, NetworkMedia
 from tests.integration.sandbox.client import Business
 from tests.integration.sandbox.conftest import SandboxProcess
 

@@ -1,7 +1,7 @@
 import pytest
 
-from services.common.app_settings import DEFAULTS
 from services.core_worker.status_updates import carries_pricing
+from services.settings.app_settings import DEFAULTS
 
 DISABLED = {**DEFAULTS, "webhook_payload_conversation_pricingmodel_disabled": True}
 

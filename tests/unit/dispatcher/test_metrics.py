@@ -1,4 +1,4 @@
-from services.common import stats_counters
+from services.stats import counters as stats_counters
 from services.webhook_dispatcher import metrics
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.common import app_settings
+from services.settings import app_settings
 from services.webhook_dispatcher.retry_policy import (
     backoff_delay_ms,
     backoff_settings,

@@ -60,7 +60,7 @@ def test_to_is_normalised(to, wa_id):
 
 
 def test_a_phone_number_routes_like_its_wa_id():
-    from services.common.sharding import shard_for
+    from services.cluster.sharding import shard_for
 
     for to in ("+1 555-000-1111", "(555) 000-1111", "1-555-000-1111"):
         wa_id = validate_send(text(to=to), country_code="1").wa_id

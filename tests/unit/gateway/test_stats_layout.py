@@ -1,6 +1,6 @@
 from services.api_gateway.stats import endpoint_label, request_state
 from services.api_gateway.stats_sources import layout, per_node, rows_of_shards
-from services.common.cluster import Lease
+from services.cluster.nodes import Lease
 
 
 def lease(lease_id, owner, shard=None):

@@ -1,0 +1,124 @@
+"""Writes that several services make to the ``messages`` and related collections.
+
+Rows carry the ``server_shard`` of their contact (services/cluster/sharding.py), and
+each kind of row one sequence counter for all contacts (``outbound``, ``receipts``,
+``inbound``): the order in which work for a contact was accepted is the order the shard
+serving it processes it, whatever the shard count was then or is now.
+
+What the API acknowledges is written with ``j=True``: the 201 goes out only once the
+write is in MongoDB's journal, so not even a crash of MongoDB itself loses it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ReturnDocument, WriteConcern
+from pymongo.collection import Collection
+from pymongo.database import Database
+
+from services.cluster.sharding import server_shard
+from services.common.clock import utcnow
+from services.common.mongo import insert_new
+
+OUTBOUND_SEQ = "outbound"
+RECEIPT_SEQ = "receipts"
+INBOUND_SEQ = "inbound"
+
+
+def _journaled(db: Database, name: str) -> Collection:
+    return db.get_collection(name, write_concern=WriteConcern(w=1, j=True))
+
+
+def next_seq(db: Database, counter: str) -> int:
+    return reserve_seq(db, counter, 1)
+
+
+def reserve_seq(db: Database, counter: str, count: int) -> int:
+    """Reserve ``count`` consecutive numbers of ``counter``; returns the first."""
+    doc = db.counters.find_one_and_update(
+        {"_id": counter}, {"$inc": {"value": count}}, upsert=True, return_document=ReturnDocument.AFTER
+    )
+    assert doc is not None  # upsert with ReturnDocument.AFTER always returns the document
+    return int(doc["value"]) - count + 1
+
+
+def insert_outbound(
+    db: Database, *, message_id: str, wa_id: str, message_type: str, content: dict[str, Any]
+) -> dict[str, Any]:
+    doc = new_outbound(db, message_id=message_id, wa_id=wa_id, message_type=message_type, content=content)
+    store_outbound(db, doc)
+    return doc
+
+
+def new_outbound(
+    db: Database, *, message_id: str, wa_id: str, message_type: str, content: dict[str, Any]
+) -> dict[str, Any]:
+    """The document of an accepted message, with its reserved ``seq`` (not yet stored)."""
+    return {
+        "_id": message_id,
+        "direction": "outbound",
+        "wa_id": wa_id,
+        "server_shard": server_shard(wa_id),
+        "seq": next_seq(db, OUTBOUND_SEQ),
+        "type": message_type,
+        "content": content,
+        "status": "accepted",
+        "status_timestamps": {},
+        "created_at": utcnow(),
+        "errors": [],
+    }
+
+
+def store_outbound(db: Database, doc: dict[str, Any]) -> None:
+    """Insert :func:`new_outbound`'s document; the same document again after a lost
+    answer raises DuplicateKeyError when the first insert was applied."""
+    _journaled(db, "messages").insert_one(doc)
+
+
+def receipt_id(message_id: str, status: str) -> str:
+    """``outbound_receipts`` key: one row per inbound message and status, so a ``read``
+    queued while its ``delivered`` is still pending is a second row, not lost."""
+    return f"{message_id}:{status}"
+
+
+def reserve_receipt_seqs(db: Database, count: int) -> int:
+    """``count`` consecutive receipt sequence numbers; returns the first.
+
+    Delivered and read receipts share the counter: a shard drains them in ``seq``
+    order, and a message's ``delivered`` is always numbered before its ``read``."""
+    return reserve_seq(db, RECEIPT_SEQ, count)
+
+
+def queue_read_receipt(db: Database, *, message_id: str, wa_id: str, seq: int | None = None) -> None:
+    """Ask the core to tell the sender that the business read ``message_id`` (``seq``:
+    one reserved with :func:`reserve_receipt_seqs`, so that the write can be repeated)."""
+    if seq is None:
+        seq = reserve_receipt_seqs(db, 1)
+    _journaled(db, "outbound_receipts").update_one(
+        {"_id": receipt_id(message_id, "read")},
+        {
+            "$setOnInsert": {
+                "message_id": message_id,
+                "wa_id": wa_id,
+                "server_shard": server_shard(wa_id),
+                "status": "read",
+                "seq": seq,
+                "created_at": utcnow(),
+            }
+        },
+        upsert=True,
+    )
+
+
+def queue_delivered_receipts(db: Database, stored: list[tuple[str, str, int]]) -> None:
+    """Tell the senders that these inbound messages are stored: ``(message id, sender,
+    seq)`` each, the seqs reserved with :func:`reserve_receipt_seqs`. One round trip;
+    a row already queued (a replayed batch) is left as it is."""
+    now = utcnow()
+    rows = [
+        {"_id": receipt_id(message_id, "delivered"), "message_id": message_id, "wa_id": wa_id,
+         "server_shard": server_shard(wa_id), "status": "delivered", "seq": seq, "created_at": now}
+        for message_id, wa_id, seq in stored
+    ]
+    insert_new(db.outbound_receipts, rows)
