@@ -43,10 +43,11 @@ def config(servers_env: dict[str, str]):
 @pytest.fixture
 def db(config):
     """A clean database per test."""
-    from services.common.mongo import ensure_indexes, get_db
+    from services.common.mongo import get_db
+    from services.migrations.indexes import ensure_all
 
     database = get_db(config)
     for name in database.list_collection_names():
         database.drop_collection(name)
-    ensure_indexes(database)
+    ensure_all(database)
     return database

@@ -33,7 +33,7 @@ from services.api_gateway.state import connect, install
 from services.common.config import Config
 from services.common.errors import ApiError
 from services.common.escaping import escape_unprintable
-from services.common.mongo import ensure_indexes
+from services.migrations import prepare
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +62,16 @@ def create_app(config: Config | None = None) -> Flask:
 
     gateway = connect(config)
     install(app, gateway)
-    _ensure_indexes_before_serving(app, gateway.db)
+    _prepare_before_serving(app, gateway.db)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     _register_error_handlers(app)
     return app
 
 
-def _ensure_indexes_before_serving(app: Flask, db: Database) -> None:
-    """Create the indexes now, or before the first request that finds MongoDB reachable.
+def _prepare_before_serving(app: Flask, db: Database) -> None:
+    """Prepare the database (indexes, pending migrations: services/migrations/) now, or
+    before the first request that finds MongoDB reachable.
 
     A worker that starts while MongoDB is down (gunicorn replaced a killed one) must
     still start: gunicorn stops the whole gateway when a worker fails to boot. Until
@@ -82,7 +83,7 @@ def _ensure_indexes_before_serving(app: Flask, db: Database) -> None:
     def ensure() -> None:
         with lock:
             if not done.is_set():
-                ensure_indexes(db)
+                prepare(db)
                 done.set()
 
     try:
@@ -90,11 +91,11 @@ def _ensure_indexes_before_serving(app: Flask, db: Database) -> None:
     except PyMongoError as error:
         if not outages.database_unreachable(error):
             raise
-        log.warning("MongoDB unreachable at start-up (%s): indexes deferred to the first request",
+        log.warning("MongoDB unreachable at start-up (%s): database preparation deferred to the first request",
                     error.__class__.__name__)
 
     @app.before_request
-    def indexes_first() -> None:
+    def prepared_first() -> None:
         if not done.is_set():
             ensure()
 

@@ -44,3 +44,8 @@ def enqueue_callbacks(db: Database, celery: Celery, callbacks: list[tuple[str, d
         # Stored already: a kick the broker refuses is re-sent by the dispatcher's sweep.
         kicks.send(celery, DELIVER_CALLBACKS, [queued[start:start + CALLBACKS_PER_KICK]], DISPATCHER_QUEUE)
     return queued
+
+
+def ensure_indexes(db: Database) -> None:
+    # The dispatcher's sweep: callbacks whose next attempt is due.
+    db.pending_callbacks.create_index("next_attempt_at")

@@ -65,3 +65,8 @@ def live_leases(db: Database) -> dict[str, Lease]:
                           doc.get("shards"))
         for doc in found
     }
+
+
+def ensure_indexes(db: Database) -> None:
+    # Nodes that died without unregistering are forgotten after a day.
+    db[NODES].create_index("expires_at", expireAfterSeconds=24 * 3600)

@@ -1,10 +1,9 @@
-"""MongoDB access: one client per process and timeout profile, and the indexes every
-collection needs."""
+"""MongoDB access: one client per process and timeout profile. Each collection's indexes
+are declared by the domain package that owns it (services/migrations/indexes.py lists them)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -14,14 +13,8 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
 from services.common.config import Config
-from services.contacts.checks import CACHE_TTL
-from services.media import outbound_media
 
 DUPLICATE_KEY = 11000
-
-# An Idempotency-Key of POST /v1/messages is remembered this long (services/api_gateway/idempotency.py).
-IDEMPOTENCY_WINDOW = timedelta(hours=24)
-
 
 @dataclass(frozen=True)
 class Timeouts:
@@ -63,31 +56,6 @@ def _client(url: str, timeouts: Timeouts) -> pymongo.MongoClient:
 
 def get_db(config: Config, timeouts: Timeouts = SERVICE_TIMEOUTS) -> Database:
     return _client(config.mongo_url, timeouts)[config.mongo_db]
-
-
-def ensure_indexes(db: Database) -> None:
-    db.tokens.create_index("expires_at", expireAfterSeconds=0)
-    db.tokens.create_index("username")
-    # A shard's pending rows in seq order, its server-shard range checked on the index
-    # keys (services/cluster/sharding.py row_filter): no row is read that is not its own.
-    db.messages.create_index([("direction", 1), ("status", 1), ("seq", 1), ("server_shard", 1)])
-    db.messages.create_index([("wa_id", 1), ("seq", 1)])
-    db.inbound_events.create_index([("seq", 1), ("server_shard", 1)])
-    db.outbound_receipts.create_index([("seq", 1), ("server_shard", 1)])
-    db.pending_callbacks.create_index("next_attempt_at")
-    # The contacts cache (spec §7.1: 7 days); readers check the age too.
-    db.contact_checks.create_index("checked_at", expireAfterSeconds=int(CACHE_TTL.total_seconds()))
-    db.contact_check_requests.create_index("next_attempt_at")
-    db.idempotency_keys.create_index("created_at", expireAfterSeconds=int(IDEMPOTENCY_WINDOW.total_seconds()))
-    # Media (services/media/catalogue.py): the GC's two questions, unused media
-    # and uploads that died.
-    db.media.create_index([("state", 1), ("last_used_at", 1)])
-    db.media.create_index([("state", 1), ("created_at", 1)])
-    # Inbound media messages: found by media id (GET, fetch) and by pending download (sweep).
-    db.messages.create_index("received_media.id", partialFilterExpression={"received_media.id": {"$exists": True}})
-    db.messages.create_index([("received_media.download", 1), ("received_media.next_attempt_at", 1)],
-                             partialFilterExpression={"received_media.download": {"$exists": True}})
-    outbound_media.ensure_indexes(db)
 
 
 def insert_new(collection: Collection, docs: list[dict]) -> set[int]:

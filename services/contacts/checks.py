@@ -118,3 +118,9 @@ def load_request(db: Database, check_id: str) -> list[tuple[str, str]] | None:
     if doc is None:
         return None
     return [(str(input_), str(number)) for input_, number in doc["items"]]
+
+
+def ensure_indexes(db: Database) -> None:
+    # The contacts cache (spec §7.1: 7 days); readers check the age too.
+    db.contact_checks.create_index("checked_at", expireAfterSeconds=int(CACHE_TTL.total_seconds()))
+    db.contact_check_requests.create_index("next_attempt_at")

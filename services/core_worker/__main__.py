@@ -35,7 +35,6 @@ def pinned_shards(total: int) -> list[int] | None:
 
 def main() -> None:
     configure_logging("core")
-    from services.core_worker import upgrades
     from services.core_worker.app import celery, context
     from services.core_worker.connection import NetworkConnection
     from services.core_worker.leases import LeaseKeeper
@@ -45,7 +44,6 @@ def main() -> None:
     # once) unwinds through the ``finally`` below instead of killing the process with
     # its leases held.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    upgrades.upgrade(context.db)  # rows of an older layout, before anything drains them
     keeper = LeaseKeeper(context.db, context.config.shards, pinned_shards(context.shard_count()))
     context.leases = keeper
     keeper.start()  # the first heartbeat claims shards before the worker consumes

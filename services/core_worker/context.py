@@ -17,8 +17,10 @@ from services.cluster import shard_shape, sharding
 from services.common import redis_client
 from services.common.config import Config
 from services.common.master_key import load_master_key
-from services.common.mongo import ensure_indexes, get_db
+from services.common.mongo import get_db
 from services.core_worker.network_client import NetworkClient
+from services.messages import statuses
+from services.migrations import prepare
 from services.settings import app_settings
 
 if TYPE_CHECKING:
@@ -55,6 +57,10 @@ class CoreContext:
             yield
         finally:
             self._task.open, self._task.settings, self._task.fence = False, None, None
+
+    def record_statuses(self, items: list[tuple[dict[str, Any], int]], status: str, **options: Any) -> list[str]:
+        """``statuses.record_many`` with this task's database, broker and settings."""
+        return statuses.record_many(self.db, self.celery, self.settings(), items, status, **options)
 
     def check_fence(self) -> None:
         """Before an externally visible step (a network send, the writes of its results):
@@ -95,7 +101,7 @@ class CoreContext:
     @cached_property
     def db(self) -> Database:
         database = get_db(self.config)
-        ensure_indexes(database)
+        prepare(database)  # indexes, then any pending migration, before anything drains
         return database
 
     @cached_property

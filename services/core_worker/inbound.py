@@ -24,7 +24,6 @@ from services.core_worker import (
     number_changes,  # noqa: F401  (registers its notification handler)
     outbound,
     protocol_client,
-    status_updates,
     template_cache,  # noqa: F401 - registers the handler of "templates" notifications
 )
 from services.core_worker.context import CoreContext
@@ -135,7 +134,7 @@ def _apply_receipts(ctx: CoreContext, receipts: list[dict[str, Any]]) -> None:
         # A receipt only counts from the contact the message was sent to.
         items = [(message, wanted[(message["wa_id"], message["_id"])]) for message in messages
                  if (message["wa_id"], message["_id"]) in wanted]
-        status_updates.record_many(ctx, items, status)
+        ctx.record_statuses(items, status)
 
 
 def _answer_retries(ctx: CoreContext, retries: list[dict[str, Any]]) -> None:

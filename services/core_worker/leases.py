@@ -32,7 +32,7 @@ import pymongo
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from services.cluster import lease_rules, local_deaths, shard_shape
+from services.cluster import lease_rules, local_deaths, nodes, shard_shape
 from services.cluster.lease_rules import Node, Timings
 from services.cluster.nodes import (
     LEASES,
@@ -77,8 +77,7 @@ class LeaseStore:
         self.db = db
 
     def ensure_indexes(self) -> None:
-        # Nodes that died without unregistering are forgotten after a day.
-        self.nodes.create_index("expires_at", expireAfterSeconds=24 * 3600)
+        nodes.ensure_indexes(self.db)
 
     def heartbeat(self, pinned: list[int] | None, lease_ms: int, machine: dict | None = None) -> None:
         self.nodes.update_one({"_id": self.me}, [{"$set": {

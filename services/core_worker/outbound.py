@@ -26,7 +26,6 @@ from services.core_worker import (
     send_checks,
     send_policy,
     session_store,
-    status_updates,
 )
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkClient, NetworkRejected, NotAUser
@@ -168,7 +167,7 @@ def _send_to_contact(ctx: CoreContext, network: NetworkClient, account, protocol
             refused.setdefault(str(result["error"]), []).append(message)
         else:
             sent.append((message, int(result.get("timestamp", envelope.timestamp))))
-    status_updates.record_many(ctx, sent, "sent", contacts=None if contact is None else {wa_id: contact})
+    ctx.record_statuses(sent, "sent", contacts=None if contact is None else {wa_id: contact})
     for code, failed in refused.items():
         # Refused for good (unlike NetworkError, which is retried).
         _fail(ctx, failed, NotAUser(404, code) if code == "not_a_user" else NetworkRejected(400, code))
@@ -215,7 +214,7 @@ def _fail(ctx: CoreContext, messages: list[dict[str, Any]], error: Exception) ->
 
 def _record_failed(ctx: CoreContext, messages: list[dict[str, Any]], error: dict[str, Any]) -> None:
     ctx.check_fence()
-    status_updates.record_many(ctx, [(message, int(time.time())) for message in messages], "failed", errors=[error])
+    ctx.record_statuses([(message, int(time.time())) for message in messages], "failed", errors=[error])
 
 
 def _send_receipts(ctx: CoreContext, network: NetworkClient, shard: int) -> int:

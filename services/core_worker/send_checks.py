@@ -9,7 +9,7 @@ from typing import Any
 
 from services import message_types
 from services.common.clock import utcnow
-from services.core_worker import send_policy, status_updates
+from services.core_worker import send_policy
 from services.core_worker.context import CoreContext
 from services.core_worker.template_cache import template_key
 
@@ -50,7 +50,7 @@ def fail_unsendable(ctx: CoreContext, batch: list[dict[str, Any]],
     timestamp = int(now.timestamp())
     for error, messages in refused.values():
         log.info("%d message(s) refused before sending: error %d", len(messages), error["code"])
-        status_updates.record_many(ctx, [(message, timestamp) for message in messages], "failed", errors=[error])
+        ctx.record_statuses([(message, timestamp) for message in messages], "failed", errors=[error])
     return sendable
 
 

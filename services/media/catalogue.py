@@ -138,3 +138,9 @@ def garbage(db: Database, *, unused_before: datetime, stale_upload_before: datet
 def mark_used(db: Database, media_id: str, when: datetime | None = None) -> None:
     """A send used this medium: the media GC's clock starts again (spec §12)."""
     db.media.update_one({"_id": media_id, "state": READY}, {"$max": {"last_used_at": when or utcnow()}})
+
+
+def ensure_indexes(db: Database) -> None:
+    # The media GC's two questions (services/media/gc.py): unused media, and uploads that died.
+    db.media.create_index([("state", 1), ("last_used_at", 1)])
+    db.media.create_index([("state", 1), ("created_at", 1)])

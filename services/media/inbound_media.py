@@ -30,6 +30,7 @@ from services.common.queues import FETCH_INBOUND_MEDIA, MEDIA_QUEUE
 from services.message_types.media_payload import MediaPayload
 from services.protocol import at_rest
 
+FIELD = "received_media"
 PENDING = "pending"
 ON_DEMAND = "on_demand"
 DONE = "done"
@@ -65,3 +66,10 @@ def kick_fetch(celery: Celery, media_id: str, countdown: float = 0) -> bool:
     """Ask the media service to fetch ``media_id`` (never raises a broker error: the
     media service's sweep finds a pending download whose kick was lost)."""
     return kicks.send(celery, FETCH_INBOUND_MEDIA, [media_id], MEDIA_QUEUE, countdown)
+
+
+def ensure_indexes(db: Database) -> None:
+    """Inbound media messages: found by media id (GET, fetch) and by pending download (sweep)."""
+    db.messages.create_index(f"{FIELD}.id", partialFilterExpression={f"{FIELD}.id": {"$exists": True}})
+    db.messages.create_index([(f"{FIELD}.download", 1), (f"{FIELD}.next_attempt_at", 1)],
+                             partialFilterExpression={f"{FIELD}.download": {"$exists": True}})

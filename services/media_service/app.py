@@ -10,13 +10,14 @@ from services.account import store as account_store
 from services.common.celery_app import make_celery
 from services.common.config import Config
 from services.common.master_key import load_master_key
-from services.common.mongo import ensure_indexes, get_db
+from services.common.mongo import get_db
 from services.common.queues import FETCH_INBOUND_MEDIA, MEDIA_GC, MEDIA_QUEUE, SWEEP_OUTBOUND_MEDIA
 from services.media import gc
 from services.media.network_media import NetworkMedia
 from services.media.object_store import ObjectStore
 from services.media_service import inbound
 from services.media_service.inbound import Fetching
+from services.migrations import prepare
 
 config = Config.from_env()
 celery = make_celery(config, "media")
@@ -60,7 +61,7 @@ def media_gc(run_id: str) -> None:
 @cache
 def database() -> Database:
     db = get_db(config)
-    ensure_indexes(db)
+    prepare(db)
     return db
 
 

@@ -122,3 +122,12 @@ def queue_delivered_receipts(db: Database, stored: list[tuple[str, str, int]]) -
         for message_id, wa_id, seq in stored
     ]
     insert_new(db.outbound_receipts, rows)
+
+
+def ensure_indexes(db: Database) -> None:
+    # A shard's pending rows in seq order, its server-shard range checked on the index
+    # keys (services/cluster/sharding.py row_filter): no row is read that is not its own.
+    db.messages.create_index([("direction", 1), ("status", 1), ("seq", 1), ("server_shard", 1)])
+    db.messages.create_index([("wa_id", 1), ("seq", 1)])
+    db.inbound_events.create_index([("seq", 1), ("server_shard", 1)])
+    db.outbound_receipts.create_index([("seq", 1), ("server_shard", 1)])

@@ -46,6 +46,11 @@ def publish(db: Database, service: str, counters: Counters = COUNTERS) -> None:
     }}], upsert=True)
 
 
+def ensure_indexes(db: Database) -> None:
+    # A dead process's document is deleted a minute or so after it stopped renewing it.
+    db[SERVICE_STATS].create_index("expires_at", expireAfterSeconds=0)
+
+
 def live(db: Database, service: str) -> list[dict[str, Any]]:
     """The live processes' documents of ``service``."""
     return list(db[SERVICE_STATS].find({"service": service, **_LIVE}))

@@ -16,7 +16,8 @@ from dataclasses import replace
 import pytest
 import redis as redis_lib
 
-from services.common.mongo import ensure_indexes, get_db
+from services.common.mongo import get_db
+from services.migrations.indexes import ensure_all
 from tests.common.private_servers import PrivateServers
 from tests.integration.gateway.conftest import (
     NEW_PASSWORD,
@@ -54,7 +55,7 @@ def own_db(own_config):
     database = get_db(own_config)
     for name in database.list_collection_names():
         database.drop_collection(name)
-    ensure_indexes(database)
+    ensure_all(database)
     register(database)
     return database
 

@@ -1,4 +1,4 @@
-"""Bringing rows of an older layout up to date as a core starts.
+"""Migration 1: rows carry their contact's server shard, and each kind of row one shared counter.
 
 Before the shard count could change at run time, rows carried a ``shard`` number and
 each shard its own counters (``outbound:<n>``, ``inbound:<n>``, ``receipts:<n>``). Rows
@@ -34,7 +34,7 @@ _COUNTED = {
 }
 
 
-def upgrade(db: Database) -> None:
+def apply(db: Database) -> None:
     for name, pending in _PENDING.items():
         _add_server_shards(db, name, pending)
     for counter, name in _COUNTED.items():

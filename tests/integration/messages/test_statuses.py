@@ -4,18 +4,37 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from services.common import redis_client
+from services.common.celery_app import make_celery
 from services.common.clock import utcnow
-from services.core_worker import status_updates
-from services.core_worker.context import CoreContext
-from services.messages import message_store
+from services.messages import message_store, statuses
 from services.settings import app_settings
 
 
-def _deliver(ctx: CoreContext, db, message_id: str, wa_id: str) -> dict:
+class Recorder:
+    """``statuses.record_many`` as a core task calls it: the settings read afresh each time."""
+
+    def __init__(self, db, celery) -> None:
+        self.db, self.celery = db, celery
+
+    def record_statuses(self, items, status, **options):
+        return statuses.record_many(self.db, self.celery, app_settings.load(self.db), items, status, **options)
+
+
+@pytest.fixture
+def ctx(config, db):
+    broker = redis_client.connect(config.redis_url)
+    yield Recorder(db, make_celery(config, "statuses-test"))
+    broker.flushdb()  # the callbacks' kicks queued here are for no one
+
+
+def _deliver(ctx: Recorder, db, message_id: str, wa_id: str) -> dict:
     message = message_store.insert_outbound(
         db, message_id=message_id, wa_id=wa_id, message_type="text", content={"text": {"body": "x"}}
     )
-    assert status_updates.record_many(ctx, [(message, 1700000000)], "delivered") == [message_id]
+    assert ctx.record_statuses([(message, 1700000000)], "delivered") == [message_id]
     return db.pending_callbacks.find_one({"_id": f"status:{message_id}:delivered"})["payload"]["statuses"][0]
 
 
@@ -44,21 +63,11 @@ def test_a_preloaded_contact_gives_the_conversation_without_reading_it(ctx, db):
         db, message_id="gBEGp4", wa_id="15550104", message_type="text", content={"text": {"body": "x"}})
     db.contacts.insert_one({"_id": "15550104"})  # stored without a conversation
     opened = {"id": "c0ffee", "origin": "user_initiated", "expires_at": utcnow() + timedelta(hours=1)}
-    status_updates.record_many(ctx, [(message, int(utcnow().timestamp()))], "sent",
-                               contacts={"15550104": {"_id": "15550104", "conversation": opened}})
+    ctx.record_statuses([(message, int(utcnow().timestamp()))], "sent",
+                        contacts={"15550104": {"_id": "15550104", "conversation": opened}})
     status = db.pending_callbacks.find_one({"_id": "status:gBEGp4:sent"})["payload"]["statuses"][0]
     assert status["conversation"]["id"] == "c0ffee"  # the preloaded document is what counted
     assert "conversation" not in db.contacts.find_one({"_id": "15550104"})  # still open: nothing written
-
-
-def test_inside_one_task_the_settings_are_read_once(ctx, db):
-    with ctx.one_task():
-        assert ctx.settings()["show_security_notifications"] is False
-        app_settings.apply_patch(db, {"show_security_notifications": True})
-        assert ctx.settings()["show_security_notifications"] is False  # the task sees one set
-    assert ctx.settings()["show_security_notifications"] is True  # the next one sees the change
-    app_settings.apply_patch(db, {"show_security_notifications": False})
-    assert ctx.settings()["show_security_notifications"] is False  # outside a task: every call reads
 
 
 def test_each_status_is_counted_once_by_the_node(ctx, db):
@@ -70,7 +79,7 @@ def test_each_status_is_counted_once_by_the_node(ctx, db):
             db, message_id="gBEGc1", wa_id="15550109", message_type="image", content={"image": {"id": "m"}}
         )
         for status in ("sent", "sent", "delivered", "read", "read"):  # replays change nothing
-            status_updates.record_many(ctx, [(message, 1700000000)], status)
+            ctx.record_statuses([(message, 1700000000)], status)
         counted = stats_counters.COUNTERS.snapshot("core")
         assert counted["messages_sent"] == [{"labels": {"type": "image"}, "value": 1}]
         assert counted["receipts_received"] == [{"labels": {"status": "delivered"}, "value": 1},

@@ -1,4 +1,5 @@
-"""Recording outbound messages' statuses and queueing their status callbacks.
+"""How an outbound message's status changes (``accepted → sent → delivered → read``, or
+``failed``), and the status callback each change queues.
 
 Each status is recorded once per message (the first time its timestamp is set), and
 that first recording is what queues the callback: replays of the same receipt change
@@ -12,11 +13,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from celery import Celery
 from pymongo import UpdateOne
+from pymongo.database import Database
 
 from services.callbacks import payloads as callback_payloads
 from services.callbacks.outbox import enqueue_callbacks
-from services.core_worker.context import CoreContext
 from services.messages import conversations
 from services.settings import app_settings
 from services.stats import counters as stats_counters
@@ -26,18 +28,21 @@ _WITH_PRICING = {"sent", "delivered"}
 
 
 def record_many(
-    ctx: CoreContext,
+    db: Database,
+    celery: Celery,
+    settings: dict[str, Any],
     items: list[tuple[dict[str, Any], int]],
     status: str,
     errors: list[dict[str, Any]] | None = None,
     contacts: Mapping[str, dict[str, Any]] | None = None,
 ) -> list[str]:
     """Record ``status`` for each (message, timestamp); returns the ids newly recorded.
-    ``contacts``: the recipients' contact documents (with their ``conversation`` and
+    ``settings``: the application settings the caller's task reads (the callbacks they
+    enable, pricing); ``celery``: where the callbacks' kicks go. ``contacts``: the
+    recipients' contact documents (with their ``conversation`` and
     ``last_inbound_at``) when the caller has them, so that pricing need not read them."""
     if not items:
         return []
-    db = ctx.db
     ids = [message["_id"] for message, _ in items]
     unrecorded = {f"status_timestamps.{status}": {"$exists": False}}
     # One consumer owns these messages' shard, so nothing records them in between.
@@ -51,10 +56,9 @@ def record_many(
         ordered=False,
     )
     stats_counters.statuses_recorded(status, [message.get("type", "unknown") for message, _ in todo])
-    settings = ctx.settings()
     if app_settings.status_callback_enabled(settings, status):
         with_pricing = carries_pricing(status, settings)
-        enqueue_callbacks(db, ctx.celery, _callbacks(ctx, todo, status, errors, with_pricing, contacts or {}))
+        enqueue_callbacks(db, celery, _callbacks(db, todo, status, errors, with_pricing, contacts or {}))
     return [message["_id"] for message, _ in todo]
 
 
@@ -78,7 +82,7 @@ def _status_pipeline(status: str, timestamp: int, errors: list[dict[str, Any]] |
 
 
 def _callbacks(
-    ctx: CoreContext,
+    db: Database,
     todo: list[tuple[dict[str, Any], int]],
     status: str,
     errors: list[dict[str, Any]] | None,
@@ -94,7 +98,7 @@ def _callbacks(
             # The conversation is opened even when the payload leaves it out: the switch
             # changes what callbacks show, not when a conversation starts.
             if wa_id not in pricing_by_contact:
-                pricing_by_contact[wa_id] = _pricing(ctx, wa_id, timestamp, contacts.get(wa_id))
+                pricing_by_contact[wa_id] = _pricing(db, wa_id, timestamp, contacts.get(wa_id))
             extra = pricing_by_contact[wa_id] if with_pricing else None
         payload = callback_payloads.status(
             message_id=message["_id"], recipient_id=wa_id, status=status,
@@ -104,8 +108,7 @@ def _callbacks(
     return callbacks
 
 
-def _pricing(ctx: CoreContext, wa_id: str, timestamp: int, contact: dict[str, Any] | None) -> dict[str, Any]:
-    db = ctx.db
+def _pricing(db: Database, wa_id: str, timestamp: int, contact: dict[str, Any] | None) -> dict[str, Any]:
     if contact is None:
         contact = db.contacts.find_one({"_id": wa_id}, {"conversation": 1, "last_inbound_at": 1}) or {}
     existing = contact.get("conversation")

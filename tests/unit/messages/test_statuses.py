@@ -1,6 +1,6 @@
 import pytest
 
-from services.core_worker.status_updates import carries_pricing
+from services.messages.statuses import carries_pricing
 from services.settings.app_settings import DEFAULTS
 
 DISABLED = {**DEFAULTS, "webhook_payload_conversation_pricingmodel_disabled": True}

@@ -1,11 +1,11 @@
 """Rows of the older layout (a ``shard`` number, per-shard counters) still pending when
-a core of this version starts are served, and nothing new overtakes them."""
+migration 1 runs are served, and nothing new overtakes them."""
 
 from __future__ import annotations
 
 from services.cluster.sharding import server_shard
-from services.core_worker import upgrades
 from services.messages import message_store
+from services.migrations.versions import v0001_shared_counters
 
 
 def test_pending_rows_get_their_server_shard_and_the_counters_continue(db):
@@ -18,8 +18,8 @@ def test_pending_rows_get_their_server_shard_and_the_counters_continue(db):
     db.counters.insert_many([{"_id": "outbound:0", "value": 41}, {"_id": "outbound:1", "value": 90},
                              {"_id": "inbound:0", "value": 7}])
 
-    upgrades.upgrade(db)
-    upgrades.upgrade(db)  # twice changes nothing more
+    v0001_shared_counters.apply(db)
+    v0001_shared_counters.apply(db)  # twice changes nothing more
 
     assert db.messages.find_one({"_id": "old-pending"})["server_shard"] == server_shard("15550001")
     assert "server_shard" not in db.messages.find_one({"_id": "old-sent"})  # not pending: left as it was
