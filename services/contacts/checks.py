@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -118,6 +118,34 @@ def load_request(db: Database, check_id: str) -> list[tuple[str, str]] | None:
     if doc is None:
         return None
     return [(str(input_), str(number)) for input_, number in doc["items"]]
+
+
+def delete_request(db: Database, check_id: str) -> None:
+    """A check whose callback is queued: done."""
+    db.contact_check_requests.delete_one({"_id": check_id})
+
+
+def count_attempt(db: Database, check_id: str) -> int | None:
+    """Count one more failed attempt of a stored check; returns how many there were
+    with it (None: the check is done already)."""
+    doc = db.contact_check_requests.find_one_and_update({"_id": check_id}, {"$inc": {"attempts": 1}})
+    return None if doc is None else int(doc.get("attempts", 0)) + 1
+
+
+def postpone_request(db: Database, check_id: str, until: datetime) -> None:
+    """The next attempt is due at ``until`` (a later sweep looks for it only then)."""
+    db.contact_check_requests.update_one({"_id": check_id}, {"$set": {"next_attempt_at": until}})
+
+
+def claim_overdue_requests(db: Database, due_before: datetime, now: datetime, limit: int = 100) -> Iterator[str]:
+    """The ids of up to ``limit`` stored checks due before ``due_before``, each claimed
+    (due again at ``now``) as it is yielded: of several sweeping cores, one claims it."""
+    for doc in db.contact_check_requests.find({"next_attempt_at": {"$lt": due_before}}).limit(limit):
+        claimed = db.contact_check_requests.update_one(
+            {"_id": doc["_id"], "next_attempt_at": doc["next_attempt_at"]}, {"$set": {"next_attempt_at": now}}
+        )
+        if claimed.modified_count:
+            yield doc["_id"]
 
 
 def ensure_indexes(db: Database) -> None:

@@ -1,14 +1,16 @@
-"""A contact's identity as ``/v1/contacts/{wa_id}/identity`` reports it (spec §7.2).
+"""A contact's identity (spec §7.2): what the core records and what
+``/v1/contacts/{wa_id}/identity`` reports.
 
-The core writes it (``services/core_worker/identity_changes.py``):
+The core records it (``services/core_worker/identity_changes.py`` decides when):
 
 - ``contacts.identity_hash``, ``identity_created_at``, ``identity_acknowledged``: the
   identity first seen on an inbound session, and every change after it
   (``identity_acknowledged: False`` = changed and not yet acknowledged);
-- ``sessions.remote_identity`` and ``remote_identity_since``: the identity of the
-  current session, which is all there is for a contact the business wrote to first.
+- ``sessions.remote_identity`` and ``remote_identity_since`` (services/sessions): the
+  identity of the current session, which is all there is for a contact the business
+  wrote to first.
 
-The hash is ``identity_changes.identity_hash`` of the identity public key everywhere:
+The hash is ``session_store.identity_hash`` of the identity public key everywhere:
 here, in the session record and in the ``customer_identity_changed`` callback.
 """
 
@@ -18,6 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pymongo.database import Database
+
+from services.common.clock import utcnow
+from services.sessions import session_store
 
 
 @dataclass(frozen=True)
@@ -41,13 +46,10 @@ def current(db: Database, wa_id: str) -> ContactIdentity | None:
             created_at=contact.get("identity_created_at"),
             acknowledged=contact.get("identity_acknowledged", True) is not False,
         )
-    session = db.sessions.find_one({"_id": wa_id}, {"remote_identity": 1, "remote_identity_since": 1, "updated_at": 1})
-    if session and session.get("remote_identity"):
-        return ContactIdentity(
-            hash=session["remote_identity"],
-            created_at=session.get("remote_identity_since") or session.get("updated_at"),
-            acknowledged=True,
-        )
+    session = session_store.recorded_identity(db, wa_id)
+    if session is not None:
+        hash_, since = session
+        return ContactIdentity(hash=hash_, created_at=since, acknowledged=True)
     return None
 
 
@@ -63,3 +65,19 @@ def acknowledge(db: Database, wa_id: str, identity_hash: str) -> bool:
         {"_id": wa_id, "identity_hash": identity_hash}, {"$set": {"identity_acknowledged": True}}
     )
     return result.matched_count == 1
+
+
+def recorded_hash(db: Database, wa_id: str) -> str | None:
+    """The identity hash recorded for the contact (None: none seen yet)."""
+    return (db.contacts.find_one({"_id": wa_id}, {"identity_hash": 1}) or {}).get("identity_hash")
+
+
+def record(db: Database, wa_id: str, identity_hash: str, *, acknowledged: bool) -> None:
+    """Record the contact's identity as seen now: ``acknowledged`` for the first one, not
+    for a change (until ``PUT /v1/contacts/{wa_id}/identity`` acknowledges it)."""
+    db.contacts.update_one(
+        {"_id": wa_id},
+        {"$set": {"identity_hash": identity_hash, "identity_created_at": utcnow(),
+                  "identity_acknowledged": acknowledged}},
+        upsert=True,
+    )

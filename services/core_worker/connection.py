@@ -1,10 +1,11 @@
 """The long-lived connection to the network that receives envelopes and receipts.
 
-Each pushed item is written to ``inbound_events`` (journaled) *before* it is
-acknowledged, so an item the network forgets is one we already hold. One core
-process holds the connection at a time, the one holding the ``network`` lease in
-MongoDB (services/core_worker/leases.py), as only one device may be connected for a
-number; the lease document also records whether it is connected, for ``/v1/health``.
+Each pushed item is written to ``inbound_events`` (journaled:
+services/messages/inbound_journal.py) *before* it is acknowledged, so an item the
+network forgets is one we already hold. One core process holds the connection at a
+time, the one holding the ``network`` lease in MongoDB (services/core_worker/leases.py),
+as only one device may be connected for a number; the lease document also records
+whether it is connected, for ``/v1/health``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import logging
 import threading
 from typing import Any
 
-from pymongo import WriteConcern
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
@@ -23,10 +23,8 @@ from services.cluster import sharding
 from services.cluster.nodes import NETWORK_LEASE
 from services.common.clock import utcnow
 from services.common.kicks import kick_inbound
-from services.common.mongo import insert_new
 from services.core_worker.context import CoreContext
-from services.messages import message_store
-from services.messages.message_store import reserve_seq
+from services.messages import inbound_journal
 from services.stats import counters as stats_counters
 
 log = logging.getLogger(__name__)
@@ -44,9 +42,6 @@ class NetworkConnection(threading.Thread):
         self.ctx = ctx
         self.owner = owner
         self.stopping = threading.Event()
-        self._events = ctx.db.get_collection(
-            "inbound_events", write_concern=WriteConcern(w=1, j=True)
-        )
 
     def stop(self) -> None:
         """Close the connection and hand the lease over at once (not when it runs out)."""
@@ -113,27 +108,11 @@ class NetworkConnection(threading.Thread):
         return items
 
     def _store_and_ack(self, socket: ClientConnection, items: list[dict[str, Any]]) -> None:
-        docs = self._event_docs(items)
-        # Items pushed again after a reconnect are already stored: that is fine.
-        insert_new(self._events, docs)
+        docs = inbound_journal.append(self.ctx.db, items, utcnow())
         socket.send(json.dumps({"type": "ack", "ids": [item["id"] for item in items]}))
         shards = self.ctx.shard_count()
         for shard in sorted({sharding.shard_of(doc["server_shard"], shards) for doc in docs}):
             kick_inbound(self.ctx.celery, shard, self.ctx.redis)
-
-    def _event_docs(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Documents for ``items``, numbered in arrival order (one reservation)."""
-        if not items:
-            return []
-        now = utcnow()
-        first = reserve_seq(self.ctx.db, message_store.INBOUND_SEQ, len(items))
-        docs = []
-        for offset, item in enumerate(items):
-            kind = item["type"]
-            payload = item[kind]
-            docs.append({"_id": item["id"], "kind": kind, "payload": payload, "received_at": now, "seq": first + offset,
-                         "server_shard": sharding.server_shard(str(payload.get("from", "")))})
-        return docs
 
 
 def _parse(frame: str | bytes) -> list[dict[str, Any]]:

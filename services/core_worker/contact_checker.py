@@ -75,8 +75,7 @@ def answer(ctx: CoreContext, numbers: list[str]) -> dict[str, Any]:
 
 
 def run_request(ctx: CoreContext, check_id: str) -> None:
-    db = ctx.db
-    items = contact_checks.load_request(db, check_id)
+    items = contact_checks.load_request(ctx.db, check_id)
     if items is None:
         return  # done already (a duplicate kick)
     try:
@@ -97,20 +96,17 @@ def _finish(ctx: CoreContext, check_id: str, items: list[tuple[str, str]],
     # Queued before the request is deleted, under an id of the check: a crash in
     # between runs it again and queues nothing twice.
     enqueue_callback(ctx.db, ctx.celery, callback_id(check_id), contact_checks.callback_payload(items, results))
-    ctx.db.contact_check_requests.delete_one({"_id": check_id})
+    contact_checks.delete_request(ctx.db, check_id)
 
 
 def _retry_later(ctx: CoreContext, check_id: str) -> bool:
-    doc = ctx.db.contact_check_requests.find_one_and_update({"_id": check_id}, {"$inc": {"attempts": 1}})
-    if doc is None:
+    attempts = contact_checks.count_attempt(ctx.db, check_id)
+    if attempts is None:
         return True  # finished by another run meanwhile
-    attempts = int(doc.get("attempts", 0)) + 1
     if attempts >= MAX_ATTEMPTS:
         return False
     delay = retry_delay(attempts)
-    ctx.db.contact_check_requests.update_one(
-        {"_id": check_id}, {"$set": {"next_attempt_at": utcnow() + timedelta(seconds=delay)}}
-    )
+    contact_checks.postpone_request(ctx.db, check_id, utcnow() + timedelta(seconds=delay))
     kick(ctx, check_id, countdown=delay)
     return True
 
@@ -125,11 +121,7 @@ def kick_stale(ctx: CoreContext, stale_after: timedelta = STALE_AFTER) -> int:
     moving ``next_attempt_at``, so several sweeping cores kick each once."""
     now = utcnow()
     kicked = 0
-    for doc in ctx.db.contact_check_requests.find({"next_attempt_at": {"$lt": now - stale_after}}).limit(100):
-        claimed = ctx.db.contact_check_requests.update_one(
-            {"_id": doc["_id"], "next_attempt_at": doc["next_attempt_at"]}, {"$set": {"next_attempt_at": now}}
-        )
-        if claimed.modified_count:
-            kick(ctx, doc["_id"])
-            kicked += 1
+    for check_id in contact_checks.claim_overdue_requests(ctx.db, now - stale_after, now):
+        kick(ctx, check_id)
+        kicked += 1
     return kicked

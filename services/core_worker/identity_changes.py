@@ -1,13 +1,11 @@
 """A contact's identity key: the first one seen and every change (they reinstalled WhatsApp).
 
-``identity_hash`` is the one definition of On-Prem's identity "hash" (spec §7.2): the
-session record, the contacts document, the ``customer_identity_changed`` callback and
-``GET /v1/contacts/{wa_id}/identity`` all carry it.
-
 The first identity of a contact is recorded acknowledged; a change is recorded with
 ``identity_acknowledged: False`` (until ``PUT /v1/contacts/{wa_id}/identity``) and, with
 the ``show_security_notifications`` setting on, the business also gets the On-Prem
-``customer_identity_changed`` system message on its webhook.
+``customer_identity_changed`` system message on its webhook. The hash is
+``session_store.identity_hash`` (services/sessions), recorded on the contact by
+``services/contacts/identity.py``.
 """
 
 from __future__ import annotations
@@ -18,18 +16,12 @@ import time
 
 from services.callbacks import payloads as callback_payloads
 from services.callbacks.outbox import enqueue_callback
-from services.common.clock import utcnow
+from services.contacts import identity as contact_identity
 from services.core_worker.context import CoreContext
-from services.protocol import IdentityPublic, Session
+from services.protocol import Session
+from services.sessions.session_store import identity_hash
 
 log = logging.getLogger(__name__)
-
-
-def identity_hash(identity: IdentityPublic) -> str:
-    """Base64 of 8 bytes (``UKD6Y/5SqDU=``): the first 8 bytes of SHA-256 of the public
-    identity key, which is the protocol's fingerprint (the sandbox shows phones' keys
-    the same way, so the two can be compared by eye)."""
-    return identity.fingerprint()
 
 
 def notice(ctx: CoreContext, wa_id: str, before: Session | None, after: Session | None) -> None:
@@ -43,7 +35,7 @@ def notice(ctx: CoreContext, wa_id: str, before: Session | None, after: Session 
         if identity_hash(before.remote_identity) != new:
             record(ctx, wa_id, new)
         return
-    known = (ctx.db.contacts.find_one({"_id": wa_id}, {"identity_hash": 1}) or {}).get("identity_hash")
+    known = contact_identity.recorded_hash(ctx.db, wa_id)
     if known is None:
         record_first(ctx, wa_id, new)
     elif known != new:
@@ -51,19 +43,12 @@ def notice(ctx: CoreContext, wa_id: str, before: Session | None, after: Session 
 
 
 def record_first(ctx: CoreContext, wa_id: str, hash_: str) -> None:
-    ctx.db.contacts.update_one(
-        {"_id": wa_id},
-        {"$set": {"identity_hash": hash_, "identity_created_at": utcnow(), "identity_acknowledged": True}},
-        upsert=True,
-    )
+    contact_identity.record(ctx.db, wa_id, hash_, acknowledged=True)
 
 
 def record(ctx: CoreContext, wa_id: str, hash_: str) -> None:
-    ctx.db.contacts.update_one(
-        {"_id": wa_id},
-        {"$set": {"identity_hash": hash_, "identity_created_at": utcnow(), "identity_acknowledged": False}},
-        upsert=True,
-    )
+    """A changed identity: recorded unacknowledged, and announced when the settings say so."""
+    contact_identity.record(ctx.db, wa_id, hash_, acknowledged=False)
     log.info("identity of %s changed", wa_id)
     if not ctx.settings().get("show_security_notifications"):
         return

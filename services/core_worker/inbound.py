@@ -14,9 +14,9 @@ from typing import Any
 from services import message_types
 from services.account import store as account_store
 from services.callbacks import inbound_callback
-from services.cluster.sharding import server_shard
 from services.common.clock import utcnow
 from services.common.kicks import kick_outbound
+from services.contacts import directory
 from services.core_worker import (
     failures,
     identity_changes,
@@ -30,7 +30,7 @@ from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkRejected
 from services.media import inbound_media
 from services.message_types.received import UNKNOWN, receive
-from services.messages import message_store
+from services.messages import inbound_journal, inbound_messages, message_store, outbound_queue
 from services.protocol import Envelope, ProtocolError
 from services.stats import counters as stats_counters
 
@@ -46,8 +46,7 @@ def drain(ctx: CoreContext, shard: int) -> int:
     receipts are collected and recorded together at the end of the batch. The events
     are deleted only after that, so a crash replays the batch, which is harmless.
     """
-    db = ctx.db
-    batch = list(db.inbound_events.find(ctx.shard_rows(shard)).sort("seq", 1).limit(BATCH))
+    batch = inbound_journal.next_batch(ctx.db, ctx.shard_rows(shard), BATCH)
     receipts: list[dict[str, Any]] = []
     delivered = _DeliveredReceipts(ctx, shard, sum(event["kind"] == "envelope" for event in batch))
     for event in batch:
@@ -66,7 +65,7 @@ def drain(ctx: CoreContext, shard: int) -> int:
     delivered.queue()
     ctx.check_fence()
     if batch:
-        db.inbound_events.delete_many({"_id": {"$in": [event["_id"] for event in batch]}})
+        inbound_journal.remove(ctx.db, [event["_id"] for event in batch])
     return len(batch)
 
 
@@ -110,11 +109,7 @@ def _set_aside_on_failure(ctx: CoreContext, event: dict[str, Any], handle) -> An
             raise
         # Kept, not dropped: an operator can look at it and replay it.
         log.exception("%s %s set aside in dead_events", event["kind"], event["_id"])
-        ctx.db.dead_events.replace_one(
-            {"_id": event["_id"]},
-            {**event, "error": error.__class__.__name__, "failed_at": utcnow()},
-            upsert=True,
-        )
+        inbound_journal.set_aside(ctx.db, event, error, utcnow())
         return None
 
 
@@ -128,9 +123,7 @@ def _apply_receipts(ctx: CoreContext, receipts: list[dict[str, Any]]) -> None:
         }
         if not wanted:
             continue
-        messages = ctx.db.messages.find(
-            {"_id": {"$in": [message_id for _, message_id in wanted]}, "direction": "outbound"}
-        )
+        messages = outbound_queue.find_outbound(ctx.db, [message_id for _, message_id in wanted])
         # A receipt only counts from the contact the message was sent to.
         items = [(message, wanted[(message["wa_id"], message["_id"])]) for message in messages
                  if (message["wa_id"], message["_id"]) in wanted]
@@ -147,7 +140,7 @@ def _answer_retries(ctx: CoreContext, retries: list[dict[str, Any]]) -> None:
 
 def _receive_envelope(ctx: CoreContext, raw: dict[str, Any]) -> bool:
     """True when the message is stored (it then gets its delivered receipt)."""
-    stored = ctx.db.messages.find_one({"_id": raw.get("id"), "direction": "inbound"})
+    stored = inbound_messages.find_stored(ctx.db, raw.get("id"))
     if stored is not None:
         # Redelivered after we stored it: its key is spent, the message is kept. Its
         # receipt is queued again (a row still queued is left as it is), so a crash
@@ -195,36 +188,29 @@ def _decrypt(ctx: CoreContext, envelope: Envelope) -> bytes:
 
 
 def _store_message(ctx: CoreContext, envelope: Envelope, plaintext: message_types.Plaintext) -> bool:
-    db = ctx.db
     profile_name = plaintext.profile_name
     received = receive(plaintext)
     content = received.webhook_fields()
     message_type = content.pop("type")
     now = utcnow()
-    document: dict[str, Any] = {
-        "direction": "inbound", "wa_id": envelope.sender, "server_shard": server_shard(envelope.sender),
-        "type": message_type, "content": content,
-        "status": "received", "timestamp": envelope.timestamp, "created_at": now,
-    }
+    document = inbound_messages.new_document(wa_id=envelope.sender, message_type=message_type, content=content,
+                                             timestamp=envelope.timestamp, now=now)
     if received.media is not None:
         # The key travels on sealed, in the same document: one write stores both.
         auto = message_type in ctx.settings()["media"]["auto_download"]
         document["received_media"] = inbound_media.new_field(
             ctx.master_key, media_id=content[message_type]["id"], kind=message_type, payload=received.media,
             auto=auto, now=now)
-    stored = db.messages.update_one({"_id": envelope.id}, {"$setOnInsert": document}, upsert=True)
-    contact_update: dict[str, Any] = {"last_inbound_at": now, "updated_at": now}
-    if profile_name:
-        contact_update["profile_name"] = profile_name
-    db.contacts.update_one({"_id": envelope.sender}, {"$set": contact_update}, upsert=True)
-    if stored.upserted_id is None:  # a concurrent replay stored it first: hand over what it stored
-        again = db.messages.find_one({"_id": envelope.id})
+    stored = inbound_messages.store(ctx.db, envelope.id, document)
+    directory.record_inbound(ctx.db, envelope.sender, now, profile_name)
+    if not stored:  # a concurrent replay stored it first: hand over what it stored
+        again = inbound_messages.find_any(ctx.db, envelope.id)
         if again is not None:
             _hand_over(ctx, again, profile_name)
     else:
         _hand_over(ctx, {"_id": envelope.id, **document}, profile_name)
-    stats_counters.inc("messages_received", {"type": message_type}, int(stored.upserted_id is not None))
-    return stored.upserted_id is not None
+    stats_counters.inc("messages_received", {"type": message_type}, int(stored))
+    return stored
 
 
 def _hand_over(ctx: CoreContext, message: dict[str, Any], profile_name: str | None = None) -> None:

@@ -18,19 +18,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import ReturnDocument
-
 from services.callbacks import payloads as callback_payloads
 from services.callbacks.outbox import enqueue_callback
 from services.common.clock import utcnow
-from services.core_worker import notifications, session_store
+from services.contacts import directory
+from services.core_worker import notifications
 from services.core_worker.context import CoreContext
+from services.sessions import session_store
 
 log = logging.getLogger(__name__)
 
 _WA_ID = re.compile(r"^[0-9]{5,20}$")
-CARRIED = ("profile_name", "identity_hash", "identity_acknowledged")
-"""What the new number's contact inherits: it is the same person on the same device."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ def on_number_changed(ctx: CoreContext, notification: dict[str, Any]) -> None:
         return
     # The session first: once the callback is out the business may write to the new number.
     _move_session(ctx, change)
-    profile_name = _move_contact(ctx, change)
+    profile_name = directory.move_number(ctx.db, change.old, change.new, utcnow())
     log.info("contact changed number")
     if ctx.settings().get("notify_user_change_number"):
         enqueue_callback(ctx.db, ctx.celery, f"system:{change.message_id}", system_callback(change, profile_name))
@@ -93,17 +91,3 @@ def _move_session(ctx: CoreContext, change: NumberChange) -> None:
         if session is not None:
             session_store.save(db, key, change.new, session)  # sealed again for its new wa_id
     session_store.delete(db, change.old)
-
-
-def _move_contact(ctx: CoreContext, change: NumberChange) -> str | None:
-    db, now = ctx.db, utcnow()
-    old = db.contacts.find_one({"_id": change.old}) or {}
-    carried = {name: old[name] for name in CARRIED if name in old}
-    new = db.contacts.find_one_and_update(
-        {"_id": change.new},
-        {"$set": {"changed_from": change.old, "updated_at": now}, "$setOnInsert": carried},
-        upsert=True, return_document=ReturnDocument.AFTER,
-    )
-    db.contacts.update_one({"_id": change.old}, {"$set": {"changed_to": change.new, "updated_at": now}}, upsert=True)
-    assert new is not None  # upsert with ReturnDocument.AFTER always returns the document
-    return new.get("profile_name")

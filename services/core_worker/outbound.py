@@ -25,15 +25,16 @@ from services.core_worker import (
     receipt_batches,
     send_checks,
     send_policy,
-    session_store,
 )
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkClient, NetworkRejected, NotAUser
 from services.media import outbound_media
 from services.message_types import Plaintext
 from services.message_types.carried_media import with_media
+from services.messages import outbound_queue
 from services.protocol import Outgoing, PrekeyBundle, ProtocolClient, ProtocolError, Session
 from services.protocol.client import FetchBundle
+from services.sessions import session_store
 from services.stats import counters as stats_counters
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,7 @@ def _quoted_senders(ctx: CoreContext, account, messages: list[dict[str, Any]]) -
     quoted = [m["content"]["context"]["message_id"] for m in messages if "context" in m["content"]]
     if not quoted:
         return {}
-    found = ctx.db.messages.find({"_id": {"$in": quoted}}, {"direction": 1, "wa_id": 1})
-    return {doc["_id"]: doc["wa_id"] if doc["direction"] == "inbound" else account.wa_id for doc in found}
+    return outbound_queue.quoted_authors(ctx.db, quoted, account.wa_id)
 
 
 def drain(ctx: CoreContext, shard: int) -> int:
@@ -85,12 +85,7 @@ def drain(ctx: CoreContext, shard: int) -> int:
 def _send_messages(ctx: CoreContext, network: NetworkClient, account, shard: int) -> int:
     rows = ctx.shard_rows(shard)
     heads, released = _held_heads(ctx, rows)
-    batch = list(
-        ctx.db.messages.find({"direction": "outbound", "status": "accepted", **rows,
-                              **outbound_media.not_held(heads)})
-        .sort("seq", 1)
-        .limit(BATCH)
-    )
+    batch = outbound_queue.next_accepted(ctx.db, {**rows, **outbound_media.not_held(heads)}, BATCH)
     if not batch:
         return released
     contacts = send_checks.load_contacts(ctx, batch)
@@ -218,8 +213,7 @@ def _record_failed(ctx: CoreContext, messages: list[dict[str, Any]], error: dict
 
 
 def _send_receipts(ctx: CoreContext, network: NetworkClient, shard: int) -> int:
-    db = ctx.db
-    pending = list(db.outbound_receipts.find(ctx.shard_rows(shard)).sort("seq", 1).limit(BATCH))
+    pending = outbound_queue.owed_receipts(ctx.db, ctx.shard_rows(shard), BATCH)
     for batch in receipt_batches.group(pending):
         ctx.check_fence()
         try:
@@ -228,7 +222,7 @@ def _send_receipts(ctx: CoreContext, network: NetworkClient, shard: int) -> int:
         except NetworkRejected as error:
             # Refused for good (the contact left WhatsApp): retrying cannot help.
             log.info("%s receipt to %s refused: %s", batch.status, batch.wa_id, error.code)
-        db.outbound_receipts.delete_many({"_id": {"$in": batch.row_ids}})
+        outbound_queue.discard_receipts(ctx.db, batch.row_ids)
     return len(pending)
 
 
@@ -243,17 +237,12 @@ def resend(ctx: CoreContext, wa_id: str, message_ids: list[str]) -> int:
     ids, are encrypted and sent again. A new identity key in that bundle is an identity
     change. Bounded per message, so a broken peer cannot make us loop.
     """
-    db = ctx.db
-    account = account_store.load_registered(db, ctx.master_key)
+    account = account_store.load_registered(ctx.db, ctx.master_key)
     if account is None:
         return 0
-    messages = list(db.messages.find({
-        "_id": {"$in": message_ids}, "direction": "outbound", "wa_id": wa_id, "status": "sent",
-        "resends": {"$not": {"$gte": MAX_RESENDS}},
-    }).sort("seq", 1))
+    messages = outbound_queue.take_for_resend(ctx.db, wa_id, message_ids, MAX_RESENDS)
     if not messages:
         return 0
-    db.messages.update_many({"_id": {"$in": [m["_id"] for m in messages]}}, {"$inc": {"resends": 1}})
     protocol = protocol_client.build(ctx)
     old = protocol.reset_session(wa_id)
     network = ctx.network(account.network_token)
@@ -261,7 +250,7 @@ def resend(ctx: CoreContext, wa_id: str, message_ids: list[str]) -> int:
     if old is not None and ctx.settings().get("show_security_notifications"):
         fetch_bundle = _refusing_a_new_identity(ctx, network, wa_id, old)
     _send_or_fail(ctx, network, account, protocol, wa_id, messages, fetch_bundle)
-    identity_changes.notice(ctx, wa_id, old, session_store.load(db, ctx.master_key, wa_id))
+    identity_changes.notice(ctx, wa_id, old, session_store.load(ctx.db, ctx.master_key, wa_id))
     return len(messages)
 
 
@@ -280,7 +269,7 @@ def _refusing_a_new_identity(ctx: CoreContext, network: NetworkClient, wa_id: st
         bundle = PrekeyBundle.from_dict(raw)
         bundle.verify()
         if bundle.identity != old.remote_identity:
-            identity_changes.record(ctx, wa_id, identity_changes.identity_hash(bundle.identity))
+            identity_changes.record(ctx, wa_id, session_store.identity_hash(bundle.identity))
             raise IdentityChangeBlocked(wa_id)
         return raw
 

@@ -1,11 +1,11 @@
-"""The core's ``ProtocolClient``: the shared recipe over our MongoDB stores."""
+"""The core's ``ProtocolClient``: the shared recipe over our MongoDB stores (services/sessions)."""
 
 from __future__ import annotations
 
 from services.core_worker.context import CoreContext
-from services.core_worker.keystore import MongoKeyStore
-from services.core_worker.session_store import MongoSessionStore
 from services.protocol import ProtocolClient
+from services.sessions.key_store import MongoKeyStore
+from services.sessions.session_store import MongoSessionStore
 
 
 def build(ctx: CoreContext) -> ProtocolClient:

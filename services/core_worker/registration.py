@@ -10,9 +10,10 @@ import logging
 from typing import Any
 
 from services.account import store as account_store
-from services.core_worker import keystore, template_cache
+from services.core_worker import template_cache
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkClient, NetworkError, NetworkRejected
+from services.sessions import key_store, session_store
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def verify_code(ctx: CoreContext, *, code: str) -> dict[str, Any]:
     try:
         answer = ctx.network().verify(pending["cc"], pending["phone_number"], code)
         token = str(answer["auth_token"])
-        keys = keystore.create_keys(ctx.db, ctx.master_key)
+        keys = key_store.create_keys(ctx.db, ctx.master_key)
         NetworkClient(ctx.config.network_url, token).publish_keys(
             keys.identity.public.to_dict(),
             keys.signed_prekey.to_public_dict(),
@@ -56,8 +57,7 @@ def verify_code(ctx: CoreContext, *, code: str) -> dict[str, Any]:
                       else f"The network refused the verification: {error.code}")
     except NetworkError as error:
         return _error(1014, f"The network is unreachable: {error}")
-    # Sessions belong to the previous identity; peers will start new ones.
-    ctx.db.sessions.delete_many({})
+    session_store.delete_all(ctx.db)
     account_store.record_registered(ctx.db, ctx.master_key, wa_id=str(answer["wa_id"]), token=token)
     log.info("registered as %s", answer["wa_id"])
     _prime_template_cache(ctx)
@@ -73,10 +73,10 @@ def _prime_template_cache(ctx: CoreContext) -> None:
 
 
 def replenish_one_time_prekeys(ctx: CoreContext) -> None:
-    if keystore.one_time_prekey_count(ctx.db) >= keystore.REPLENISH_BELOW:
+    if key_store.one_time_prekey_count(ctx.db) >= key_store.REPLENISH_BELOW:
         return
     account = account_store.load_registered(ctx.db, ctx.master_key)
     if account is None:
         return
-    batch = keystore.generate_one_time_prekeys(ctx.db, ctx.master_key, keystore.ONE_TIME_BATCH)
+    batch = key_store.generate_one_time_prekeys(ctx.db, ctx.master_key, key_store.ONE_TIME_BATCH)
     ctx.network(account.network_token).add_one_time_prekeys([key.to_public_dict() for key in batch])

@@ -9,6 +9,7 @@ from typing import Any
 
 from services import message_types
 from services.common.clock import utcnow
+from services.contacts import directory
 from services.core_worker import send_policy
 from services.core_worker.context import CoreContext
 from services.core_worker.template_cache import template_key
@@ -19,9 +20,7 @@ log = logging.getLogger(__name__)
 def load_contacts(ctx: CoreContext, batch: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The contact documents of ``batch``'s recipients (one query): what the rules need,
     and the conversation the `sent` statuses report."""
-    return {doc["_id"]: doc for doc in ctx.db.contacts.find(
-        {"_id": {"$in": list({m["wa_id"] for m in batch})}},
-        {"last_inbound_at": 1, "identity_acknowledged": 1, "conversation": 1})}
+    return directory.for_sending(ctx.db, {message["wa_id"] for message in batch})
 
 
 def fail_unsendable(ctx: CoreContext, batch: list[dict[str, Any]],

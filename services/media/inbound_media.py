@@ -15,14 +15,18 @@ first ``GET /v1/media/{id}``. The sealed payload is removed once it served.
 
 The payload holds the media KEY: it is only ever stored sealed (context
 ``inbound-media:<media id>``), and opened by the media service for the transfer.
+
+A fetch claims the download by moving ``next_attempt_at`` ahead (and renews it while
+the file streams): whoever finds it ahead of now leaves it alone.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import Celery
+from pymongo import ReturnDocument
 from pymongo.database import Database
 
 from services.common import kicks
@@ -54,12 +58,55 @@ def open_payload(master_key: bytes, field: dict[str, Any]) -> MediaPayload:
     return MediaPayload.model_validate_json(raw)
 
 
+def _naming(media_id: str) -> dict[str, Any]:
+    return {f"{FIELD}.id": media_id, "direction": "inbound"}
+
+
 def download_state(db: Database, media_id: str) -> str | None:
     """Where the download of the inbound medium ``media_id`` stands; None: no inbound
     message names it."""
-    doc = db.messages.find_one({"received_media.id": media_id, "direction": "inbound"},
-                               {"received_media.download": 1})
-    return doc["received_media"]["download"] if doc is not None else None
+    doc = db.messages.find_one(_naming(media_id), {f"{FIELD}.download": 1})
+    return doc[FIELD]["download"] if doc is not None else None
+
+
+def message_naming(db: Database, media_id: str) -> dict[str, Any] | None:
+    """The inbound message whose medium is ``media_id``, if any."""
+    return db.messages.find_one(_naming(media_id))
+
+
+def claim(db: Database, message_id: str, state: str, *, now: datetime, hold: timedelta) -> dict[str, Any] | None:
+    """Take the download of ``message_id``'s medium for ``hold`` (counting one more
+    attempt) if it is still ``state`` and nobody holds it; the message as it is then,
+    or None."""
+    return db.messages.find_one_and_update(
+        {"_id": message_id, f"{FIELD}.download": state, f"{FIELD}.next_attempt_at": {"$lte": now}},
+        {"$set": {f"{FIELD}.next_attempt_at": now + hold}, "$inc": {f"{FIELD}.attempts": 1}},
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def due_at(db: Database, message_id: str, when: datetime) -> None:
+    """The download is next due at ``when``: a running fetch renewing its claim, or a
+    retry's time."""
+    db.messages.update_one({"_id": message_id}, {"$set": {f"{FIELD}.next_attempt_at": when}})
+
+
+def finish(db: Database, message_id: str, failed_content: dict[str, Any] | None) -> None:
+    """The download is over: ``done``, or ``failed`` with the message's ``content`` now
+    ``failed_content`` (carrying the error). Either way the sealed payload goes."""
+    update: dict[str, Any] = {f"{FIELD}.download": FAILED if failed_content is not None else DONE}
+    if failed_content is not None:
+        update["content"] = failed_content
+    db.messages.update_one({"_id": message_id}, {"$set": update, "$unset": {f"{FIELD}.sealed": ""}})
+
+
+def overdue(db: Database, due_before: datetime, limit: int) -> list[str]:
+    """The media ids of up to ``limit`` auto-downloads due before ``due_before``."""
+    found = db.messages.find(
+        {f"{FIELD}.download": PENDING, f"{FIELD}.next_attempt_at": {"$lt": due_before}, "direction": "inbound"},
+        {f"{FIELD}.id": 1},
+    ).limit(limit)
+    return [doc[FIELD]["id"] for doc in found]
 
 
 def kick_fetch(celery: Celery, media_id: str, countdown: float = 0) -> bool:

@@ -27,7 +27,6 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from celery import Celery
-from pymongo import ReturnDocument
 from pymongo.database import Database
 
 from services.callbacks import inbound_callback
@@ -80,14 +79,10 @@ class Fetching:
     """The network's media store as the registered business, or None when unregistered."""
 
 
-def _inbound(media_id: str) -> dict[str, Any]:
-    return {"received_media.id": media_id, "direction": "inbound"}
-
-
 def fetch(deps: Fetching, media_id: str) -> str:
     """One attempt at ``media_id``; returns one of the outcomes above."""
     db = deps.db
-    message = db.messages.find_one(_inbound(media_id))
+    message = inbound_media.message_naming(db, media_id)
     if message is None:
         return MISSING
     state = message["received_media"]["download"]
@@ -95,7 +90,7 @@ def fetch(deps: Fetching, media_id: str) -> str:
         return STORED
     if state == inbound_media.FAILED:
         return FAILED
-    claimed = _claim(db, message["_id"], state)
+    claimed = inbound_media.claim(db, message["_id"], state, now=utcnow(), hold=CLAIM)
     if claimed is None:
         return BUSY
     try:
@@ -115,15 +110,6 @@ def fetch(deps: Fetching, media_id: str) -> str:
         return FAILED
     _finish(deps, claimed, failed=None)
     return STORED
-
-
-def _claim(db: Database, message_id: str, state: str) -> dict[str, Any] | None:
-    now = utcnow()
-    return db.messages.find_one_and_update(
-        {"_id": message_id, "received_media.download": state, "received_media.next_attempt_at": {"$lte": now}},
-        {"$set": {"received_media.next_attempt_at": now + CLAIM}, "$inc": {"received_media.attempts": 1}},
-        return_document=ReturnDocument.AFTER,
-    )
 
 
 def _renewing(chunks: Iterator[bytes], renew: Callable[[], None]) -> Iterator[bytes]:
@@ -146,8 +132,7 @@ def _transfer(deps: Fetching, message: dict[str, Any]) -> None:
     digest = payload.digest()
 
     def renew() -> None:
-        deps.db.messages.update_one({"_id": message["_id"]},
-                                    {"$set": {"received_media.next_attempt_at": utcnow() + CLAIM}})
+        inbound_media.due_at(deps.db, message["_id"], utcnow() + CLAIM)
 
     try:
         download = source.download(payload.media_id, encrypted_length(digest.file_length))
@@ -184,10 +169,7 @@ def _finish(deps: Fetching, message: dict[str, Any], *, failed: str | None) -> N
         content["errors"] = [callback_payloads.error_item(DOWNLOAD_ERROR, failed)]
     if message["received_media"]["download"] == inbound_media.PENDING:
         inbound_callback.queue(deps.db, deps.celery, {**message, "content": content})
-    update: dict[str, Any] = {"received_media.download": inbound_media.FAILED if failed else inbound_media.DONE}
-    if failed is not None:
-        update["content"] = content
-    deps.db.messages.update_one({"_id": message["_id"]}, {"$set": update, "$unset": {"received_media.sealed": ""}})
+    inbound_media.finish(deps.db, message["_id"], content if failed is not None else None)
 
 
 def _later(deps: Fetching, message: dict[str, Any], error: Exception) -> str:
@@ -195,15 +177,14 @@ def _later(deps: Fetching, message: dict[str, Any], error: Exception) -> str:
     log.info("inbound medium %s not fetched yet (%s)", media["id"], error.__class__.__name__)
     if media["download"] == inbound_media.ON_DEMAND:
         # Asked by a GET: the next GET tries again at once.
-        deps.db.messages.update_one({"_id": message["_id"]}, {"$set": {"received_media.next_attempt_at": utcnow()}})
+        inbound_media.due_at(deps.db, message["_id"], utcnow())
         return RETRY
     attempts = int(media.get("attempts", 1))
     if attempts > len(RETRY_DELAYS):
         _finish(deps, message, failed="The sender's media could not be downloaded")
         return FAILED
     delay = RETRY_DELAYS[attempts - 1]
-    deps.db.messages.update_one({"_id": message["_id"]},
-                                {"$set": {"received_media.next_attempt_at": utcnow() + timedelta(seconds=delay)}})
+    inbound_media.due_at(deps.db, message["_id"], utcnow() + timedelta(seconds=delay))
     inbound_media.kick_fetch(deps.celery, media["id"], countdown=delay)
     return RETRY
 
@@ -221,13 +202,7 @@ def wait_for(deps: Fetching, media_id: str, seconds: float, poll: float = 0.2) -
 
 def overdue(db: Database, now: datetime | None = None) -> list[str]:
     """Auto-downloads whose kick was lost or whose fetch died (claim run out)."""
-    cutoff = (now or utcnow()) - SWEEP_GRACE
-    found = db.messages.find(
-        {"received_media.download": inbound_media.PENDING, "received_media.next_attempt_at": {"$lt": cutoff},
-         "direction": "inbound"},
-        {"received_media.id": 1},
-    ).limit(SWEEP_BATCH)
-    return [doc["received_media"]["id"] for doc in found]
+    return inbound_media.overdue(db, (now or utcnow()) - SWEEP_GRACE, SWEEP_BATCH)
 
 
 def sweep(deps: Fetching) -> int:

@@ -13,9 +13,10 @@ from services.common.celery_app import make_celery
 from services.common.clock import utcnow
 from services.contacts import checks as contact_checks
 from services.contacts import identity as contact_identity
-from services.core_worker import contact_checker, identity_changes, registration, session_store
+from services.core_worker import contact_checker, identity_changes, registration
 from services.core_worker.context import CoreContext
 from services.protocol import IdentityKeyPair, PrekeyBundle, Session, SignedPrekey
+from services.sessions.session_store import identity_hash
 from tests.integration.sandbox.conftest import SandboxProcess, free_port
 
 BUSINESS = {"cc": "1", "phone_number": "5550177", "vname": "Checker"}
@@ -119,12 +120,12 @@ def test_identity_first_seen_then_changed(ctx, db):
     first = _session_with_new_identity()
     identity_changes.notice(ctx, wa_id, None, first)
     seen = contact_identity.current(db, wa_id)
-    assert seen.hash == identity_changes.identity_hash(first.remote_identity) and seen.acknowledged
+    assert seen.hash == identity_hash(first.remote_identity) and seen.acknowledged
 
     second = _session_with_new_identity()
     identity_changes.notice(ctx, wa_id, first, second)
     changed = contact_identity.current(db, wa_id)
-    assert changed.hash == identity_changes.identity_hash(second.remote_identity) and not changed.acknowledged
+    assert changed.hash == identity_hash(second.remote_identity) and not changed.acknowledged
     assert changed.created_at >= seen.created_at
     # the same identity again (sessions lost, same phone) is no change
     identity_changes.notice(ctx, wa_id, None, second)
@@ -133,18 +134,3 @@ def test_identity_first_seen_then_changed(ctx, db):
     assert contact_identity.acknowledge(db, wa_id, changed.hash) is True
     assert contact_identity.current(db, wa_id).acknowledged
 
-
-def test_the_session_record_keeps_since_when_its_identity_is_known(ctx, db):
-    wa_id = "15550170009"
-    session = _session_with_new_identity()
-    session_store.save(db, ctx.master_key, wa_id, session)
-    saved = db.sessions.find_one({"_id": wa_id})
-    assert saved["remote_identity"] == identity_changes.identity_hash(session.remote_identity)
-    since = saved["remote_identity_since"]
-    session_store.save(db, ctx.master_key, wa_id, session)
-    assert db.sessions.find_one({"_id": wa_id})["remote_identity_since"] == since
-    assert session_store.load(db, ctx.master_key, wa_id).remote_identity == session.remote_identity
-    other = _session_with_new_identity()
-    session_store.save(db, ctx.master_key, wa_id, other)
-    assert db.sessions.find_one({"_id": wa_id})["remote_identity_since"] >= since
-    assert contact_identity.current(db, wa_id).hash == identity_changes.identity_hash(other.remote_identity)

@@ -8,10 +8,11 @@ from services.cluster import shard_shape
 from services.cluster.sharding import server_shard
 from services.common.clock import utcnow
 from services.common.queues import DRAIN_OUTBOUND
-from services.core_worker import inbound, keystore, receipt_batches, recovery
+from services.core_worker import inbound, receipt_batches, recovery
 from services.message_types import Plaintext
 from services.messages import message_store
 from services.protocol import Envelope, IdentityKeyPair, PrekeyBundle, Session
+from services.sessions import key_store
 
 
 def _event(event_id: str, seq: int, kind: str, payload) -> dict:
@@ -77,7 +78,7 @@ def test_recovery_finds_only_stale_work(ctx, db):
 
 def _phone_envelopes(ctx, sender: str, count: int) -> list[dict]:
     """Envelopes a user's phone encrypted to this business (keys made for the test)."""
-    keys = keystore.create_keys(ctx.db, ctx.master_key)
+    keys = key_store.create_keys(ctx.db, ctx.master_key)
     session = Session.initiate(IdentityKeyPair.generate(), PrekeyBundle.from_keys(keys.identity.public,
                                                                                   keys.signed_prekey))
     envelopes = []

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from services.common.clock import utcnow
-from services.core_worker import inbound, session_store
+from services.core_worker import inbound
 from services.protocol import IdentityKeyPair, PrekeyBundle, Session, SignedPrekey
+from services.sessions import session_store
 from services.settings import app_settings
 
 OLD, NEW = "15550004444", "15550005555"

@@ -19,7 +19,6 @@ from services.common.celery_app import make_celery
 from services.common.clock import utcnow
 from services.common.queues import FETCH_INBOUND_MEDIA
 from services.core_worker import inbound as core_inbound
-from services.core_worker import keystore
 from services.core_worker.context import CoreContext
 from services.media import catalogue, inbound_media
 from services.media.network_media import MediaNotFound, MediaTransferError
@@ -29,6 +28,7 @@ from services.message_types import Plaintext
 from services.message_types.media_payload import MediaPayload
 from services.protocol import Envelope, IdentityKeyPair, PrekeyBundle, Session
 from services.protocol.media import encrypt_media
+from services.sessions import key_store
 from services.settings import app_settings
 
 SENDER = "15550007"
@@ -87,7 +87,7 @@ class Phone:
     """A user's phone: encrypts a file, puts the ciphertext in ``blobs``, sends the payload."""
 
     def __init__(self, ctx: CoreContext, blobs: Blobs) -> None:
-        keys = keystore.create_keys(ctx.db, ctx.master_key)
+        keys = key_store.create_keys(ctx.db, ctx.master_key)
         self.session = Session.initiate(IdentityKeyPair.generate(),
                                         PrekeyBundle.from_keys(keys.identity.public, keys.signed_prekey))
         self.ctx, self.blobs, self.sent = ctx, blobs, 0

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 from services.core_worker.contact_checker import MAX_ATTEMPTS, MAX_RETRY_SECONDS, callback_id, retry_delay
-from services.core_worker.identity_changes import identity_hash
-from services.protocol import IdentityKeyPair
 
 
 def test_backoff_doubles_then_caps():
@@ -15,12 +13,3 @@ def test_backoff_doubles_then_caps():
 def test_the_callback_id_is_the_checks():
     assert callback_id("abc") == callback_id("abc") == "contacts:abc"
 
-
-def test_the_identity_hash_is_base64_of_eight_bytes_and_stable():
-    import base64
-
-    identity = IdentityKeyPair.generate().public
-    value = identity_hash(identity)
-    assert len(base64.b64decode(value, validate=True)) == 8 and len(value) == 12
-    assert identity_hash(identity) == value
-    assert identity_hash(IdentityKeyPair.generate().public) != value

@@ -1,4 +1,5 @@
-"""Our identity key and prekeys in MongoDB, private parts sealed with the master key."""
+"""Our identity key and prekeys (the ``keys`` collection), private parts sealed with the
+master key."""
 
 from __future__ import annotations
 

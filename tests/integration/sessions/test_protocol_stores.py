@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 
-from services.core_worker import keystore, session_store
-from services.core_worker.keystore import MongoKeyStore
-from services.core_worker.session_store import MongoSessionStore
 from services.protocol import (
     IdentityKeyPair,
     MemoryKeyStore,
@@ -17,6 +14,9 @@ from services.protocol import (
     SignedPrekey,
     open_sealed,
 )
+from services.sessions import key_store, session_store
+from services.sessions.key_store import MongoKeyStore
+from services.sessions.session_store import MongoSessionStore
 
 BUSINESS, PHONE = "15550100", "4470100"
 
@@ -29,7 +29,7 @@ def _phone() -> tuple[ProtocolClient, MemoryKeyStore]:
 
 def test_the_core_opens_and_seals_with_keys_and_sessions_sealed_in_mongodb(db):
     master_key = os.urandom(32)
-    new = keystore.create_keys(db, master_key)
+    new = key_store.create_keys(db, master_key)
     core = ProtocolClient(MongoKeyStore(db, master_key), MongoSessionStore(db, master_key))
     phone, phone_keys = _phone()
     used = new.one_time_prekeys[0]
@@ -40,7 +40,7 @@ def test_the_core_opens_and_seals_with_keys_and_sessions_sealed_in_mongodb(db):
     assert opened.plaintext == b"hello business" and opened.new_session
     assert opened.one_time_prekey_used == used.key_id
     assert db.keys.find_one({"_id": f"otpk:{used.key_id}"}) is None
-    assert keystore.one_time_prekey_count(db) == len(new.one_time_prekeys) - 1
+    assert key_store.one_time_prekey_count(db) == len(new.one_time_prekeys) - 1
     # The stored session keeps its documented shape, sealed under its own context.
     doc = db.sessions.find_one({"_id": PHONE})
     assert set(doc) == {"_id", "sealed", "remote_identity", "remote_identity_since", "updated_at"}
@@ -61,7 +61,7 @@ def test_the_core_opens_and_seals_with_keys_and_sessions_sealed_in_mongodb(db):
 
 def test_the_identity_is_read_once_per_store(db):
     master_key = os.urandom(32)
-    new = keystore.create_keys(db, master_key)
+    new = key_store.create_keys(db, master_key)
     keys = MongoKeyStore(db, master_key)
     assert keys.own_identity().public == new.identity.public
     db.keys.delete_one({"_id": "identity"})  # a second read would now fail

@@ -1,4 +1,4 @@
-"""Double Ratchet sessions per contact, sealed at rest.
+"""Double Ratchet sessions per contact, sealed at rest (the ``sessions`` collection).
 
 Only the consumer of a contact's shard reads or writes its session, so a plain
 replace is safe: there is never a second writer. Beside the sealed session the record
@@ -8,11 +8,22 @@ have had that identity (``remote_identity_since``), for ``/v1/contacts/{wa_id}/i
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pymongo.database import Database
 
 from services.common.clock import utcnow
-from services.core_worker.identity_changes import identity_hash
-from services.protocol import Session, at_rest
+from services.protocol import IdentityPublic, Session, at_rest
+
+
+def identity_hash(identity: IdentityPublic) -> str:
+    """On-Prem's identity "hash" (spec §7.2), the one definition: the session record, the
+    contacts document, the ``customer_identity_changed`` callback and
+    ``GET /v1/contacts/{wa_id}/identity`` all carry it. Base64 of 8 bytes
+    (``UKD6Y/5SqDU=``): the first 8 bytes of SHA-256 of the public identity key, which
+    is the protocol's fingerprint (the sandbox shows phones' keys the same way, so the
+    two can be compared by eye)."""
+    return identity.fingerprint()
 
 
 def _context(wa_id: str) -> bytes:
@@ -49,6 +60,21 @@ def save(db: Database, master_key: bytes, wa_id: str, session: Session) -> None:
 
 def delete(db: Database, wa_id: str) -> None:
     db.sessions.delete_one({"_id": wa_id})
+
+
+def delete_all(db: Database) -> None:
+    """Forget every session: they belong to an identity we no longer have (a new
+    registration); peers start new ones."""
+    db.sessions.delete_many({})
+
+
+def recorded_identity(db: Database, wa_id: str) -> tuple[str, datetime | None] | None:
+    """The identity hash of ``wa_id``'s session and since when its sessions have had it
+    (the session's last write for a record older than that field); None: no session."""
+    doc = db.sessions.find_one({"_id": wa_id}, {"remote_identity": 1, "remote_identity_since": 1, "updated_at": 1})
+    if not doc or not doc.get("remote_identity"):
+        return None
+    return doc["remote_identity"], doc.get("remote_identity_since") or doc.get("updated_at")
 
 
 class MongoSessionStore:

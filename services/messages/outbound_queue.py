@@ -1,0 +1,52 @@
+"""What a shard's drains read of the outbound side: accepted messages to send in ``seq``
+order, the receipts the business owes its contacts, the messages replies quote, those
+receipts name and those a retry receipt asks for again.
+
+``rows``: a shard's filter on ``server_shard`` (``CoreContext.shard_rows``), combined
+with whatever else the caller narrows the batch by.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.database import Database
+
+
+def next_accepted(db: Database, rows: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` accepted outbound messages matching ``rows``, in ``seq`` order."""
+    return list(db.messages.find({"direction": "outbound", "status": "accepted", **rows}).sort("seq", 1).limit(limit))
+
+
+def find_outbound(db: Database, message_ids: list[str]) -> list[dict[str, Any]]:
+    """The outbound messages among ``message_ids`` (one query)."""
+    return list(db.messages.find({"_id": {"$in": message_ids}, "direction": "outbound"}))
+
+
+def quoted_authors(db: Database, message_ids: list[str], business_wa_id: str) -> dict[str, str]:
+    """Who wrote each of ``message_ids`` (the messages replies quote): the contact for an
+    inbound message, the business for its own (one query; unknown ids are absent)."""
+    found = db.messages.find({"_id": {"$in": message_ids}}, {"direction": 1, "wa_id": 1})
+    return {doc["_id"]: doc["wa_id"] if doc["direction"] == "inbound" else business_wa_id for doc in found}
+
+
+def take_for_resend(db: Database, wa_id: str, message_ids: list[str], max_resends: int) -> list[dict[str, Any]]:
+    """The messages among ``message_ids`` sent to ``wa_id`` and resent fewer than
+    ``max_resends`` times, in ``seq`` order, each counted as resent once more."""
+    messages = list(db.messages.find({
+        "_id": {"$in": message_ids}, "direction": "outbound", "wa_id": wa_id, "status": "sent",
+        "resends": {"$not": {"$gte": max_resends}},
+    }).sort("seq", 1))
+    if messages:
+        db.messages.update_many({"_id": {"$in": [m["_id"] for m in messages]}}, {"$inc": {"resends": 1}})
+    return messages
+
+
+def owed_receipts(db: Database, rows: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` receipts owed to contacts in ``rows``, in ``seq`` order."""
+    return list(db.outbound_receipts.find(rows).sort("seq", 1).limit(limit))
+
+
+def discard_receipts(db: Database, row_ids: list[str]) -> None:
+    """Forget receipts that were sent (or refused for good)."""
+    db.outbound_receipts.delete_many({"_id": {"$in": row_ids}})
