@@ -30,6 +30,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def check_password_policy(password: object) -> None:
+    """400/1009 when ``password`` breaks the policy (services/users/password_rules.py)."""
     if password_problem(password) is not None:
         raise ApiError(1009, PASSWORD_POLICY_DETAILS)
 

@@ -1,7 +1,8 @@
 """The API's users and their bearer tokens in MongoDB (spec §4; docs/design.md
 "MongoDB collections"): the one module that reads or writes ``users`` and ``tokens``.
 
-- ``users`` ``{_id: username, password_hash, role, must_change_password, created_at}``:
+- ``users`` ``{_id: username, password_hash, role, must_change_password, created_at,
+  password_changed_at?}``:
   the built-in admin is created on first use with the default password, which must be
   changed before it gets a token.
 - ``tokens`` ``{_id: sha256-hex(token), username, role, expires_at, created_at}``: the
