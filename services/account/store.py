@@ -1,4 +1,5 @@
-"""The registered phone number and its network credential (sealed at rest)."""
+"""The registered phone number and its network credential (sealed at rest): the one
+module that reads or writes the ``account`` document."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from services.common.clock import utcnow
 from services.protocol import at_rest
 
 ACCOUNT_ID = "account"
+REGISTERED = "registered"
 _TOKEN_CONTEXT = b"network-token"
+_REGISTRATION_FIELDS = {"state": 1, "cc": 1, "phone_number": 1, "wa_id": 1}
 
 
 @dataclass(frozen=True)
@@ -21,13 +24,52 @@ class RegisteredAccount:
     network_token: str
 
 
+@dataclass(frozen=True)
+class Registration:
+    """What the API reads of the account: the business's number and whether it is
+    registered; never its network credential. ``cc``, ``phone_number`` and ``wa_id``
+    are those of the registered number (None before the first registration)."""
+
+    state: str | None
+    cc: str | None
+    phone_number: str | None
+    wa_id: str | None
+
+    @property
+    def registered(self) -> bool:
+        return self.state == REGISTERED
+
+
+def load_registration(db: Database) -> Registration | None:
+    """The account's registration state and number; None when no registration was
+    ever asked for."""
+    doc = db.account.find_one({"_id": ACCOUNT_ID}, _REGISTRATION_FIELDS)
+    if doc is None:
+        return None
+    return Registration(state=doc.get("state"), cc=doc.get("cc"), phone_number=doc.get("phone_number"),
+                        wa_id=doc.get("wa_id"))
+
+
+def is_registered(db: Database) -> bool:
+    registration = load_registration(db)
+    return registration is not None and registration.registered
+
+
+def registered_wa_id(db: Database) -> str | None:
+    """The business's wa_id while it is registered, else None."""
+    registration = load_registration(db)
+    if registration is None or not registration.registered:
+        return None
+    return registration.wa_id or None
+
+
 def load_raw(db: Database) -> dict[str, Any] | None:
     return db.account.find_one({"_id": ACCOUNT_ID})
 
 
 def load_registered(db: Database, master_key: bytes) -> RegisteredAccount | None:
     doc = load_raw(db)
-    if not doc or doc.get("state") != "registered":
+    if not doc or doc.get("state") != REGISTERED:
         return None
     token = at_rest.open_sealed(master_key, doc["network_token_sealed"], _TOKEN_CONTEXT).decode()
     return RegisteredAccount(wa_id=doc["wa_id"], vname=doc.get("vname", ""), network_token=token)
@@ -56,7 +98,7 @@ def record_registered(db: Database, master_key: bytes, *, wa_id: str, token: str
         {"_id": ACCOUNT_ID},
         {
             "$set": {
-                "state": "registered",
+                "state": REGISTERED,
                 "cc": pending.get("cc"),
                 "phone_number": pending.get("phone_number"),
                 "cert": pending.get("cert"),

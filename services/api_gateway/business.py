@@ -13,6 +13,7 @@ from services.api_gateway.account import control_rpc
 from services.common.queues import SYNC_TEMPLATES
 from services.media import catalogue
 from services.media import providers as media_providers
+from services.templates import store as template_store
 
 SYNC_TIMEOUT_SECONDS = 5.0
 """How long a send waits for the core to refresh the template cache (then 1014)."""
@@ -23,7 +24,7 @@ class CachedBusiness:
         self._db = db
 
     def templates(self, namespace: str, name: str) -> list[dict[str, Any]]:
-        return list(self._db.templates.find({"namespace": namespace, "name": name}, {"_id": 0, "synced_at": 0}))
+        return template_store.translations(self._db, namespace, name)
 
     def refresh_templates(self) -> None:
         control_rpc(SYNC_TEMPLATES, {}, timeout=SYNC_TIMEOUT_SECONDS)

@@ -37,7 +37,7 @@ def check():
     request_ = validate_check(json_body())
     account = require_registered()
     db = state.db()
-    pairs = [(input_, phone_numbers.normalize(input_, account.get("cc"))) for input_ in request_.contacts]
+    pairs = [(input_, phone_numbers.normalize(input_, account.cc)) for input_ in request_.contacts]
     numbers = list(dict.fromkeys(number for _, number in pairs if number is not None))
     results = {} if request_.force_check else contact_checks.cached(db, numbers)
     unknown = [number for number in numbers if number not in results]

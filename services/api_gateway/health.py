@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint
 
+from services.account import store as account_store
 from services.api_gateway import auth, state
 from services.api_gateway.envelope import respond
 from services.cluster.nodes import NETWORK_LEASE, Lease, live_leases, live_nodes
@@ -53,8 +54,7 @@ def node_statuses(registered: bool, nodes: list[dict[str, Any]], leases: dict[st
 
 def health_body() -> dict[str, Any]:
     db = state.db()
-    account = db.account.find_one({"_id": "account"}, {"state": 1})
-    registered = account is not None and account.get("state") == "registered"
+    registered = account_store.is_registered(db)
     nodes = live_nodes(db)
     leases = live_leases(db)
     if multi_node(nodes):

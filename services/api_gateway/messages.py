@@ -7,7 +7,7 @@ template with a media header: services/message_types/carried_media.py) is stored
 ``pending`` its preparation (services/media/outbound_media.py) and kicks the media
 service instead of its shard:
 the media service kicks the shard once the message can be sent. ``Idempotency-Key`` makes a retry safe
-(services/api_gateway/idempotency.py).
+(services/api_gateway/idempotency.py, services/messages/idempotency.py).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from flask import Blueprint, Response, request
 from pymongo.errors import DuplicateKeyError
 
 from services import message_types
+from services.account import store as account_store
+from services.account.store import Registration
 from services.api_gateway import auth, idempotency, state
 from services.api_gateway.business import CachedBusiness
 from services.api_gateway.envelope import respond
@@ -26,11 +28,11 @@ from services.api_gateway.schemas.common import json_body
 from services.api_gateway.schemas.messages import SendRequest, validate_mark_read, validate_send
 from services.api_gateway.settling import settled
 from services.common import kicks
-from services.common.clock import utcnow
 from services.common.errors import ApiError
 from services.common.ids import outbound_message_id
 from services.media import outbound_media
 from services.message_types.carried_media import media_of
+from services.messages import idempotency as idempotency_keys
 from services.messages import message_store
 
 bp = Blueprint("messages", __name__, url_prefix="/v1/messages")
@@ -38,13 +40,10 @@ bp = Blueprint("messages", __name__, url_prefix="/v1/messages")
 NOT_REGISTERED = "The client is not registered: use /v1/account first"
 
 
-def load_account() -> dict | None:
-    return state.db().account.find_one({"_id": "account"})
-
-
-def require_registered(account: dict | None = None) -> dict:
-    account = account if account is not None else load_account()
-    if account is None or account.get("state") != "registered":
+def require_registered(account: Registration | None = None) -> Registration:
+    """The account (read now unless given), or 1011 when it is not registered."""
+    account = account if account is not None else account_store.load_registration(state.db())
+    if account is None or not account.registered:
         raise ApiError(1011, NOT_REGISTERED)
     return account
 
@@ -63,14 +62,16 @@ def send():
 
 def _send_once(body: Any, key: str) -> Response:
     """A send with an ``Idempotency-Key``: the first answer again, or the send under
-    the id recorded for the key (services/api_gateway/idempotency.py)."""
+    the id recorded for the key (services/messages/idempotency.py)."""
     db = state.db()
     username = auth.principal().username
     body_hash = idempotency.request_hash(body)
-    record = idempotency.find(db, username, key)
+    record = idempotency_keys.find(db, username, key)
     if record is None:
         message = _validated(body)
-        message_id = idempotency.claim(db, username, key, body_hash, outbound_message_id())
+        # Ours, or that of a concurrent request with the key (whose body may differ).
+        claimed = idempotency_keys.claim(db, username, key, body_hash, outbound_message_id())
+        message_id = idempotency.replayed_id(claimed, body_hash)
     else:
         message_id = idempotency.replayed_id(record, body_hash)
         if _is_stored(message_id):
@@ -92,9 +93,9 @@ class _Outbound:
 
 
 def _validated(body: Any) -> _Outbound:
-    account = load_account()
+    account = account_store.load_registration(state.db())
     # National numbers in `to` are in the business's country (docs/compatibility.md).
-    request_ = validate_send(body, country_code=(account or {}).get("cc"))
+    request_ = validate_send(body, country_code=account.cc if account is not None else None)
     require_registered(account)
     content = _resolved(request_)
     return _Outbound(wa_id=request_.wa_id, type=request_.type, content=content,
@@ -125,7 +126,7 @@ def _store(message_id: str, message: _Outbound) -> bool:
 
 
 def _is_stored(message_id: str) -> bool:
-    return state.db().messages.find_one({"_id": message_id}, {"_id": 1}) is not None
+    return message_store.is_stored(state.db(), message_id)
 
 
 def _accepted(message_id: str, *, replayed: bool = False) -> Response:
@@ -159,17 +160,12 @@ def original_stub(message_id: str):
 def mark_read(message_id: str):
     validate_mark_read(json_body())
     db = state.db()
-    message = db.messages.find_one({"_id": message_id, "direction": "inbound"})
-    if message is None:
+    sender = message_store.mark_inbound_read(db, message_id)
+    if sender is None:
         raise ApiError(1006, "Message not found")
-    db.messages.update_one(
-        {"_id": message_id, "status": {"$ne": "read"}},
-        {"$set": {"status": "read", "status_timestamps.read": utcnow()}},
-    )
     receipt_seq = message_store.reserve_receipt_seqs(db, 1)
     # An upsert of one row: repeating it after a lost answer changes nothing (settling.py).
-    settled(lambda: message_store.queue_read_receipt(db, message_id=message_id, wa_id=message["wa_id"],
-                                                     seq=receipt_seq))
+    settled(lambda: message_store.queue_read_receipt(db, message_id=message_id, wa_id=sender, seq=receipt_seq))
     # Receipts are drained with the outbound work of the contact's shard.
-    kicks.kick_outbound(state.celery(), state.shard_of(message["wa_id"]), state.redis_client())
+    kicks.kick_outbound(state.celery(), state.shard_of(sender), state.redis_client())
     return respond()

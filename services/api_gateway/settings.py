@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from services.account import store as account_store
 from services.api_gateway import auth, state
 from services.api_gateway.envelope import respond
 from services.api_gateway.schemas.common import json_body
@@ -21,9 +22,9 @@ bp = Blueprint("settings", __name__, url_prefix="/v1/settings")
 def get_application():
     db = state.db()
     effective = app_settings.load(db)
-    account = db.account.find_one({"_id": "account"}, {"wa_id": 1, "state": 1})
-    if account and account.get("state") == "registered" and account.get("wa_id"):
-        effective["wa_id"] = account["wa_id"]
+    wa_id = account_store.registered_wa_id(db)
+    if wa_id is not None:
+        effective["wa_id"] = wa_id
     return respond({"settings": {"application": effective}})
 
 

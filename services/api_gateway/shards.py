@@ -31,7 +31,7 @@ bp = Blueprint("shards", __name__, url_prefix="/v1/account/shards")
 def set_shards():
     wanted = validate_shards(json_body())
     account = require_registered()
-    if (account.get("cc"), account.get("phone_number")) != (wanted.cc, wanted.phone_number):
+    if (account.cc, account.phone_number) != (wanted.cc, wanted.phone_number):
         raise ApiError(1009, "Parameters 'cc' and 'phone_number' must be those of the registered number")
     db, initial = state.db(), state.config().shards
     # Setting a count is idempotent: repeated after a lost answer, it changes nothing more.

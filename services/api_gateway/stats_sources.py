@@ -3,7 +3,8 @@
 Everything is read from MongoDB (never Redis): the core nodes' counters from their
 ``core_nodes`` documents (published on each lease heartbeat), the gateway workers' and
 dispatchers' from ``service_stats`` (services/stats/publisher.py), and the
-queue and database counts from the collections themselves, when asked.
+queue and database counts, when asked, from the packages that own those collections
+(services/callbacks/outbox.py, services/messages/counts.py, services/contacts/counts.py).
 
 Per node (more than one live core node, the rule of ``/v1/health``): each node shows
 its own counters and the rows of the shards it holds. What belongs to no shard (the
@@ -15,7 +16,6 @@ node; so that summing a metric over the ``node`` label counts everything once.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,10 +25,14 @@ from pymongo.database import Database
 from pymongo.errors import ExecutionTimeout
 
 from services.api_gateway.health import multi_node
-from services.cluster import shard_shape, sharding
+from services.callbacks import outbox
+from services.cluster import shard_shape
 from services.cluster.nodes import NETWORK_LEASE, Lease, live_leases, live_nodes
 from services.common.clock import utcnow
 from services.common.errors import ApiError
+from services.contacts import counts as contact_counts
+from services.messages import counts as message_counting
+from services.messages.counts import rows_of_shards
 from services.stats import publisher as stats_publisher
 from services.stats.counters import Snapshot, merge
 from services.stats.metrics import CALLBACK_TYPES
@@ -91,8 +95,7 @@ def callback_queue(db: Database) -> Snapshot:
     """Pending callbacks by type: index-only counts on the ``_id`` prefix."""
     sizes: dict[str, int] = {}
     for prefix, kind in CALLBACK_TYPES.items():
-        count = db.pending_callbacks.count_documents({"_id": {"$regex": f"^{re.escape(prefix)}:"}})
-        sizes[kind] = sizes.get(kind, 0) + count
+        sizes[kind] = sizes.get(kind, 0) + outbox.pending_with_prefix(db, prefix)
     return {"callback_queue_size": [{"labels": {"type": kind}, "value": n} for kind, n in sorted(sizes.items())]}
 
 
@@ -106,62 +109,28 @@ def app_stats(db: Database) -> ByNode:
 # --- /v1/stats/db --------------------------------------------------------------------
 
 
-def rows_of_shards(shards: list[int] | None, count: int = 1) -> dict[str, Any]:
-    """The MongoDB filter of the ``messages`` rows that these shards (of ``count``)
-    serve, and with None of the rows that name no server shard (stored before rows
-    carried one): the one place here that knows how a row maps to a shard. While the
-    shard count is being changed, a node may still hold shards of the old count for a
-    second or two; they are counted by the new count's ranges."""
-    if shards is None:
-        return {"server_shard": {"$exists": False}}
-    return {"$or": [sharding.row_filter(shard, count) for shard in sorted(shards)]}
-
-
-_OUTBOUND = {"$eq": ["$direction", "outbound"]}
-
-
-def _has(field: str) -> dict[str, Any]:
-    return {"$ne": [{"$type": field}, "missing"]}
-
-
 def message_counts(db: Database, rows: dict[str, Any] | None) -> Snapshot:
-    """db_messages, db_pending_messages and db_message_receipts in one pass over ``rows``
-    (None: every message)."""
-    pipeline: list[dict[str, Any]] = [{"$match": rows}] if rows is not None else []
-    pipeline.append({"$group": {
-        "_id": {"type": "$type", "direction": "$direction"},
-        "count": {"$sum": 1},
-        "pending": {"$sum": {"$cond": [{"$and": [_OUTBOUND, {"$eq": ["$status", "accepted"]}]}, 1, 0]}},
-        "delivered": {"$sum": {"$cond": [{"$and": [_OUTBOUND, _has("$status_timestamps.delivered")]}, 1, 0]}},
-        "read": {"$sum": {"$cond": [{"$and": [_OUTBOUND, _has("$status_timestamps.read")]}, 1, 0]}},
-    }})
-    groups = list(db.messages.aggregate(pipeline, allowDiskUse=True))
-    messages = [{"labels": {"type": str(group["_id"].get("type")), "direction": str(group["_id"].get("direction"))},
-                 "value": group["count"]} for group in groups]
+    """db_messages, db_pending_messages and db_message_receipts of ``rows`` (None:
+    every message)."""
+    groups = message_counting.count_messages(db, rows)
     return {
-        "db_messages": messages,
-        "db_pending_messages": [{"labels": {}, "value": sum(group["pending"] for group in groups)}],
-        "db_message_receipts": [{"labels": {"status": status}, "value": sum(group[status] for group in groups)}
-                                for status in ("delivered", "read")],
+        "db_messages": [{"labels": {"type": group.type, "direction": group.direction}, "value": group.count}
+                        for group in groups],
+        "db_pending_messages": [{"labels": {}, "value": sum(group.pending for group in groups)}],
+        "db_message_receipts": [{"labels": {"status": "delivered"}, "value": sum(group.delivered for group in groups)},
+                                {"labels": {"status": "read"}, "value": sum(group.read for group in groups)}],
     }
 
 
 def cluster_counts(db: Database) -> Snapshot:
     """What belongs to no shard: contacts and pending callbacks (the rows of no shard
     are counted by :func:`db_stats`)."""
-    users = list(db.contacts.aggregate([
-        {"$project": {"_id": 1}},
-        {"$unionWith": {"coll": "contact_checks",
-                        "pipeline": [{"$match": {"wa_id": {"$ne": None}}}, {"$project": {"_id": "$wa_id"}}]}},
-        {"$group": {"_id": "$_id"}},
-        {"$count": "n"},
-    ], allowDiskUse=True))
     return {
         "db_contacts": [
-            {"labels": {"type": "whatsapp_user"}, "value": users[0]["n"] if users else 0},
-            {"labels": {"type": "non_whatsapp_user"}, "value": db.contact_checks.count_documents({"wa_id": None})},
+            {"labels": {"type": "whatsapp_user"}, "value": contact_counts.whatsapp_users(db)},
+            {"labels": {"type": "non_whatsapp_user"}, "value": contact_counts.non_whatsapp_users(db)},
         ],
-        "db_pending_callbacks": [{"labels": {}, "value": db.pending_callbacks.estimated_document_count()}],
+        "db_pending_callbacks": [{"labels": {}, "value": outbox.pending_estimate(db)}],
     }
 
 

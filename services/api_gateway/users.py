@@ -9,6 +9,7 @@ from services.api_gateway.envelope import respond
 from services.api_gateway.schemas.common import json_body, parse
 from services.api_gateway.schemas.users import LoginBody
 from services.common.errors import ApiError
+from services.users import store as user_store
 
 bp = Blueprint("users", __name__, url_prefix="/v1/users")
 
@@ -42,9 +43,9 @@ def login():
     if credentials is None:
         raise auth.denied()
     db = state.db()
-    auth.ensure_admin(db)
+    user_store.ensure_admin(db)
     username, password = credentials
-    user = auth.authenticate(db, username, password)
+    user = user_store.authenticate(db, username, password)
     if user is None:
         _record_bad_login()
         raise auth.denied()
@@ -52,12 +53,11 @@ def login():
     body = parse(LoginBody, json_body())
     if body.new_password is not None:
         auth.check_password_policy(body.new_password)
-        auth.change_password(db, username, body.new_password)
-    elif user.get("must_change_password"):
+        user_store.change_password(db, username, body.new_password)
+    elif user.must_change_password:
         raise ApiError(1024, "Log in again with 'new_password' in the body to set a new password")
 
-    role = user.get("role", auth.ROLE_USER)
-    token, expires_at = auth.issue_token(db, username, role, state.config().token_ttl_seconds)
+    token, expires_at = user_store.issue_token(db, username, user.role, state.config().token_ttl_seconds)
     return respond(
         {"users": [{"token": token, "expires_after": auth.format_expires_after(expires_at)}]}
     )
@@ -68,5 +68,5 @@ def login():
 def logout():
     hashed = auth.principal().token_hash
     if hashed is not None:
-        auth.revoke_token(state.db(), hashed)
+        user_store.revoke_token(state.db(), hashed)
     return respond()

@@ -7,6 +7,7 @@ It leaves the collection only once the webhook has answered 200.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from celery import Celery
@@ -44,6 +45,17 @@ def enqueue_callbacks(db: Database, celery: Celery, callbacks: list[tuple[str, d
         # Stored already: a kick the broker refuses is re-sent by the dispatcher's sweep.
         kicks.send(celery, DELIVER_CALLBACKS, [queued[start:start + CALLBACKS_PER_KICK]], DISPATCHER_QUEUE)
     return queued
+
+
+def pending_with_prefix(db: Database, prefix: str) -> int:
+    """How many callbacks wait whose id is ``<prefix>:…`` (the id names the kind of
+    event it reports): an index-only count on the ``_id`` prefix."""
+    return db.pending_callbacks.count_documents({"_id": {"$regex": f"^{re.escape(prefix)}:"}})
+
+
+def pending_estimate(db: Database) -> int:
+    """How many callbacks wait, from the collection's metadata (no scan)."""
+    return db.pending_callbacks.estimated_document_count()
 
 
 def ensure_indexes(db: Database) -> None:

@@ -12,7 +12,7 @@ from services.common.clock import utcnow
 from services.contacts import directory
 from services.core_worker import send_policy
 from services.core_worker.context import CoreContext
-from services.core_worker.template_cache import template_key
+from services.templates import store as template_store
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +54,11 @@ def fail_unsendable(ctx: CoreContext, batch: list[dict[str, Any]],
 
 
 def _key(template: dict[str, Any]) -> str:
-    return template_key(template["namespace"], template["name"], template["language"])
+    return template_store.template_key(template["namespace"], template["name"], template["language"])
 
 
 def _current_template_statuses(ctx: CoreContext, batch: list[dict[str, Any]]) -> dict[str, str]:
     keys = list({_key(t) for message in batch if (t := send_policy.accepted_template(message))})
     if not keys:
         return {}
-    return {doc["_id"]: doc.get("status") for doc in ctx.db.templates.find({"_id": {"$in": keys}}, {"status": 1})}
+    return template_store.current_statuses(ctx.db, keys)

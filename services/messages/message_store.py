@@ -1,4 +1,4 @@
-"""Writes that several services make to the ``messages`` and related collections.
+"""Reads and writes that several services make to the ``messages`` and related collections.
 
 Rows carry the ``server_shard`` of their contact (services/cluster/sharding.py), and
 each kind of row one sequence counter for all contacts (``outbound``, ``receipts``,
@@ -74,6 +74,23 @@ def store_outbound(db: Database, doc: dict[str, Any]) -> None:
     """Insert :func:`new_outbound`'s document; the same document again after a lost
     answer raises DuplicateKeyError when the first insert was applied."""
     _journaled(db, "messages").insert_one(doc)
+
+
+def is_stored(db: Database, message_id: str) -> bool:
+    return db.messages.find_one({"_id": message_id}, {"_id": 1}) is not None
+
+
+def mark_inbound_read(db: Database, message_id: str) -> str | None:
+    """Mark an inbound message ``read`` (the first time only: a repeat keeps the time of
+    the first); returns its sender's wa_id, or None when no inbound message has this id."""
+    message = db.messages.find_one({"_id": message_id, "direction": "inbound"}, {"wa_id": 1})
+    if message is None:
+        return None
+    db.messages.update_one(
+        {"_id": message_id, "status": {"$ne": "read"}},
+        {"$set": {"status": "read", "status_timestamps.read": utcnow()}},
+    )
+    return message["wa_id"]
 
 
 def receipt_id(message_id: str, status: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from pymongo.database import Database
 
@@ -11,22 +10,14 @@ from services.callbacks import outbox
 from services.cluster import nodes
 from services.contacts import checks
 from services.media import catalogue, inbound_media, outbound_media
-from services.messages import message_store
+from services.messages import idempotency, message_store
 from services.stats import publisher
-
-# An Idempotency-Key of POST /v1/messages is remembered this long (services/api_gateway/idempotency.py).
-IDEMPOTENCY_WINDOW = timedelta(hours=24)
-
-
-def _gateway_indexes(db: Database) -> None:
-    db.tokens.create_index("expires_at", expireAfterSeconds=0)
-    db.tokens.create_index("username")
-    db.idempotency_keys.create_index("created_at", expireAfterSeconds=int(IDEMPOTENCY_WINDOW.total_seconds()))
-
+from services.users import store as users_store
 
 OWNERS: tuple[Callable[[Database], None], ...] = (
-    _gateway_indexes,
+    users_store.ensure_indexes,
     message_store.ensure_indexes,
+    idempotency.ensure_indexes,
     outbox.ensure_indexes,
     checks.ensure_indexes,
     catalogue.ensure_indexes,

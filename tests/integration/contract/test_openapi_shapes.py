@@ -240,7 +240,7 @@ class Ctx:
         return message_id
 
     def non_admin(self) -> dict[str, str]:
-        from services.api_gateway.auth import token_hash
+        from services.users.token_rules import token_hash
 
         headers = self.auth()
         assert self._token is not None

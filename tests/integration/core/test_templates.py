@@ -1,27 +1,17 @@
-"""The core's template cache and the paused/disabled check at send time, against real
-MongoDB and Redis (no network needed)."""
+"""The paused/disabled check at send time, against real MongoDB and Redis (no network
+needed)."""
 
 from __future__ import annotations
 
 from services.common.clock import utcnow
-from services.core_worker import send_checks, template_cache
+from services.core_worker import send_checks
 from services.messages import message_store
+from services.templates import store as template_store
 
 
 def _template(name: str, status: str = "APPROVED", language: str = "en_US") -> dict:
     return {"id": f"id-{name}", "namespace": "ns", "name": name, "language": language, "category": "UTILITY",
             "status": status, "components": [{"type": "BODY", "text": "Hello"}]}
-
-
-def test_the_cache_becomes_what_the_network_lists(ctx, db):
-    assert template_cache.store(ctx, [_template("a"), _template("b"), {"name": "malformed"}]) == 2
-    assert template_cache.store(ctx, [_template("a", "PAUSED")]) == 1
-    docs = list(db.templates.find({}, {"synced_at": 0}))
-    assert docs == [{"_id": "ns:a:en_US", **_template("a", "PAUSED")}]
-    assert db.sync_markers.find_one({"_id": "templates"})["count"] == 1
-    assert template_cache.current_status(ctx, "ns", "a", "en_US") == "PAUSED"
-    assert template_cache.store(ctx, []) == 0
-    assert db.templates.count_documents({}) == 0
 
 
 def _accepted(db, message_id: str, name: str, status: str = "APPROVED", seq_type: str = "template") -> dict:
@@ -33,7 +23,7 @@ def _accepted(db, message_id: str, name: str, status: str = "APPROVED", seq_type
 
 def test_paused_and_disabled_templates_fail_the_rest_goes_on_in_order(ctx, db):
     db.contacts.insert_one({"_id": "15550003", "last_inbound_at": utcnow()})  # the text is inside the window
-    template_cache.store(ctx, [_template("live"), _template("paused", "PAUSED"), _template("off", "DISABLED")])
+    template_store.replace_all(db, [_template("live"), _template("paused", "PAUSED"), _template("off", "DISABLED")])
     batch = [
         _accepted(db, "gBEG1", "live"),
         _accepted(db, "gBEG2", "paused"),  # paused after it was accepted

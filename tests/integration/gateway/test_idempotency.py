@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from services.api_gateway import auth as gateway_auth
-from services.api_gateway.idempotency import INVALID_KEY, KEY_REUSED, record_id, request_hash
+from services.api_gateway.idempotency import INVALID_KEY, KEY_REUSED, request_hash
 from services.common.clock import utcnow
+from services.messages.idempotency import record_id
+from services.users import store as user_store
 from tests.integration.gateway.conftest import META, assert_error, bearer, register
 
 TEXT = {"to": "16315551234", "type": "text", "text": {"body": "hello"}}
@@ -92,7 +93,7 @@ def test_a_refused_request_leaves_the_key_unused(client, auth, db):
 
 def test_keys_belong_to_their_user(client, auth, db):
     register(db)
-    token, _ = gateway_auth.issue_token(db, "clerk", gateway_auth.ROLE_USER, 3600)
+    token, _ = user_store.issue_token(db, "clerk", user_store.ROLE_USER, 3600)
     mine = _message_id(_send(client, auth))
     theirs = _message_id(_send(client, bearer(token)))
     assert mine != theirs

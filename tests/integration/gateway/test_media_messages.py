@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from services.api_gateway import auth as gateway_auth
 from services.common.queues import MEDIA_QUEUE, PREPARE_OUTBOUND_MEDIA
 from services.media import providers as media_providers
+from services.users import store as user_store
 from tests.integration.gateway.conftest import META, assert_error, bearer, register
 
 TO = "16315551234"
@@ -116,7 +116,7 @@ def test_providers_are_admin_settings_with_sealed_credentials(client, auth, db, 
 
 
 def test_providers_need_the_admin(client, db):
-    token, _ = gateway_auth.issue_token(db, "clerk", gateway_auth.ROLE_USER, 3600)
+    token, _ = user_store.issue_token(db, "clerk", user_store.ROLE_USER, 3600)
     url = "/v1/settings/application/media/providers"
     assert_error(client.get(url, headers=bearer(token)), 403, 1005)
     assert_error(client.post(url, headers=bearer(token), json=[{"name": "a", "type": "www",

@@ -149,7 +149,7 @@ def test_http_webhook_allowed_when_configured(config, db, redis):
 
 
 def test_settings_need_admin(client, db, token):
-    from services.api_gateway.auth import token_hash
+    from services.users.token_rules import token_hash
 
     db.users.insert_one({"_id": "user1", "password_hash": "x", "role": "user", "must_change_password": False})
     db.tokens.update_one({"_id": token_hash(token)}, {"$set": {"username": "user1", "role": "user"}})

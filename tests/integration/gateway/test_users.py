@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from services.api_gateway.auth import token_hash
+from services.users.token_rules import token_hash
 from tests.integration.gateway.conftest import META, NEW_PASSWORD, assert_error, basic, bearer
 
 

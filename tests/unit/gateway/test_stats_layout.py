@@ -1,5 +1,5 @@
 from services.api_gateway.stats import endpoint_label, request_state
-from services.api_gateway.stats_sources import layout, per_node, rows_of_shards
+from services.api_gateway.stats_sources import layout, per_node
 from services.cluster.nodes import Lease
 
 
@@ -45,12 +45,6 @@ def test_one_node_merges_everything_under_none():
     found = per_node(view, {"a:1": {"drains": [{"labels": {"direction": "inbound"}, "value": 1}]}},
                      {"drains": [{"labels": {"direction": "inbound"}, "value": 2}]})
     assert found == {None: {"drains": [{"labels": {"direction": "inbound"}, "value": 3}]}}
-
-
-def test_rows_of_shards_is_a_filter_on_their_server_shard_ranges():
-    assert rows_of_shards([2, 0], 4) == {"$or": [{"server_shard": {"$gte": 0, "$lt": 256}},
-                                                 {"server_shard": {"$gte": 512, "$lt": 768}}]}
-    assert rows_of_shards(None) == {"server_shard": {"$exists": False}}  # rows of an older version
 
 
 def test_endpoint_labels_name_the_route_not_the_path():

@@ -1,0 +1,139 @@
+"""The API's users and their bearer tokens in MongoDB (spec §4; docs/design.md
+"MongoDB collections"): the one module that reads or writes ``users`` and ``tokens``.
+
+- ``users`` ``{_id: username, password_hash, role, must_change_password, created_at,
+  password_changed_at?}``:
+  the built-in admin is created on first use with the default password, which must be
+  changed before it gets a token.
+- ``tokens`` ``{_id: sha256-hex(token), username, role, expires_at, created_at}``: the
+  token itself is never stored (token_rules.py); a TTL index removes expired ones, and
+  a lookup that finds one before the TTL monitor did deletes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from services.common.clock import utcnow
+from services.users import password_rules, token_rules
+
+ADMIN = "admin"
+DEFAULT_ADMIN_PASSWORD = "secret"
+ROLE_ADMIN = "admin"
+ROLE_USER = "user"
+
+
+@dataclass(frozen=True)
+class User:
+    """A user whose password was just checked."""
+
+    username: str
+    role: str
+    must_change_password: bool
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """Whom a live bearer token was issued to."""
+
+    username: str
+    role: str
+    token_hash: str
+
+
+class TokenExpired(Exception):
+    """The token was issued but has expired (it is deleted now)."""
+
+
+def ensure_indexes(db: Database) -> None:
+    db.tokens.create_index("expires_at", expireAfterSeconds=0)
+    db.tokens.create_index("username")
+
+
+# --- users ---------------------------------------------------------------------------
+
+
+def ensure_admin(db: Database) -> None:
+    """Create the built-in admin (admin/secret, must change it) if it does not exist."""
+    if db.users.find_one({"_id": ADMIN}, {"_id": 1}) is not None:
+        return
+    try:
+        db.users.insert_one(
+            {
+                "_id": ADMIN,
+                "password_hash": password_rules.hash_password(DEFAULT_ADMIN_PASSWORD),
+                "role": ROLE_ADMIN,
+                "must_change_password": True,
+                "created_at": utcnow(),
+            }
+        )
+    except DuplicateKeyError:
+        pass  # another worker created it first
+
+
+def authenticate(db: Database, username: str, password: str) -> User | None:
+    """The user, when ``password`` is theirs; None for a wrong password or an unknown
+    user, which take the same time."""
+    doc = db.users.find_one({"_id": username})
+    if doc is None:
+        password_rules.verify_nobody(password)
+        return None
+    if not password_rules.verify_password(password, doc.get("password_hash", "")):
+        return None
+    return User(username=username, role=doc.get("role", ROLE_USER),
+                must_change_password=bool(doc.get("must_change_password")))
+
+
+def change_password(db: Database, username: str, new_password: str) -> None:
+    """Set a password (checked against the policy by the caller), which also ends the
+    default password's obligation to change it."""
+    db.users.update_one(
+        {"_id": username},
+        {
+            "$set": {
+                "password_hash": password_rules.hash_password(new_password),
+                "must_change_password": False,
+                "password_changed_at": utcnow(),
+            }
+        },
+    )
+    # Tokens issued under the old password stop working.
+    db.tokens.delete_many({"username": username})
+
+
+# --- tokens --------------------------------------------------------------------------
+
+
+def issue_token(db: Database, username: str, role: str, ttl_seconds: int) -> tuple[str, datetime]:
+    """A new token for the user and when it expires."""
+    # The role rides on the token so that checking a request is one lookup. Roles never
+    # change (only the built-in admin is admin) and deleting a user deletes its tokens.
+    token = token_rules.new_token()
+    expires_at = token_rules.expiry(utcnow(), ttl_seconds)
+    db.tokens.insert_one({
+        "_id": token_rules.token_hash(token), "username": username, "role": role,
+        "expires_at": expires_at, "created_at": utcnow(),
+    })
+    return token, expires_at
+
+
+def token_holder(db: Database, token: str) -> TokenHolder | None:
+    """Whom ``token`` was issued to; None for a token never issued (or revoked).
+    Raises TokenExpired for one past its expiry, and deletes it."""
+    hashed = token_rules.token_hash(token)
+    doc = db.tokens.find_one({"_id": hashed})
+    if doc is None:
+        return None
+    if token_rules.is_expired(doc["expires_at"], utcnow()):
+        revoke_token(db, hashed)
+        raise TokenExpired
+    return TokenHolder(username=doc["username"], role=doc.get("role", ROLE_USER), token_hash=hashed)
+
+
+def revoke_token(db: Database, hashed: str) -> None:
+    """Forget a token (logout), by its hash: the token itself is never kept."""
+    db.tokens.delete_one({"_id": hashed})
