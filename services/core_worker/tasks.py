@@ -65,9 +65,10 @@ def _try_again_later(ctx: CoreContext, task_name: str, shard: int) -> None:
 
 
 def register_tasks(app: Celery, ctx: CoreContext) -> None:
-    """The core's tasks, on ``app``, working through ``ctx``."""
+    """The core's tasks, on ``app``, working through ``ctx``. ``shared=False``: they belong to this app
+    only (Celery's default also adds a decorated task to every app created after it)."""
 
-    @app.task(name=DRAIN_OUTBOUND, bind=True)
+    @app.task(name=DRAIN_OUTBOUND, bind=True, shared=False)
     def drain_outbound(self: Task, shard: int) -> int:
         handled = drain_fenced(ctx, self, shard, outbound.drain)
         if handled >= outbound.BATCH:
@@ -75,7 +76,7 @@ def register_tasks(app: Celery, ctx: CoreContext) -> None:
             kick_outbound(app, shard, ctx.redis)
         return handled
 
-    @app.task(name=DRAIN_INBOUND, bind=True)
+    @app.task(name=DRAIN_INBOUND, bind=True, shared=False)
     def drain_inbound(self: Task, shard: int) -> int:
         handled = drain_fenced(ctx, self, shard, inbound.drain)
         if handled >= inbound.BATCH:
@@ -87,22 +88,22 @@ def register_tasks(app: Celery, ctx: CoreContext) -> None:
                 log.warning("could not replenish one-time prekeys: %s", error)
         return handled
 
-    @app.task(name=REQUEST_CODE)
+    @app.task(name=REQUEST_CODE, shared=False)
     def request_code(cc: str, phone_number: str, method: str, cert: str, pin: str | None = None) -> dict:
         return registration.request_code(ctx, cc=cc, phone_number=phone_number, method=method, cert=cert)
 
-    @app.task(name=VERIFY_CODE)
+    @app.task(name=VERIFY_CODE, shared=False)
     def verify_code(code: str) -> dict:
         return registration.verify_code(ctx, code=code)
 
-    @app.task(name=SYNC_TEMPLATES)
+    @app.task(name=SYNC_TEMPLATES, shared=False)
     def sync_templates() -> dict:
         return template_cache.sync_rpc(ctx)
 
-    @app.task(name=CHECK_CONTACTS)
+    @app.task(name=CHECK_CONTACTS, shared=False)
     def check_contacts(numbers: list[str]) -> dict:
         return contact_checker.answer(ctx, numbers)
 
-    @app.task(name=CHECK_CONTACTS_LATER)
+    @app.task(name=CHECK_CONTACTS_LATER, shared=False)
     def check_contacts_later(check_id: str) -> None:
         contact_checker.run_request(ctx, check_id)

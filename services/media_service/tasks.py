@@ -23,9 +23,10 @@ if TYPE_CHECKING:
 
 
 def register_tasks(app: Celery, deps: MediaDeps) -> None:
-    """The media tasks, on ``app``, working through ``deps``."""
+    """The media tasks, on ``app``, working through ``deps``. ``shared=False``: they belong to this app
+    only (Celery's default also adds a decorated task to every app created after it)."""
 
-    @app.task(name="media.check_store")
+    @app.task(name="media.check_store", shared=False)
     def check_store() -> dict:
         """Round-trips a probe object: lets operators and health checks see the store work."""
         store = deps.store
@@ -35,12 +36,12 @@ def register_tasks(app: Celery, deps: MediaDeps) -> None:
         store.delete(".probe")
         return {"bucket": store.bucket, "ok": stored is not None and stored.data == b"ok"}
 
-    @app.task(name=MEDIA_GC)
+    @app.task(name=MEDIA_GC, shared=False)
     def media_gc(run_id: str) -> None:
         """One run of the media garbage collection (services/media/gc.py)."""
         gc.run(deps.db, deps.store, app, run_id)
 
-    @app.task(name=FETCH_INBOUND_MEDIA)
+    @app.task(name=FETCH_INBOUND_MEDIA, shared=False)
     def fetch_inbound(media_id: str, wait_seconds: float = 0.0) -> dict:
         """A contact's medium, by media id: a kick (the core, a retry, the sweep) or the RPC
         of a ``GET /v1/media/{id}`` (``wait_seconds``: how long it may wait for a fetch
@@ -53,10 +54,10 @@ def register_tasks(app: Celery, deps: MediaDeps) -> None:
             outcome = inbound.fetch(fetching, media_id)
         return {"http_status": 200, "payload": {"outcome": outcome}}
 
-    @app.task(name=PREPARE_OUTBOUND_MEDIA, ignore_result=True)
+    @app.task(name=PREPARE_OUTBOUND_MEDIA, ignore_result=True, shared=False)
     def prepare_outbound(message_id: str) -> str:
         return deps.preparer.prepare(message_id)
 
-    @app.task(name=SWEEP_OUTBOUND_MEDIA, ignore_result=True)
+    @app.task(name=SWEEP_OUTBOUND_MEDIA, ignore_result=True, shared=False)
     def sweep_outbound() -> int:
         return outbound.sweep(deps.preparer)

@@ -164,20 +164,21 @@ def sweep_once(db: Database, grace_seconds: float, *, schedule: Schedule, batch:
 
 
 def register_tasks(app: Celery, config: Config, db: Database) -> None:
-    """The dispatcher's tasks, on ``app``, delivering from ``db``."""
+    """The dispatcher's tasks, on ``app``, delivering from ``db``. ``shared=False``: they belong to this app
+    only (Celery's default also adds a decorated task to every app created after it)."""
     kick = kicker(app)
 
-    @app.task(name=DELIVER_CALLBACK)
+    @app.task(name=DELIVER_CALLBACK, shared=False)
     def deliver(callback_id: str) -> str:
         return deliver_once(db, config, callback_id, schedule=kick)
 
-    @app.task(name=DELIVER_CALLBACKS)
+    @app.task(name=DELIVER_CALLBACKS, shared=False)
     def deliver_many(callback_ids: list[str]) -> list[str]:
         """The callbacks of one kick, one after the other, with one read of the settings."""
         settings = app_settings.load(db)
         return [deliver_once(db, config, callback_id, schedule=kick, settings=settings)
                 for callback_id in callback_ids]
 
-    @app.task(name=SWEEP_CALLBACKS)
+    @app.task(name=SWEEP_CALLBACKS, shared=False)
     def sweep() -> int:
         return sweep_once(db, config.dispatcher.sweep_grace_seconds, schedule=kick)
