@@ -4,28 +4,29 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 
 from aiohttp import web
 
 from sandbox.app import create_app
-from sandbox.network.media_store import DEFAULT_MAX_TOTAL
+from services.common.config import Config
 
 
 def main(argv: list[str] | None = None) -> None:
+    config = Config.from_env()  # SANDBOX_* (config.sandbox) are the options' defaults
+    sandbox = config.sandbox
     parser = argparse.ArgumentParser(prog="python -m sandbox", description="Sandbox WhatsApp network")
-    parser.add_argument("--host", default=os.environ.get("SANDBOX_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "9400")))
-    parser.add_argument("--state-file", default=os.environ.get("SANDBOX_STATE_FILE") or None)
+    parser.add_argument("--host", default=sandbox.host)
+    parser.add_argument("--port", type=int, default=sandbox.port)
+    parser.add_argument("--state-file", default=sandbox.state_file)
     parser.add_argument(
-        "--media-max-bytes", type=int, default=int(os.environ.get("SANDBOX_MEDIA_MAX_BYTES", DEFAULT_MAX_TOTAL)),
+        "--media-max-bytes", type=int, default=sandbox.media_max_bytes,
         help="bound on all encrypted media files the network stores together",
     )
     parser.add_argument("--ping-interval", type=float, default=20.0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     logging.basicConfig(
-        level=os.environ.get("WA_LOG_LEVEL", "INFO").upper(),
+        level=config.log_level,
         format="%(asctime)s sandbox %(levelname)s %(name)s: %(message)s",
     )
     app = create_app(

@@ -1,14 +1,15 @@
-"""gunicorn settings for the gateway, from the environment.
+"""gunicorn settings for the gateway, from the environment (``config.gateway``).
 
 Run: ``gunicorn -c services/api_gateway/gunicorn_conf.py services.api_gateway.wsgi:app``
 """
 
 from __future__ import annotations
 
-import os
+from services.common.config import Config
 
-bind = f"{os.environ.get('WA_API_HOST', '127.0.0.1')}:{os.environ.get('WA_API_PORT', '9090')}"
-workers = int(os.environ.get("WA_GATEWAY_WORKERS", "2"))
+_config = Config.from_env()  # gunicorn takes only the names it knows from this module
+bind = f"{_config.gateway.host}:{_config.gateway.port}"
+workers = _config.gateway.workers
 # gunicorn's gthread worker, answering what gunicorn refuses itself in the envelope.
 worker_class = "services.api_gateway.gunicorn_worker.EnvelopeThreadWorker"
 threads = 4
@@ -44,4 +45,4 @@ def post_fork(server, worker):  # noqa: ARG001 - gunicorn hook signature
     # whichever entry point is used (wsgi:app or "app:create_app()" as in the Procfile).
     from services.common.logging_setup import configure_logging
 
-    configure_logging("gateway")
+    configure_logging("gateway", _config.log_level)

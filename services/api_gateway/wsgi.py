@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from services.api_gateway.app import create_app
+from services.common.config import Config
 from services.common.logging_setup import configure_logging
 
-configure_logging("gateway")
-app = create_app()
+_config = Config.from_env()
+configure_logging("gateway", _config.log_level)
+app = create_app(_config)

@@ -12,8 +12,7 @@ import os
 import sys
 import warnings
 
-from celery import Celery, bootsteps
-from celery.beat import EmbeddedService
+from celery import Celery
 from celery.exceptions import CPendingDeprecationWarning
 
 from services.common.config import Config
@@ -67,27 +66,14 @@ def make_celery(config: Config, name: str) -> Celery:
     return app
 
 
-class ThreadedBeat(bootsteps.StartStopStep):
-    """A worker's beat (its sweeps) as a thread inside the worker, not the separate
-    process ``celery worker -B`` forks: a ``-B`` beat child outlives a SIGKILLed worker
-    and keeps sending sweeps, while a thread dies with it. The schedule lives in memory
-    (the base ``celery.beat.Scheduler``), so there is no schedule file to place or share.
-    Add it with ``app.steps["worker"].add(ThreadedBeat)``."""
-
-    label = "ThreadedBeat"
-
-    def create(self, w):  # noqa: ANN001, ANN201 (celery bootstep signature)
-        return EmbeddedService(w.app, thread=True, scheduler_cls="celery.beat:Scheduler")
-
-
-def worker_argv(*, name: str, queues: list[str], pool: str, concurrency: int = 1) -> list[str]:
+def worker_argv(*, name: str, queues: list[str], pool: str, concurrency: int = 1, loglevel: str = "INFO") -> list[str]:
     """The `celery worker` arguments every service's ``__main__`` uses."""
     return [
         "worker",
         f"--queues={','.join(queues)}",
         f"--pool={pool}",
         f"--concurrency={concurrency}",
-        f"--loglevel={os.environ.get('WA_LOG_LEVEL', 'INFO')}",
+        f"--loglevel={loglevel}",
         f"--hostname={name}-{os.getpid()}@%h",
         # Our workers share no worker state (revokes, clocks): skip the start-up chatter.
         "--without-mingle",

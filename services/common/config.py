@@ -1,13 +1,20 @@
 """Process configuration, read once from the environment.
 
-Every service gets the same frozen ``Config``; the variable names and defaults are
-listed in docs/design.md so that operators have one table to read.
+This is the one module that reads the environment: every process calls
+``Config.from_env()`` once at start and hands the frozen ``Config`` (or the section it
+needs) to whatever it builds. The variable names and defaults are listed in
+docs/design.md "Configuration" so that operators have one table to read.
+
+Settings every process shares sit on ``Config`` itself; those of one process only sit
+in its section (``config.gateway``, ``config.core``, ``config.media``,
+``config.dispatcher``, ``config.sandbox``).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ALLOWED_SHARD_COUNTS = (1, 2, 4, 8, 16, 32)
@@ -15,6 +22,107 @@ ALLOWED_SHARD_COUNTS = (1, 2, 4, 8, 16, 32)
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _optional_float(value: str | None) -> float | None:
+    return float(value) if value else None
+
+
+def _optional_int(value: str | None) -> int | None:
+    return int(value) if value else None
+
+
+def _shard_list(value: str | None) -> tuple[int, ...] | None:
+    # Checked against the shard count by the core at start, once it has read the count.
+    if not value:
+        return None
+    return tuple(sorted({int(part) for part in value.split(",") if part.strip()}))
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    """Where gunicorn serves the API (services/api_gateway/gunicorn_conf.py)."""
+
+    host: str = "127.0.0.1"
+    port: int = 9090
+    workers: int = 2
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> GatewayConfig:
+        defaults = cls()
+        return cls(
+            host=env.get("WA_API_HOST", defaults.host),
+            port=int(env.get("WA_API_PORT", defaults.port)),
+            workers=int(env.get("WA_GATEWAY_WORKERS", defaults.workers)),
+        )
+
+
+@dataclass(frozen=True)
+class CoreConfig:
+    """One core process: the shards it is pinned to and its lease timings (None: the
+    defaults of services/cluster/lease_rules.py, bounded by the application settings)."""
+
+    pinned_shards: tuple[int, ...] | None = None
+    lease_renew_seconds: float | None = None
+    lease_seconds: float | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> CoreConfig:
+        return cls(
+            pinned_shards=_shard_list(env.get("WA_CORE_SHARDS")),
+            lease_renew_seconds=_optional_float(env.get("WA_LEASE_RENEW_SECONDS")),
+            lease_seconds=_optional_float(env.get("WA_LEASE_SECONDS")),
+        )
+
+
+@dataclass(frozen=True)
+class MediaConfig:
+    concurrency: int = 4  # the media worker's threads
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> MediaConfig:
+        return cls(concurrency=int(env.get("WA_MEDIA_CONCURRENCY", cls.concurrency)))
+
+
+@dataclass(frozen=True)
+class DispatcherConfig:
+    # 6 is the default of the ``webhooks.max_concurrent_requests`` setting.
+    concurrency: int = 6
+    sweep_seconds: float = 5.0  # how often the sweep looks for callbacks whose kick was lost
+    sweep_grace_seconds: float = 5.0  # how overdue a callback must be before it counts as lost
+    metrics_port: int | None = None  # the Prometheus counters, on loopback, when set
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> DispatcherConfig:
+        defaults = cls()
+        return cls(
+            concurrency=int(env.get("WA_DISPATCHER_CONCURRENCY", defaults.concurrency)),
+            sweep_seconds=float(env.get("WA_DISPATCHER_SWEEP_SECONDS", defaults.sweep_seconds)),
+            sweep_grace_seconds=float(env.get("WA_DISPATCHER_SWEEP_GRACE_SECONDS", defaults.sweep_grace_seconds)),
+            metrics_port=_optional_int(env.get("WA_DISPATCHER_METRICS_PORT")),
+        )
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """The sandbox network (development and tests only); ``python -m sandbox``'s options
+    override these."""
+
+    host: str = "127.0.0.1"
+    port: int = 9400
+    state_file: str | None = None
+    # As sandbox/network/media_store.py DEFAULT_MAX_TOTAL (1 GiB): all stored media together.
+    media_max_bytes: int = 1024 * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SandboxConfig:
+        defaults = cls()
+        return cls(
+            host=env.get("SANDBOX_HOST", defaults.host),
+            port=int(env.get("SANDBOX_PORT", defaults.port)),
+            state_file=env.get("SANDBOX_STATE_FILE") or None,
+            media_max_bytes=int(env.get("SANDBOX_MEDIA_MAX_BYTES", defaults.media_max_bytes)),
+        )
 
 
 @dataclass(frozen=True)
@@ -36,9 +144,15 @@ class Config:
     api_key: str | None = None
     api_version: str = "v2.45.1"
     webhook_timeout_seconds: float = 10.0
+    log_level: str = "INFO"
+    gateway: GatewayConfig = field(default_factory=GatewayConfig)
+    core: CoreConfig = field(default_factory=CoreConfig)
+    media: MediaConfig = field(default_factory=MediaConfig)
+    dispatcher: DispatcherConfig = field(default_factory=DispatcherConfig)
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Config:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
         env = dict(os.environ if env is None else env)
         defaults = cls()
         shards = int(env.get("WA_SHARDS", defaults.shards))
@@ -64,4 +178,10 @@ class Config:
             webhook_timeout_seconds=float(
                 env.get("WA_WEBHOOK_TIMEOUT_SECONDS", defaults.webhook_timeout_seconds)
             ),
+            log_level=env.get("WA_LOG_LEVEL", defaults.log_level).upper(),
+            gateway=GatewayConfig.from_env(env),
+            core=CoreConfig.from_env(env),
+            media=MediaConfig.from_env(env),
+            dispatcher=DispatcherConfig.from_env(env),
+            sandbox=SandboxConfig.from_env(env),
         )

@@ -9,13 +9,12 @@ the left margin.
 from __future__ import annotations
 
 import logging
-import os
 
 from services.common.escaping import escape_unprintable
 
 # Celery logs two lines per task at INFO; at thousands of kicks a second that is noise
 # that costs throughput. WA_LOG_LEVEL=DEBUG brings them back.
-_PER_TASK_LOGGERS = ("celery.app.trace", "celery.worker.strategy", "celery.beat")
+_PER_TASK_LOGGERS = ("celery.app.trace", "celery.worker.strategy")
 CONTINUATION = "  "
 
 
@@ -43,8 +42,9 @@ def log_format(service: str) -> str:
     return f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s"
 
 
-def configure_logging(service: str) -> None:
-    level = os.environ.get("WA_LOG_LEVEL", "INFO").upper()
+def configure_logging(service: str, level: str = "INFO") -> None:
+    """``level``: ``config.log_level`` (``WA_LOG_LEVEL``)."""
+    level = level.upper()
     handler = logging.StreamHandler()
     handler.setFormatter(SafeFormatter(log_format(service)))
     logging.basicConfig(level=level, handlers=[handler])

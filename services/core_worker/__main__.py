@@ -10,47 +10,48 @@ containers): they spread the shards between them.
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 
 from celery.signals import worker_shutdown
 
 from services.common.celery_app import run_worker, worker_argv
+from services.common.config import Config
 from services.common.logging_setup import configure_logging
 from services.common.queues import CONTROL_QUEUE
+from services.core_worker.app import create_core
+from services.core_worker.connection import NetworkConnection
+from services.core_worker.leases import LeaseKeeper
 
 
-def pinned_shards(total: int) -> list[int] | None:
-    """``WA_CORE_SHARDS="0,1"`` pins this process to those shards (it takes no other);
-    None when unset: the process shares the unpinned shards with the other nodes."""
-    chosen = os.environ.get("WA_CORE_SHARDS")
-    if not chosen:
+def pinned_shards(chosen: tuple[int, ...] | None, total: int) -> list[int] | None:
+    """``WA_CORE_SHARDS="0,1"`` (``config.core.pinned_shards``) pins this process to those
+    shards (it takes no other); None when unset: the process shares the unpinned shards
+    with the other nodes."""
+    if chosen is None:
         return None
-    shards = sorted({int(part) for part in chosen.split(",") if part.strip()})
-    if any(shard >= total for shard in shards):
-        raise SystemExit(f"WA_CORE_SHARDS {shards} outside 0..{total - 1}")
-    return shards
+    if any(shard >= total for shard in chosen):
+        raise SystemExit(f"WA_CORE_SHARDS {list(chosen)} outside 0..{total - 1}")
+    return list(chosen)
 
 
 def main() -> None:
-    configure_logging("core")
-    from services.core_worker.app import celery, context
-    from services.core_worker.connection import NetworkConnection
-    from services.core_worker.leases import LeaseKeeper
-    from services.core_worker.recovery import RecoverySweeper
+    config = Config.from_env()
+    configure_logging("core", config.log_level)
+    core = create_core(config)
+    context = core.context
 
     # Until Celery installs its own handlers, a SIGTERM (honcho stopping everything at
     # once) unwinds through the ``finally`` below instead of killing the process with
     # its leases held.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    keeper = LeaseKeeper(context.db, context.config.shards, pinned_shards(context.shard_count()))
+    keeper = LeaseKeeper(context.db, config.shards, pinned_shards(config.core.pinned_shards, context.shard_count()),
+                         requested=config.core)
     context.leases = keeper
     keeper.start()  # the first heartbeat claims shards before the worker consumes
     connection = NetworkConnection(context, keeper.me)
     connection.start()
-    sweeper = RecoverySweeper(context, keeper.held_shards)
-    sweeper.start()
+    core.periodic.start()  # the recovery sweep of the shards the keeper holds
 
     stopped = threading.Event()
 
@@ -61,13 +62,14 @@ def main() -> None:
             return
         stopped.set()
         keeper.stop_taking()
-        sweeper.stop()
+        core.periodic.stop(timeout=0)  # a sweep in flight only kicks: no need to wait for it
         connection.stop()
         keeper.stop()
 
     try:
         # The shard queues are added by services/core_worker/shard_consumers.py as leases come.
-        run_worker(celery, worker_argv(name="core", queues=[CONTROL_QUEUE], pool="solo"))
+        run_worker(core.celery, worker_argv(name="core", queues=[CONTROL_QUEUE], pool="solo",
+                                            loglevel=config.log_level))
     finally:
         _stop_threads()
 

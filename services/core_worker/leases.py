@@ -44,6 +44,7 @@ from services.cluster.nodes import (
     shard_lease_id,
     shard_of_lease,
 )
+from services.common.config import CoreConfig
 from services.core_worker.failures import LeaseLost
 from services.settings import app_settings
 from services.stats import counters as stats_counters
@@ -58,13 +59,12 @@ def node_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def env_timings(db: Database, env: dict[str, str] | None = None) -> Timings:
-    """``WA_LEASE_RENEW_SECONDS`` / ``WA_LEASE_SECONDS`` bounded by the settings."""
-    env = dict(os.environ if env is None else env)
+def configured_timings(db: Database, requested: CoreConfig) -> Timings:
+    """The timings ``requested`` (``WA_LEASE_RENEW_SECONDS`` / ``WA_LEASE_SECONDS``)
+    bounded by the settings."""
     settings = app_settings.load(db)
     return lease_rules.timings(
-        float(env["WA_LEASE_RENEW_SECONDS"]) if env.get("WA_LEASE_RENEW_SECONDS") else None,
-        float(env["WA_LEASE_SECONDS"]) if env.get("WA_LEASE_SECONDS") else None,
+        requested.lease_renew_seconds, requested.lease_seconds,
         float(settings["heartbeat_interval"]), float(settings["unhealthy_interval"]),
     )
 
@@ -179,9 +179,12 @@ class Fence:
 
 class LeaseKeeper(threading.Thread):
     def __init__(self, db: Database, initial_shards: int, pinned: list[int] | None = None,
-                 me: str | None = None, timings: Timings | None = None) -> None:
+                 me: str | None = None, timings: Timings | None = None,
+                 requested: CoreConfig | None = None) -> None:
         """``initial_shards``: ``WA_SHARDS``, the shard count of a new database; the count
-        itself is read from MongoDB at each heartbeat (services/cluster/shard_shape.py)."""
+        itself is read from MongoDB at each heartbeat (services/cluster/shard_shape.py).
+        ``timings``: fixed ones (tests); otherwise those ``requested`` (``config.core``)
+        bounded by the settings, read again every ``SETTINGS_EVERY`` heartbeats."""
         super().__init__(name="lease-keeper", daemon=True)
         self.me = me or node_id()
         self.store = LeaseStore(db, self.me)
@@ -192,7 +195,8 @@ class LeaseKeeper(threading.Thread):
         self.machine = local_deaths.this_machine(self.me.rpartition(":")[0])
         self._dead: set[str] = set()  # nodes of this machine found dead at this heartbeat
         self._fixed_timings = timings
-        self.timings = timings or env_timings(db)
+        self._requested = requested or CoreConfig()
+        self.timings = timings or configured_timings(db, self._requested)
         self._held: dict[str, _Held] = {}
         self._releasing: set[int] = set()
         self._lock = threading.Lock()
@@ -318,7 +322,7 @@ class LeaseKeeper(threading.Thread):
     def beat(self) -> None:
         self._beats += 1
         if self._fixed_timings is None and self._beats % SETTINGS_EVERY == 0:
-            self.timings = env_timings(self.db)
+            self.timings = configured_timings(self.db, self._requested)
         timings = self.timings
         with pymongo.timeout(max(timings.renew_seconds, 1.0) * 2):
             sent = time.monotonic()

@@ -4,22 +4,18 @@ Kicks live in Redis; if one is lost (Redis restarted, a worker killed mid-task) 
 work is still in MongoDB, and this sweep finds it (and the stored non-blocking contact
 checks, ``contact_checker.kick_stale``). It is what makes "accepted means never lost"
 hold across any process dying. Each core process sweeps the shards it holds; a shard
-it takes over is kicked at once (services/core_worker/shard_consumers.py).
+it takes over is kicked at once (services/core_worker/shard_consumers.py). A failed
+sweep is logged and tried again at the next interval (services/common/periodic.py).
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 from services.common.clock import utcnow
 from services.common.kicks import kick_inbound, kick_outbound
 from services.core_worker import contact_checker
 from services.core_worker.context import CoreContext
-
-log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = 5.0
 STALE_AFTER = timedelta(seconds=10)
@@ -54,26 +50,15 @@ def kick_all(ctx: CoreContext, shards: list[int]) -> None:
         kick_inbound(ctx.celery, shard)
 
 
-class RecoverySweeper(threading.Thread):
-    def __init__(self, ctx: CoreContext, shards: Callable[[], list[int]]) -> None:
-        """``shards``: the shards this process holds now (they move with the leases)."""
-        super().__init__(name="recovery-sweeper", daemon=True)
-        self.ctx = ctx
-        self.shards = shards
-        self.stopping = threading.Event()
-
-    def stop(self) -> None:
-        self.stopping.set()
-
-    def run(self) -> None:
-        while not self.stopping.wait(SWEEP_INTERVAL):
-            try:
-                held = self.shards()
-                outbound, inbound = stale_shards(self.ctx, held) if held else ([], [])
-                for shard in outbound:
-                    kick_outbound(self.ctx.celery, shard)
-                for shard in inbound:
-                    kick_inbound(self.ctx.celery, shard)
-                contact_checker.kick_stale(self.ctx)
-            except Exception:  # a failed sweep is retried at the next interval
-                log.exception("recovery sweep failed")
+def sweep(ctx: CoreContext, shards: list[int] | None = None) -> None:
+    """One recovery sweep (a periodic job of the core, ``app.create_core``): kicks the
+    ``shards`` (default: those this node holds now, as they move with the leases) whose
+    work is stale, and the stored contact checks whose kick was lost."""
+    if shards is None:
+        shards = ctx.leases.held_shards() if ctx.leases is not None else []
+    outbound, inbound = stale_shards(ctx, shards) if shards else ([], [])
+    for shard in outbound:
+        kick_outbound(ctx.celery, shard)
+    for shard in inbound:
+        kick_inbound(ctx.celery, shard)
+    contact_checker.kick_stale(ctx)

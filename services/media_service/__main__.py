@@ -1,28 +1,30 @@
-"""``python -m services.media_service``: the media worker."""
+"""``python -m services.media_service``: the media worker, with its sweeps beside it
+(``app.create_media_worker``)."""
 
 from __future__ import annotations
 
-import os
-
-from services.common.celery_app import ThreadedBeat, run_worker, worker_argv
+from services.common.celery_app import run_worker, worker_argv
+from services.common.config import Config
 from services.common.logging_setup import configure_logging
-from services.common.queues import MEDIA_QUEUE
+from services.common.queues import MEDIA_GC, MEDIA_QUEUE
+from services.media import gc
+from services.media_service.app import create_media_worker
 
 
 def main() -> None:
-    configure_logging("media")
-    from services.media import gc
-    from services.media_service.app import celery, database, fetching, media_gc, object_store
-    from services.media_service.sweeper import MediaSweeper
-
-    object_store().ensure_bucket()
-    celery.steps["worker"].add(ThreadedBeat)  # the sweeps (app.beat_schedule)
-    unfinished = gc.unfinished(database())
+    config = Config.from_env()
+    configure_logging("media", config.log_level)
+    media = create_media_worker(config)
+    media.deps.store.ensure_bucket()
+    unfinished = gc.unfinished(media.deps.db)
     if unfinished is not None:  # its worker died in it, or its kick was lost
-        media_gc.apply_async(args=[unfinished], queue=MEDIA_QUEUE)
-    MediaSweeper(fetching).start()  # pending inbound downloads whose kick was lost
-    concurrency = int(os.environ.get("WA_MEDIA_CONCURRENCY", "4"))
-    run_worker(celery, worker_argv(name="media", queues=[MEDIA_QUEUE], pool="threads", concurrency=concurrency))
+        media.celery.send_task(MEDIA_GC, args=[unfinished], queue=MEDIA_QUEUE)
+    media.periodic.start()
+    try:
+        run_worker(media.celery, worker_argv(name="media", queues=[MEDIA_QUEUE], pool="threads",
+                                             concurrency=config.media.concurrency, loglevel=config.log_level))
+    finally:
+        media.periodic.stop()
 
 
 if __name__ == "__main__":

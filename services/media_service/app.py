@@ -1,89 +1,95 @@
-"""The media Celery app: the worker that owns the object store."""
+"""The media process, built from a ``Config`` by :func:`create_media_worker`: the worker
+that owns the object store, its Celery app with the media tasks, what they share
+(:class:`MediaDeps`), and its periodic jobs (the sweeps of inbound downloads and of
+outbound preparations whose kick was lost). Nothing here reads the environment or
+connects anywhere until the factory is called, and the clients connect on first use.
+"""
 
 from __future__ import annotations
 
-from functools import cache
+from dataclasses import dataclass
+from functools import cached_property
 
+from celery import Celery
 from pymongo.database import Database
 
 from services.account import store as account_store
+from services.cluster.shard_shape import CachedShape
+from services.common import redis_client
 from services.common.celery_app import make_celery
 from services.common.config import Config
 from services.common.master_key import load_master_key
 from services.common.mongo import get_db
-from services.common.queues import FETCH_INBOUND_MEDIA, MEDIA_GC, MEDIA_QUEUE, SWEEP_OUTBOUND_MEDIA
-from services.media import gc
+from services.common.periodic import Job, Periodic
+from services.common.queues import MEDIA_QUEUE
 from services.media.network_media import NetworkMedia
 from services.media.object_store import ObjectStore
-from services.media_service import inbound
+from services.media_service import inbound, outbound, tasks
 from services.media_service.inbound import Fetching
+from services.media_service.outbound import Preparer
 from services.migrations import prepare
 
-config = Config.from_env()
-celery = make_celery(config, "media")
-celery.conf.task_routes = {"media.*": {"queue": MEDIA_QUEUE}}
-celery.conf.imports = ("services.media_service.outbound_tasks",)
-
-SWEEP_SECONDS = 5.0
-celery.conf.beat_schedule = {
-    # Outbound media messages whose preparation kick was lost (outbound_tasks.py).
-    "sweep-outbound-media": {
-        "task": SWEEP_OUTBOUND_MEDIA,
-        "schedule": SWEEP_SECONDS,
-        # A sweep that waited longer than two periods is superseded by the next one.
-        "options": {"queue": MEDIA_QUEUE, "expires": SWEEP_SECONDS * 2},
-    },
-}
+SWEEP_SECONDS = 5.0  # both sweeps; their graces are inbound.SWEEP_GRACE and outbound.SWEEP_GRACE
 
 
-@cache
-def object_store() -> ObjectStore:
-    return ObjectStore.from_config(config)
+class MediaDeps:
+    """What this process's tasks and sweeps share, each built on first use."""
+
+    def __init__(self, config: Config, celery: Celery) -> None:
+        self.config = config
+        self.celery = celery
+
+    @cached_property
+    def store(self) -> ObjectStore:
+        return ObjectStore.from_config(self.config)
+
+    @cached_property
+    def db(self) -> Database:
+        db = get_db(self.config)
+        prepare(db)
+        return db
+
+    @cached_property
+    def master_key(self) -> bytes:
+        return load_master_key(self.config)
+
+    @cached_property
+    def fetching(self) -> Fetching:
+        """What this process's inbound-media fetches share."""
+        db, master_key, network_url = self.db, self.master_key, self.config.network_url
+
+        def source() -> NetworkMedia | None:
+            account = account_store.load_registered(db, master_key)
+            return NetworkMedia(network_url, account.network_token) if account is not None else None
+
+        return Fetching(db=db, store=self.store, celery=self.celery, master_key=master_key, source=source)
+
+    @cached_property
+    def preparer(self) -> Preparer:
+        """What this process's outbound preparations share."""
+        config = self.config
+        return Preparer(db=self.db, store=self.store, master_key=self.master_key, network_url=config.network_url,
+                        celery=self.celery, flags=redis_client.connect(config.redis_url),
+                        shape=CachedShape(self.db, config.shards))
 
 
-@celery.task(name="media.check_store")
-def check_store() -> dict:
-    """Round-trips a probe object: lets operators and health checks see the store work."""
-    store = object_store()
-    store.ensure_bucket()
-    store.put(".probe", b"ok", "text/plain")
-    stored = store.get(".probe")
-    store.delete(".probe")
-    return {"bucket": store.bucket, "ok": stored is not None and stored.data == b"ok"}
+@dataclass
+class MediaWorker:
+    config: Config
+    celery: Celery
+    deps: MediaDeps
+    periodic: Periodic  # not started: ``__main__`` starts it beside the worker
 
 
-@celery.task(name=MEDIA_GC)
-def media_gc(run_id: str) -> None:
-    """One run of the media garbage collection (services/media/gc.py)."""
-    gc.run(database(), object_store(), celery, run_id)
-
-
-@cache
-def database() -> Database:
-    db = get_db(config)
-    prepare(db)
-    return db
-
-
-@cache
-def fetching() -> Fetching:
-    """What this process's inbound-media fetches share."""
-    db = database()
-    master_key = load_master_key(config)
-
-    def source() -> NetworkMedia | None:
-        account = account_store.load_registered(db, master_key)
-        return NetworkMedia(config.network_url, account.network_token) if account is not None else None
-
-    return Fetching(db=db, store=object_store(), celery=celery, master_key=master_key, source=source)
-
-
-@celery.task(name=FETCH_INBOUND_MEDIA)
-def fetch_inbound(media_id: str, wait_seconds: float = 0.0) -> dict:
-    """A contact's medium, by media id: a kick (the core, a retry, the sweep) or the RPC
-    of a ``GET /v1/media/{id}`` (``wait_seconds``: how long it may wait for a fetch
-    already running). Answers ``{"http_status": 200, "payload": {"outcome": stored | failed
-    | retry | busy | missing}}`` (services/media_service/inbound.py)."""
-    deps = fetching()
-    outcome = inbound.wait_for(deps, media_id, wait_seconds) if wait_seconds else inbound.fetch(deps, media_id)
-    return {"http_status": 200, "payload": {"outcome": outcome}}
+def create_media_worker(config: Config) -> MediaWorker:
+    app = make_celery(config, "media")
+    app.conf.task_routes = {"media.*": {"queue": MEDIA_QUEUE}}
+    deps = MediaDeps(config, app)
+    tasks.register_tasks(app, deps)
+    periodic = Periodic([
+        # Pending inbound auto-downloads whose kick was lost or whose fetch died.
+        Job("media-inbound-sweep", SWEEP_SECONDS, lambda: inbound.sweep(deps.fetching)),
+        # Outbound media messages whose preparation kick was lost.
+        Job("media-outbound-sweep", SWEEP_SECONDS, lambda: outbound.sweep(deps.preparer)),
+    ])
+    return MediaWorker(config, app, deps, periodic)

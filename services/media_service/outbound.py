@@ -58,6 +58,21 @@ SWEEP_GRACE = timedelta(seconds=15)
 """How long a preparation may wait for its kick before the sweep kicks it again."""
 
 
+def sweep(preparer: Preparer) -> int:
+    """Kick every preparation whose kick was lost (``outbound_media.overdue``); the media
+    service runs it every few seconds. Stops at the first kick the broker refuses: the
+    rest waits for the next sweep."""
+    found = outbound_media.overdue(preparer.db, now=preparer.clock(), grace=SWEEP_GRACE)
+    kicked = 0
+    for message_id in found:
+        if not kicks.kick_media_preparation(preparer.celery, message_id):
+            break
+        kicked += 1
+    if kicked:
+        log.info("re-kicked %d media preparation(s) whose kick was lost", kicked)
+    return kicked
+
+
 class MediaStore(Protocol):
     """The part of ``NetworkMedia`` (contract of issue 7) a preparation uses."""
 

@@ -22,6 +22,7 @@ import pymongo
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from services.common.periodic import Job, Periodic
 from services.stats.counters import COUNTERS, Counters
 
 log = logging.getLogger(__name__)
@@ -56,40 +57,37 @@ def live(db: Database, service: str) -> list[dict[str, Any]]:
     return list(db[SERVICE_STATS].find({"service": service, **_LIVE}))
 
 
-class StatsPublisher(threading.Thread):
-    def __init__(self, db: Database, service: str, counters: Counters = COUNTERS,
-                 interval: float = PUBLISH_SECONDS) -> None:
-        super().__init__(name=f"stats-publisher-{service}", daemon=True)
-        self.db, self.service, self.counters, self.interval = db, service, counters, interval
-        self.stopping = threading.Event()
+def job(db: Database, service: str, counters: Counters = COUNTERS, interval: float = PUBLISH_SECONDS) -> Job:
+    """This process's publishing of ``service`` as a periodic job (services/common/periodic.py):
+    at once, then every ``interval``; the first successful call creates the TTL index."""
+    indexed = False
 
-    def run(self) -> None:
-        indexed = False
-        while True:
-            try:
-                with pymongo.timeout(self.interval):
-                    if not indexed:
-                        self.db[SERVICE_STATS].create_index("expires_at", expireAfterSeconds=0)
-                        indexed = True
-                    publish(self.db, self.service, self.counters)
-            except PyMongoError as error:  # published again at the next interval
-                log.warning("could not publish %s stats: %s", self.service, error.__class__.__name__)
-            except Exception:  # keep the thread alive whatever happens
-                log.exception("could not publish %s stats", self.service)
-            if self.stopping.wait(self.interval):
-                return
+    def publish_now() -> None:
+        nonlocal indexed
+        try:
+            with pymongo.timeout(interval):
+                if not indexed:
+                    db[SERVICE_STATS].create_index("expires_at", expireAfterSeconds=0)
+                    indexed = True
+                publish(db, service, counters)
+        except PyMongoError as error:  # published again at the next interval; no traceback per outage tick
+            log.warning("could not publish %s stats: %s", service, error.__class__.__name__)
+
+    return Job(f"stats-{service}", interval, publish_now, at_start=True)
 
 
-_running: dict[str, tuple[int, StatsPublisher]] = {}
+_running: dict[str, tuple[int, Periodic]] = {}
 _lock = threading.Lock()
 
 
 def ensure_publishing(db: Database, service: str) -> None:
-    """Start this process's publisher of ``service`` once (again in a forked child)."""
+    """Start this process's publishing of ``service`` once (again in a forked child, as
+    gunicorn's workers are: threads do not survive a fork). For processes that have no
+    :class:`Periodic` of their own; the others add :func:`job` to theirs."""
     with _lock:
         running = _running.get(service)
         if running is not None and running[0] == os.getpid() and running[1].is_alive():
             return
-        publisher = StatsPublisher(db, service)
-        publisher.start()
-        _running[service] = (os.getpid(), publisher)
+        publishing = Periodic([job(db, service)])
+        publishing.start()
+        _running[service] = (os.getpid(), publishing)

@@ -1,56 +1,46 @@
-"""The dispatcher's Celery app: routing and the sweep schedule.
-
-Two dispatcher-only knobs, read from the environment next to ``Config``:
-``WA_DISPATCHER_SWEEP_SECONDS`` (how often the sweep runs, default 5) and
-``WA_DISPATCHER_SWEEP_GRACE_SECONDS`` (how overdue a callback must be before the sweep
-assumes its kick was lost, default 5).
+"""The dispatcher process, built from a ``Config`` by :func:`create_dispatcher`: its
+Celery app with the delivery tasks, and its periodic jobs (the sweep of callbacks whose
+kick was lost, the stats publishing). Nothing here reads the environment or connects
+anywhere until the factory is called.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from celery import Celery
+from pymongo.database import Database
 
 from services.common.celery_app import make_celery
 from services.common.config import Config
-from services.common.queues import DISPATCHER_QUEUE, SWEEP_CALLBACKS
+from services.common.mongo import get_db
+from services.common.periodic import Job, Periodic
+from services.common.queues import DISPATCHER_QUEUE
+from services.stats import publisher as stats_publisher
+from services.webhook_dispatcher import metrics, tasks
 
 
-@dataclass(frozen=True)
-class SweepTiming:
-    interval_seconds: float = 5.0
-    grace_seconds: float = 5.0
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> SweepTiming:
-        env = dict(os.environ if env is None else env)
-        defaults = cls()
-        return cls(
-            interval_seconds=float(env.get("WA_DISPATCHER_SWEEP_SECONDS", defaults.interval_seconds)),
-            grace_seconds=float(env.get("WA_DISPATCHER_SWEEP_GRACE_SECONDS", defaults.grace_seconds)),
-        )
+@dataclass
+class Dispatcher:
+    config: Config
+    celery: Celery
+    db: Database
+    periodic: Periodic  # not started: ``__main__`` starts it beside the worker
 
 
-def build_app(config: Config, timing: SweepTiming) -> Celery:
+def create_dispatcher(config: Config) -> Dispatcher:
     app = make_celery(config, "dispatcher")
     app.conf.update(
-        imports=("services.webhook_dispatcher.tasks",),
         task_routes={"dispatcher.*": {"queue": DISPATCHER_QUEUE}},
         task_ignore_result=True,
-        beat_schedule={
-            "sweep-pending-callbacks": {
-                "task": SWEEP_CALLBACKS,
-                "schedule": timing.interval_seconds,
-                # A sweep that waited longer than two periods is superseded by the next one.
-                "options": {"queue": DISPATCHER_QUEUE, "expires": timing.interval_seconds * 2},
-            }
-        },
     )
-    return app
-
-
-config = Config.from_env()
-timing = SweepTiming.from_env()
-celery_app = build_app(config, timing)
+    db = get_db(config)
+    tasks.register_tasks(app, config, db)
+    kick = tasks.kicker(app)
+    periodic = Periodic([
+        Job("dispatcher-sweep", config.dispatcher.sweep_seconds,
+            lambda: tasks.sweep_once(db, config.dispatcher.sweep_grace_seconds, schedule=kick)),
+        # callback_requests of /v1/stats/app (services/webhook_dispatcher/metrics.py)
+        stats_publisher.job(db, metrics.SERVICE),
+    ])
+    return Dispatcher(config, app, db, periodic)

@@ -5,17 +5,16 @@ Two audiences:
   (see ``__main__``; they exist either way so the task code does not need to care);
 - ``callback_requests`` (result, type) of ``/v1/stats/app`` (declared in
   services/stats/metrics.py), counted in memory and published into MongoDB
-  (``service_stats``, services/stats/publisher.py) for the gateway to merge.
+  (``service_stats``, services/stats/publisher.py, a periodic job of the dispatcher:
+  ``app.create_dispatcher``) for the gateway to merge.
 The task code calls the functions here, which count both.
 """
 
 from __future__ import annotations
 
 from prometheus_client import Counter
-from pymongo.database import Database
 
 from services.stats import counters as stats_counters
-from services.stats import publisher as stats_publisher
 from services.stats.metrics import callback_type
 
 SERVICE = "dispatcher"
@@ -50,8 +49,3 @@ def delivered(callback_id: str) -> None:
 def attempt_failed(callback_id: str, status: int | None) -> None:
     FAILED_ATTEMPTS.labels(failure_reason(status)).inc()
     stats_counters.inc("callback_requests", {"result": "failure", "type": callback_type(callback_id)})
-
-
-def start_publishing(db: Database) -> None:
-    """Publish this process's counts into MongoDB every few seconds (a daemon thread)."""
-    stats_publisher.ensure_publishing(db, SERVICE)

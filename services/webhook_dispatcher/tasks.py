@@ -1,9 +1,14 @@
-"""Celery tasks ``dispatcher.deliver``, ``dispatcher.deliver_many`` and ``dispatcher.sweep`` (spec §15.1).
+"""Celery tasks ``dispatcher.deliver``, ``dispatcher.deliver_many`` and ``dispatcher.sweep`` (spec §15.1),
+registered on the dispatcher's app by :func:`register_tasks`.
 
 MongoDB's ``pending_callbacks`` is the source of truth; a Celery message is only a
 kick. A kick may be duplicated (the sweep, a redelivered message) or lost (Redis, a
 killed worker): claiming a due callback atomically makes duplicates harmless, and the
 sweep re-kicks callbacks whose kick never came. Delivery is therefore at least once.
+
+The sweep runs as a periodic job of the dispatcher process (services/common/periodic.py,
+``app.create_dispatcher``); ``dispatcher.sweep`` stays a task so that a sweep queued by
+an older version, or by an operator, is still served.
 """
 
 from __future__ import annotations
@@ -13,17 +18,16 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from celery import Celery
 from pymongo import ReturnDocument
 from pymongo.database import Database
 
 from services.common import kicks
 from services.common.clock import utcnow
 from services.common.config import Config
-from services.common.mongo import get_db
 from services.common.queues import DELIVER_CALLBACK, DELIVER_CALLBACKS, DISPATCHER_QUEUE, SWEEP_CALLBACKS
 from services.settings import app_settings
 from services.webhook_dispatcher import metrics, retry_policy
-from services.webhook_dispatcher.app import celery_app, config, timing
 from services.webhook_dispatcher.delivery import Outcome, post_callback
 
 log = logging.getLogger(__name__)
@@ -35,14 +39,20 @@ EARLY_KICK_TOLERANCE = timedelta(milliseconds=250)
 SWEEP_BATCH = 1000
 NO_URL_ERROR = "webhooks.url is not configured"
 
-Schedule = Callable[[str, float], None]
+Schedule = Callable[[str, float], "bool | None"]
+"""Kicks a callback's delivery after a delay; False when the broker could not be reached."""
 Post = Callable[..., Outcome]
 
 
-def kick(callback_id: str, delay_seconds: float) -> None:
-    # A kick the broker refuses is not an error of the task: the callback is in MongoDB
-    # with its next attempt time, and the sweep re-kicks it once it is overdue.
-    kicks.send(celery_app, DELIVER_CALLBACK, [callback_id], DISPATCHER_QUEUE, max(0.0, delay_seconds))
+def kicker(app: Celery) -> Schedule:
+    """The :data:`Schedule` that sends ``dispatcher.deliver`` through ``app``."""
+
+    def kick(callback_id: str, delay_seconds: float) -> bool:
+        # A kick the broker refuses is not an error of the task: the callback is in MongoDB
+        # with its next attempt time, and the sweep re-kicks it once it is overdue.
+        return kicks.send(app, DELIVER_CALLBACK, [callback_id], DISPATCHER_QUEUE, max(0.0, delay_seconds))
+
+    return kick
 
 
 def claim(db: Database, callback_id: str, lease_seconds: float) -> dict[str, Any] | None:
@@ -99,7 +109,7 @@ def deliver_once(
     cfg: Config,
     callback_id: str,
     *,
-    schedule: Schedule = kick,
+    schedule: Schedule,
     post: Post = post_callback,
     settings: dict[str, Any] | None = None,
 ) -> str:
@@ -122,8 +132,10 @@ def deliver_once(
     return "delivered"
 
 
-def sweep_once(db: Database, grace_seconds: float, *, schedule: Schedule = kick, batch: int = SWEEP_BATCH) -> int:
-    """Re-kick callbacks overdue by more than the grace; returns how many."""
+def sweep_once(db: Database, grace_seconds: float, *, schedule: Schedule, batch: int = SWEEP_BATCH) -> int:
+    """Re-kick callbacks overdue by more than the grace; returns how many. Stops at the
+    first kick the broker refuses: the rest waits for the next sweep instead of paying
+    the publish retries once per callback while Redis is down."""
     now = utcnow()
     overdue = (
         db.pending_callbacks.find(
@@ -142,7 +154,8 @@ def sweep_once(db: Database, grace_seconds: float, *, schedule: Schedule = kick,
             {"$set": {"next_attempt_at": now}},
         )
         if rearmed.modified_count:
-            schedule(doc["_id"], 0.0)
+            if schedule(doc["_id"], 0.0) is False:
+                break
             kicked += 1
     if kicked:
         metrics.SWEPT.inc(kicked)
@@ -150,19 +163,22 @@ def sweep_once(db: Database, grace_seconds: float, *, schedule: Schedule = kick,
     return kicked
 
 
-@celery_app.task(name=DELIVER_CALLBACK)
-def deliver(callback_id: str) -> str:
-    return deliver_once(get_db(config), config, callback_id)
+def register_tasks(app: Celery, config: Config, db: Database) -> None:
+    """The dispatcher's tasks, on ``app``, delivering from ``db``. ``shared=False``: they belong to this app
+    only (Celery's default also adds a decorated task to every app created after it)."""
+    kick = kicker(app)
 
+    @app.task(name=DELIVER_CALLBACK, shared=False)
+    def deliver(callback_id: str) -> str:
+        return deliver_once(db, config, callback_id, schedule=kick)
 
-@celery_app.task(name=DELIVER_CALLBACKS)
-def deliver_many(callback_ids: list[str]) -> list[str]:
-    """The callbacks of one kick, one after the other, with one read of the settings."""
-    db = get_db(config)
-    settings = app_settings.load(db)
-    return [deliver_once(db, config, callback_id, settings=settings) for callback_id in callback_ids]
+    @app.task(name=DELIVER_CALLBACKS, shared=False)
+    def deliver_many(callback_ids: list[str]) -> list[str]:
+        """The callbacks of one kick, one after the other, with one read of the settings."""
+        settings = app_settings.load(db)
+        return [deliver_once(db, config, callback_id, schedule=kick, settings=settings)
+                for callback_id in callback_ids]
 
-
-@celery_app.task(name=SWEEP_CALLBACKS)
-def sweep() -> int:
-    return sweep_once(get_db(config), timing.grace_seconds)
+    @app.task(name=SWEEP_CALLBACKS, shared=False)
+    def sweep() -> int:
+        return sweep_once(db, config.dispatcher.sweep_grace_seconds, schedule=kick)

@@ -17,6 +17,7 @@ from services.account import store as account_store
 from services.cluster.nodes import NETWORK_LEASE
 from services.common.celery_app import make_celery
 from services.common.clock import utcnow
+from services.common.periodic import Job, Periodic
 from services.common.queues import shard_queue
 from services.core_worker import recovery
 from services.core_worker.connection import NetworkConnection
@@ -54,8 +55,11 @@ def stopped_threads():
     threads = []
     yield threads
     for thread in threads:
-        thread.stopping.set()
-        thread.join(timeout=10)
+        if isinstance(thread, Periodic):
+            thread.stop(timeout=10)
+        else:
+            thread.stopping.set()
+            thread.join(timeout=10)
 
 
 def _holding_the_network(ctx: CoreContext, stopped_threads) -> None:
@@ -106,15 +110,14 @@ def test_connection_thread_goes_on_while_redis_restarts(config, db, own_redis, c
 
 
 def test_sweeper_survives_redis_down_and_kicks_once_it_is_back(
-    config, db, own_redis, monkeypatch, stopped_threads,
+    config, db, own_redis, stopped_threads,
 ):
-    monkeypatch.setattr(recovery, "SWEEP_INTERVAL", 0.2)
     ctx = _context(config, own_redis.url)
     old = utcnow() - timedelta(minutes=1)
     db.messages.insert_one({"_id": "m-stale", "direction": "outbound", "status": "accepted", "server_shard": 0,
                             "seq": 1, "created_at": old})
     own_redis.stop()
-    sweeper = recovery.RecoverySweeper(ctx, lambda: [0])
+    sweeper = Periodic([Job("recovery-sweep", 0.2, lambda: recovery.sweep(ctx, [0]))])
     stopped_threads.append(sweeper)
     sweeper.start()
     time.sleep(2)  # several sweeps whose kicks cannot be sent

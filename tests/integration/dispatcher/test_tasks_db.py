@@ -117,3 +117,16 @@ def test_sweep_rekicks_only_overdue_callbacks_once_per_grace(db, config):
     # Re-armed to "due now", so an immediate second sweep does not kick it again.
     assert tasks.sweep_once(db, grace_seconds=5, schedule=recorder.schedule) == 0
     assert tasks.claim(db, "lost", lease_seconds=12) is not None
+
+
+def test_sweep_stops_at_the_first_kick_the_broker_refuses(db):
+    for number in range(3):
+        _insert(db, f"lost-{number}", due_in=-10 - number)
+    refused: list[str] = []
+
+    def broker_down(callback_id: str, delay: float) -> bool:
+        refused.append(callback_id)
+        return False
+
+    assert tasks.sweep_once(db, grace_seconds=5, schedule=broker_down) == 0
+    assert refused == ["lost-2"]  # the most overdue; the others wait for the next sweep

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+from services.common.periodic import Periodic
 from services.stats import publisher as stats_publisher
 from services.stats.counters import Counters
-from services.stats.publisher import SERVICE_STATS, StatsPublisher, live, process_key, publish
+from services.stats.publisher import SERVICE_STATS, live, process_key, publish
 
 
 def test_publish_writes_one_document_per_process_with_only_its_services_metrics(db):
@@ -33,7 +34,7 @@ def test_an_expired_document_is_not_live(db):
 
 def test_the_publisher_thread_keeps_publishing_and_creates_the_ttl_index(db):
     counters = Counters()
-    publisher = StatsPublisher(db, "gateway", counters, interval=0.1)
+    publisher = Periodic([stats_publisher.job(db, "gateway", counters, interval=0.1)])
     publisher.start()
     try:
         counters.inc("web_requests", {"state": "success"})
@@ -47,8 +48,7 @@ def test_the_publisher_thread_keeps_publishing_and_creates_the_ttl_index(db):
         indexes = db[SERVICE_STATS].index_information()
         assert any(index.get("expireAfterSeconds") == 0 for index in indexes.values())
     finally:
-        publisher.stopping.set()
-        publisher.join(timeout=2)
+        publisher.stop()
 
 
 def test_ensure_publishing_starts_one_publisher_per_process_and_service(db, monkeypatch):
@@ -57,5 +57,4 @@ def test_ensure_publishing_starts_one_publisher_per_process_and_service(db, monk
     first = stats_publisher._running["dispatcher"][1]
     stats_publisher.ensure_publishing(db, "dispatcher")
     assert stats_publisher._running["dispatcher"][1] is first
-    first.stopping.set()
-    first.join(timeout=5)
+    first.stop(timeout=5)
