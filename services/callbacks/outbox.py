@@ -1,4 +1,5 @@
-"""The durable callback outbox: the one way other services hand callbacks over.
+"""The durable callback outbox: the one way other services hand callbacks over, and the
+one store the dispatcher delivers from.
 
 A callback is written to MongoDB *before* anything tries to deliver it, under an id
 derived from what it reports, so re-processing the same event never queues it twice.
@@ -8,9 +9,12 @@ It leaves the collection only once the webhook has answered 200.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from celery import Celery
+from pymongo import ReturnDocument
 from pymongo.database import Database
 
 from services.common import kicks
@@ -22,6 +26,8 @@ CALLBACKS_PER_KICK = 10
 """A burst of statuses costs a tenth of the broker messages it would one by one (each
 publish is a Redis round trip for the producer), while the dispatcher's threads still
 share a large burst between them."""
+# A Celery countdown may fire a little before the stored time; such a kick still counts.
+EARLY_KICK_TOLERANCE = timedelta(milliseconds=250)
 
 
 def enqueue_callback(db: Database, celery: Celery, callback_id: str, payload: dict[str, Any]) -> bool:
@@ -45,6 +51,56 @@ def enqueue_callbacks(db: Database, celery: Celery, callbacks: list[tuple[str, d
         # Stored already: a kick the broker refuses is re-sent by the dispatcher's sweep.
         kicks.send(celery, DELIVER_CALLBACKS, [queued[start:start + CALLBACKS_PER_KICK]], DISPATCHER_QUEUE)
     return queued
+
+
+# --- the dispatcher's side: one attempt at a time, until an HTTP 200 removes it --------
+
+def claim(db: Database, callback_id: str, lease_seconds: float) -> dict[str, Any] | None:
+    """Take a due callback for one attempt; None when it is gone or not due (someone has it)."""
+    now = utcnow()
+    return db.pending_callbacks.find_one_and_update(
+        {"_id": callback_id, "next_attempt_at": {"$lte": now + EARLY_KICK_TOLERANCE}},
+        {"$set": {"next_attempt_at": now + timedelta(seconds=lease_seconds)}},
+        return_document=ReturnDocument.BEFORE,
+    )
+
+
+def postpone(db: Database, callback_id: str, delay_ms: int, error: str, *, attempted: bool) -> bool:
+    """Release the lease until the next attempt; False when the callback is gone meanwhile."""
+    update: dict[str, Any] = {
+        "$set": {
+            "next_attempt_at": utcnow() + timedelta(milliseconds=delay_ms),
+            "last_error": error,
+        }
+    }
+    if attempted:
+        update["$inc"] = {"attempts": 1}
+    return db.pending_callbacks.update_one({"_id": callback_id}, update).matched_count == 1
+
+
+def remove_delivered(db: Database, callback_id: str) -> None:
+    db.pending_callbacks.delete_one({"_id": callback_id})
+
+
+def rearm_overdue(db: Database, grace: timedelta, batch: int) -> Iterator[str]:
+    """The callbacks overdue by more than ``grace`` (their kick was lost), oldest first,
+    each re-armed to "due now" as it is yielded, so that the caller can kick it. A
+    callback a worker claimed meanwhile is skipped."""
+    now = utcnow()
+    overdue = (
+        db.pending_callbacks.find({"next_attempt_at": {"$lt": now - grace}}, {"_id": 1, "next_attempt_at": 1})
+        .sort("next_attempt_at", 1)
+        .limit(batch)
+    )
+    for doc in overdue:
+        # Re-arming to "due now" (unless a worker claimed it meanwhile) means a backed-up
+        # queue gets one extra kick per grace period, not one per sweep.
+        rearmed = db.pending_callbacks.update_one(
+            {"_id": doc["_id"], "next_attempt_at": doc["next_attempt_at"]},
+            {"$set": {"next_attempt_at": now}},
+        )
+        if rearmed.modified_count:
+            yield doc["_id"]
 
 
 def pending_with_prefix(db: Database, prefix: str) -> int:

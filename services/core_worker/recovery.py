@@ -16,6 +16,7 @@ from services.common.clock import utcnow
 from services.common.kicks import kick_inbound, kick_outbound
 from services.core_worker import contact_checker
 from services.core_worker.context import CoreContext
+from services.messages import inbound_journal, outbound_queue
 
 SWEEP_INTERVAL = 5.0
 STALE_AFTER = timedelta(seconds=10)
@@ -23,14 +24,9 @@ STALE_AFTER = timedelta(seconds=10)
 
 def stale_shards(ctx: CoreContext, shards: list[int], stale_after: timedelta = STALE_AFTER):
     """(outbound shards, inbound shards) among ``shards`` with work older than ``stale_after``."""
-    db = ctx.db
     cutoff = utcnow() - stale_after
-    # A media message still being prepared counts too: its drain checks the send-time
-    # rules (ttl, the 24-hour window) of what waits, so nothing waits for ever.
-    outbound = set(db.messages.distinct(
-        "server_shard", {"direction": "outbound", "status": "accepted", "created_at": {"$lt": cutoff}}))
-    outbound |= set(db.outbound_receipts.distinct("server_shard", {"created_at": {"$lt": cutoff}}))
-    inbound = set(db.inbound_events.distinct("server_shard", {"received_at": {"$lt": cutoff}}))
+    outbound = outbound_queue.server_shards_waiting_since(ctx.db, cutoff)
+    inbound = inbound_journal.server_shards_waiting_since(ctx.db, cutoff)
     return _serving(ctx, shards, outbound), _serving(ctx, shards, inbound)
 
 

@@ -56,3 +56,9 @@ def set_aside(db: Database, event: dict[str, Any], error: Exception, now: dateti
     db.dead_events.replace_one(
         {"_id": event["_id"]}, {**event, "error": error.__class__.__name__, "failed_at": now}, upsert=True
     )
+
+
+def server_shards_waiting_since(db: Database, before: datetime) -> set[int]:
+    """The server shards whose senders have events journaled before ``before`` and not
+    processed yet: the recovery sweep's question."""
+    return set(db.inbound_events.distinct("server_shard", {"received_at": {"$lt": before}}))

@@ -8,6 +8,7 @@ with whatever else the caller narrows the batch by.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pymongo.database import Database
@@ -50,3 +51,13 @@ def owed_receipts(db: Database, rows: dict[str, Any], limit: int) -> list[dict[s
 def discard_receipts(db: Database, row_ids: list[str]) -> None:
     """Forget receipts that were sent (or refused for good)."""
     db.outbound_receipts.delete_many({"_id": {"$in": row_ids}})
+
+
+def server_shards_waiting_since(db: Database, before: datetime) -> set[int]:
+    """The server shards with outbound work (an accepted message, a receipt owed) older
+    than ``before``: the recovery sweep's question. A media message still being prepared
+    counts too: its drain checks the send-time rules (ttl, the 24-hour window) of what
+    waits, so nothing waits for ever."""
+    waiting = set(db.messages.distinct(
+        "server_shard", {"direction": "outbound", "status": "accepted", "created_at": {"$lt": before}}))
+    return waiting | set(db.outbound_receipts.distinct("server_shard", {"created_at": {"$lt": before}}))

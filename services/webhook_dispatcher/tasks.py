@@ -19,11 +19,10 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery
-from pymongo import ReturnDocument
 from pymongo.database import Database
 
+from services.callbacks import outbox
 from services.common import kicks
-from services.common.clock import utcnow
 from services.common.config import Config
 from services.common.queues import DELIVER_CALLBACK, DELIVER_CALLBACKS, DISPATCHER_QUEUE, SWEEP_CALLBACKS
 from services.settings import app_settings
@@ -34,8 +33,6 @@ log = logging.getLogger(__name__)
 
 # The lease outlives the request timeout so a slow but live attempt is not doubled.
 LEASE_MARGIN_SECONDS = 10.0
-# A Celery countdown may fire a little before the stored time; such a kick still counts.
-EARLY_KICK_TOLERANCE = timedelta(milliseconds=250)
 SWEEP_BATCH = 1000
 NO_URL_ERROR = "webhooks.url is not configured"
 
@@ -55,29 +52,6 @@ def kicker(app: Celery) -> Schedule:
     return kick
 
 
-def claim(db: Database, callback_id: str, lease_seconds: float) -> dict[str, Any] | None:
-    """Take a due callback for one attempt; None when it is gone or not due (someone has it)."""
-    now = utcnow()
-    return db.pending_callbacks.find_one_and_update(
-        {"_id": callback_id, "next_attempt_at": {"$lte": now + EARLY_KICK_TOLERANCE}},
-        {"$set": {"next_attempt_at": now + timedelta(seconds=lease_seconds)}},
-        return_document=ReturnDocument.BEFORE,
-    )
-
-
-def postpone(db: Database, callback_id: str, delay_ms: int, error: str, *, attempted: bool) -> bool:
-    """Release the lease until the next attempt; False when the callback is gone meanwhile."""
-    update: dict[str, Any] = {
-        "$set": {
-            "next_attempt_at": utcnow() + timedelta(milliseconds=delay_ms),
-            "last_error": error,
-        }
-    }
-    if attempted:
-        update["$inc"] = {"attempts": 1}
-    return db.pending_callbacks.update_one({"_id": callback_id}, update).matched_count == 1
-
-
 def _retry_later(
     db: Database, doc: dict[str, Any], settings: dict[str, Any], outcome: Outcome | None, schedule: Schedule
 ) -> str:
@@ -87,7 +61,7 @@ def _retry_later(
     attempt = doc["attempts"] + 1
     delay_ms = retry_policy.backoff_delay_ms(attempt, step_ms, cap_ms)
     error = outcome.error if outcome else NO_URL_ERROR
-    if postpone(db, doc["_id"], delay_ms, error or "failed", attempted=attempted):
+    if outbox.postpone(db, doc["_id"], delay_ms, error or "failed", attempted=attempted):
         schedule(doc["_id"], delay_ms / 1000)
     if outcome is not None:
         metrics.attempt_failed(doc["_id"], outcome.status)
@@ -115,7 +89,7 @@ def deliver_once(
 ) -> str:
     """One delivery attempt; returns what happened (for logs and tests). ``settings``:
     the application settings, when the caller read them already."""
-    doc = claim(db, callback_id, cfg.webhook_timeout_seconds + LEASE_MARGIN_SECONDS)
+    doc = outbox.claim(db, callback_id, cfg.webhook_timeout_seconds + LEASE_MARGIN_SECONDS)
     if doc is None:
         return "skipped"
     if settings is None:
@@ -126,7 +100,7 @@ def deliver_once(
     outcome = post(url, doc["payload"], callback_id=callback_id, timeout=cfg.webhook_timeout_seconds)
     if not outcome.ok:
         return _retry_later(db, doc, settings, outcome, schedule)
-    db.pending_callbacks.delete_one({"_id": callback_id})
+    outbox.remove_delivered(db, callback_id)
     metrics.delivered(callback_id)
     log.info("callback %s delivered on attempt %d (status=%s)", callback_id, doc["attempts"] + 1, outcome.status)
     return "delivered"
@@ -136,27 +110,11 @@ def sweep_once(db: Database, grace_seconds: float, *, schedule: Schedule, batch:
     """Re-kick callbacks overdue by more than the grace; returns how many. Stops at the
     first kick the broker refuses: the rest waits for the next sweep instead of paying
     the publish retries once per callback while Redis is down."""
-    now = utcnow()
-    overdue = (
-        db.pending_callbacks.find(
-            {"next_attempt_at": {"$lt": now - timedelta(seconds=grace_seconds)}},
-            {"_id": 1, "next_attempt_at": 1},
-        )
-        .sort("next_attempt_at", 1)
-        .limit(batch)
-    )
     kicked = 0
-    for doc in overdue:
-        # Re-arming to "due now" (unless a worker claimed it meanwhile) means a backed-up
-        # queue gets one extra kick per grace period, not one per sweep.
-        rearmed = db.pending_callbacks.update_one(
-            {"_id": doc["_id"], "next_attempt_at": doc["next_attempt_at"]},
-            {"$set": {"next_attempt_at": now}},
-        )
-        if rearmed.modified_count:
-            if schedule(doc["_id"], 0.0) is False:
-                break
-            kicked += 1
+    for callback_id in outbox.rearm_overdue(db, timedelta(seconds=grace_seconds), batch):
+        if schedule(callback_id, 0.0) is False:
+            break
+        kicked += 1
     if kicked:
         metrics.SWEPT.inc(kicked)
         log.warning("sweep re-kicked %d overdue callback(s)", kicked)

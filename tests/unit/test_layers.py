@@ -9,6 +9,7 @@ domain), and the processes, which import anything below them and never one anoth
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -124,3 +125,26 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_the_cycle_finder_finds_cycles():
     assert _find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+COLLECTION_CALL = re.compile(
+    r"\b(?:db|database)(?:\(\))?(?:\.[a-z_]+|\[[^\]]+\])\."
+    r"(?:find\w*|insert\w*|update\w*|delete\w*|replace\w*|count_documents|estimated_document_count|aggregate"
+    r"|distinct|bulk_write|create_index\w*|drop\w*)\("
+)
+
+
+@pytest.mark.parametrize("path", [path for name in sorted(PROCESSES) for path in source_files(SERVICES / name)],
+                         ids=lambda path: str(path.relative_to(ROOT)))
+def test_processes_touch_no_collection_themselves(path: Path):
+    """A collection is read and written by the domain package that owns it only."""
+    found = [f"line {number}: {line.strip()}" for number, line in enumerate(path.read_text().splitlines(), 1)
+             if COLLECTION_CALL.search(line)]
+    assert not found, found
+
+
+def test_the_collection_check_sees_the_usual_spellings():
+    for line in ("db.messages.find_one({})", "self.db.pending_callbacks.update_one(", "state.db().account.find(",
+                 'db["leases"].count_documents(', "database.tokens.create_index("):
+        assert COLLECTION_CALL.search(line), line
+    assert not COLLECTION_CALL.search("catalogue.find(db, media_id)")

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from services.callbacks import outbox
 from services.common.clock import utcnow
 from services.settings import app_settings
 from services.webhook_dispatcher import tasks
@@ -100,8 +101,8 @@ def test_not_yet_due_callback_is_left_alone(db, config, hook_url):
 
 def test_only_one_of_two_racing_claims_wins(db, config, hook_url):
     _insert(db, "cb")
-    first = tasks.claim(db, "cb", lease_seconds=12)
-    second = tasks.claim(db, "cb", lease_seconds=12)
+    first = outbox.claim(db, "cb", lease_seconds=12)
+    second = outbox.claim(db, "cb", lease_seconds=12)
     assert first is not None and second is None
     leased = db.pending_callbacks.find_one({"_id": "cb"})["next_attempt_at"]
     assert leased > utcnow() + timedelta(seconds=11)
@@ -116,7 +117,7 @@ def test_sweep_rekicks_only_overdue_callbacks_once_per_grace(db, config):
     assert recorder.kicks == [("lost", 0.0)]
     # Re-armed to "due now", so an immediate second sweep does not kick it again.
     assert tasks.sweep_once(db, grace_seconds=5, schedule=recorder.schedule) == 0
-    assert tasks.claim(db, "lost", lease_seconds=12) is not None
+    assert outbox.claim(db, "lost", lease_seconds=12) is not None
 
 
 def test_sweep_stops_at_the_first_kick_the_broker_refuses(db):
