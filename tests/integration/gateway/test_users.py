@@ -1,7 +1,15 @@
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from services.api_gateway.auth import token_hash
 from tests.integration.gateway.conftest import META, NEW_PASSWORD, assert_error, basic, bearer
+
+
+@pytest.fixture
+def token(login_token) -> str:
+    """Logging in is what this module tests: its token comes from a real first login."""
+    return login_token
 
 
 def login(client, password, body=None):
