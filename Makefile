@@ -13,7 +13,7 @@ run: export SANDBOX_STATE_FILE ?= $(CURDIR)/var/sandbox/state.json
 WA_API_HOST ?= 127.0.0.1
 WA_API_PORT ?= 9090
 
-.PHONY: install run test chaos bench lint clean
+.PHONY: install run test test-unit chaos bench lint clean
 
 install: $(STAMP)
 
@@ -34,6 +34,10 @@ run: install
 # tests/chaos is left out by pyproject.toml's addopts (--ignore) and has its own target.
 test: install
 	PATH=$(BIN):$$PATH $(BIN)/python -m pytest tests
+
+# The fast lane: pure and in-process tests only (tests/unit), no servers started.
+test-unit: install
+	PATH=$(BIN):$$PATH $(BIN)/python -m pytest tests/unit
 
 # Faults during bursts through the real processes (tests/chaos): one line per scenario
 # in var/ci/chaos-summary.txt, echoed at the end; each scenario's logs under var/ci/chaos/.

@@ -40,14 +40,20 @@ def config(servers_env: dict[str, str]):
     return Config.from_env({**os.environ, **servers_env})
 
 
-@pytest.fixture
-def db(config):
-    """A clean database per test."""
+@pytest.fixture(scope="session")
+def indexed_database(servers_env: dict[str, str]):
+    """The session's database, indexed once (tests/common/databases.py)."""
+    from services.common.config import Config
     from services.common.mongo import get_db
     from services.migrations.indexes import ensure_all
+    from tests.common.databases import IndexedDatabase
 
-    database = get_db(config)
-    for name in database.list_collection_names():
-        database.drop_collection(name)
-    ensure_all(database)
-    return database
+    indexed = IndexedDatabase(get_db(Config.from_env({**os.environ, **servers_env})), ensure_all)
+    indexed.prepare()
+    return indexed
+
+
+@pytest.fixture
+def db(indexed_database):
+    """A clean database per test: empty, with every index, and nothing a test before added."""
+    return indexed_database.reset()

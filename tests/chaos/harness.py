@@ -23,6 +23,7 @@ from infra.process_stack import Stack
 from services.cluster.sharding import shard_for
 from tests.chaos.verdict import Attempt, Observed, Verdict, judge, recovery_seconds
 from tests.common.health import is_connected
+from tests.common.waiting import wait_for
 from tests.e2e.webhook_receiver import WebhookReceiver
 
 SHARDS = 4
@@ -142,8 +143,8 @@ class ChaosRun:
             "webhooks": {"url": self.webhook.url, "message": {"sent": False, "delivered": True, "read": False}},
             "callback_backoff_delay_ms": 300, "max_callback_backoff_delay_ms": 2000,
         }).raise_for_status()
-        if not _wait(self._connected, 60):
-            raise TimeoutError(f"the core never connected to the network\n{self.stack.logs()}")
+        wait_for(self._connected, timeout=60, interval=0.2,
+                 message=lambda: f"the core never connected to the network\n{self.stack.logs()}")
 
     def _connected(self) -> bool:
         try:
@@ -175,8 +176,8 @@ class ChaosRun:
                 "to": BUSINESS["cc"] + BUSINESS["phone_number"], "type": "text", "text": {"body": "hello"}})
             answer.raise_for_status()
             hello[answer.json()["id"]] = wa_id
-        if not _wait(lambda: hello.keys() <= {mid for mid, _, _ in self.observe_webhook().inbound}, 60):
-            raise TimeoutError("the phones' first messages did not reach the webhook")
+        wait_for(lambda: hello.keys() <= {mid for mid, _, _ in self.observe_webhook().inbound}, timeout=60,
+                 interval=0.2, message="the phones' first messages did not reach the webhook")
 
     # ---------------------------------------------------------------- the burst
 
@@ -191,7 +192,7 @@ class ChaosRun:
                    for direction, sink in (("out", outbound), ("in", inbound))]
         for sender in senders:
             sender.start()
-        time.sleep(max(0.0, began + MESSAGES / RATE / 3 - time.monotonic()))
+        time.sleep(max(0.0, began + MESSAGES / RATE / 3 - time.monotonic()))  # the fault comes a third of the way in
 
         fault_at = time.monotonic()
         probes_out: list[Attempt] = []
@@ -222,7 +223,7 @@ class ChaosRun:
     def _send_share(self, direction: str, phone: str, began: float, sink: list[Attempt]) -> None:
         index = self.burst_phones.index(phone)
         for n in range(index, MESSAGES, len(self.burst_phones)):
-            time.sleep(max(0.0, began + n / RATE - time.monotonic()))
+            time.sleep(max(0.0, began + n / RATE - time.monotonic()))  # the burst's pace, RATE/s
             sink.append(self._send(direction, phone, f"chaos {direction} #{n} {uuid.uuid4().hex}"))
 
     def _probe(self, direction: str, phone: str, deadline: float, sink: list[Attempt]) -> None:
@@ -238,7 +239,7 @@ class ChaosRun:
                        else {mid for mid, _, _ in observed.inbound})
             if ids & arrived:
                 return
-            time.sleep(PROBE_INTERVAL)
+            time.sleep(PROBE_INTERVAL)  # the probes' pace: each round sends a message, it is no poll
 
     def _send(self, direction: str, phone: str, body: str, probe: bool = False) -> Attempt:
         started = time.monotonic()
@@ -282,27 +283,21 @@ class ChaosRun:
         return observed
 
     def _settle(self, outbound: list[Attempt], inbound: list[Attempt], deadline: float) -> Observed:
+        """What arrived once everything did (after a grace window), or at ``deadline``:
+        an incomplete observation is not an error here, the verdict names what is missing."""
         phones = [*self.burst_phones, *self.probe_phones]
-        while True:
-            observed = self.observe(phones)
-            verdict = judge(outbound, inbound, observed)
-            complete = not (verdict.lost or verdict.delivered_missing or verdict.inbound_missing)
-            if complete or time.monotonic() >= deadline:
-                break
-            time.sleep(1.0)
-        if complete:
-            time.sleep(GRACE_SECONDS)
-            observed = self.observe(phones)
-        return observed
 
+        def complete() -> bool:
+            verdict = judge(outbound, inbound, self.observe(phones))
+            return not (verdict.lost or verdict.delivered_missing or verdict.inbound_missing)
 
-def _wait(probe: Callable[[], bool], timeout: float, interval: float = 0.2) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if probe():
-            return True
-        time.sleep(interval)
-    return probe()
+        try:
+            wait_for(complete, timeout=max(0.0, deadline - time.monotonic()), interval=1.0, message="settled")
+        except AssertionError:
+            return self.observe(phones)
+        # Duplicates are what this window is for: a repeat still on its way would arrive in it.
+        time.sleep(GRACE_SECONDS)
+        return self.observe(phones)
 
 
 def _report(outcome: Outcome) -> None:

@@ -65,7 +65,9 @@ class LinkServer:
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._http.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._http.server_address[1]}"
-        self._thread = threading.Thread(target=self._http.serve_forever, name="link-server", daemon=True)
+        # shutdown() waits for serve_forever's next poll: half a second at its default interval.
+        self._thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="link-server", daemon=True)
         self._thread.start()
 
     def serve(self, path: str, served: Served) -> str:

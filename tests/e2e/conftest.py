@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,23 +15,44 @@ import requests
 
 from infra.process_stack import Stack
 from tests.common.health import is_connected
+from tests.common.waiting import wait_for
 from tests.e2e.webhook_receiver import WebhookReceiver
 
 NEW_PASSWORD = "S3cure!Passw0rd"
+STOP_TIMEOUT = 15.0  # seconds for all of a stack's processes to exit, as Stack.stop gives each
 BUSINESS = {"cc": "1", "phone_number": "5550100", "vname": "Acme Test"}
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: the stack's processes (their heartbeats, sweeps and
+# consumers on the session's Redis) stop when the last end-to-end test is done instead
+# of sharing the CPU and the database with the integration tests for the rest of the run.
+@pytest.fixture(scope="package")
 def stack(servers_env, tmp_path_factory) -> Stack:
     running = Stack.create(tmp_path_factory.mktemp("stack"), servers_env)
     try:
         running.start()
         yield running
     finally:
-        running.stop_all()
+        stop_together(running)
 
 
-@pytest.fixture(scope="session")
+def stop_together(stack: Stack) -> None:
+    """Stack.stop_all, with the graceful shutdowns overlapping: every process group is
+    sent SIGTERM first (stop_all waits for each one before it signals the next, seconds
+    per process), then stop_all waits for them and SIGKILLs one that does not go."""
+    signalled = [proc for proc in stack.processes.values() if proc.poll() is None]
+    for proc in signalled:
+        os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for proc in signalled:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            break  # stop_all signals the rest again and kills what stays
+    stack.stop_all()
+
+
+@pytest.fixture(scope="package")
 def first_logins(stack: Stack) -> dict[str, requests.Response]:
     return log_in_first(stack)
 
@@ -41,7 +65,7 @@ def log_in_first(stack: Stack) -> dict[str, requests.Response]:
     return {"without_new_password": refused, "with_new_password": accepted}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def token(first_logins: dict[str, requests.Response]) -> str:
     return first_logins["with_new_password"].json()["users"][0]["token"]
 
@@ -63,17 +87,17 @@ def network_client(stack: Stack) -> Callable[..., requests.Response]:
     return call
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def api(stack: Stack, token: str) -> Callable[..., requests.Response]:
     return api_client(stack, token)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def network(stack: Stack) -> Callable[..., requests.Response]:
     return network_client(stack)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def registration(api, network) -> dict[str, Any]:
     return register_business(api, network)
 
@@ -86,16 +110,13 @@ def register_business(api, network) -> dict[str, Any]:
                                                   "method": "sms", "cert": cert})
     code = network("GET", f"/sandbox/v1/verification-codes/{BUSINESS['cc']}{BUSINESS['phone_number']}").json()
     verified = api("POST", "/v1/account/verify", json={"code": code["code"]})
-    deadline = time.monotonic() + 30
-    after = api("GET", "/v1/health").json()
-    while not is_connected(after["health"]) and time.monotonic() < deadline:
-        time.sleep(0.2)
-        after = api("GET", "/v1/health").json()
+    after = wait_for(lambda: (health := api("GET", "/v1/health").json()) and is_connected(health["health"]) and health,
+                     timeout=30, interval=0.2, message="the business connected to the network")
     return {"health_before": before, "requested": requested, "verified": verified, "health_after": after,
             "wa_id": BUSINESS["cc"] + BUSINESS["phone_number"]}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def webhook(api, registration) -> WebhookReceiver:
     receiver = listen_for_callbacks(api)
     yield receiver
@@ -170,4 +191,4 @@ def own_cluster(servers_env, tmp_path_factory, name: str, *, redis_db: int, shar
         yield {"stack": running, "api": api, "network": network, "registration": registration, "webhook": webhook}
         webhook.close()
     finally:
-        running.stop_all()
+        stop_together(running)

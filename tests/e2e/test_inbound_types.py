@@ -176,7 +176,9 @@ def test_no_number_change_message_when_notify_user_change_number_is_off(api, web
         new = _change_number(network, old)
         # One shard consumer handles the notification before the next message from the phone.
         customer_writes(new, "new number")
-        time.sleep(1.0)  # callbacks are delivered concurrently: give a wrongly queued one time to land
+        # Not a poll: proving that no callback comes needs a window (callbacks are delivered
+        # concurrently, so a wrongly queued one may land after the later message's).
+        time.sleep(1.0)
         assert _number_changes(webhook, old) == []
     finally:
         api("PATCH", "/v1/settings/application", json={"notify_user_change_number": True})

@@ -10,12 +10,12 @@ import base64
 import hashlib
 import os
 import signal
-import time
 from typing import Any
 
 import pytest
 from pymongo import MongoClient
 
+from tests.common.waiting import wait_for
 from tests.e2e.test_messaging import _phone_messages
 
 KINDS = [
@@ -154,13 +154,8 @@ def test_an_auto_download_survives_a_media_service_crash_and_a_corrupted_blob_ge
 
 
 def mongo_wait(mongo, message_id: str, timeout: float = 30.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = mongo.messages.find_one({"_id": message_id})
-        if found is not None:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"message {message_id} never stored")
+    return wait_for(lambda: mongo.messages.find_one({"_id": message_id}), timeout=timeout, interval=0.1,
+                    message=f"message {message_id} never stored")
 
 
 def _store_id(record: dict[str, Any]) -> str:

@@ -12,7 +12,6 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
 from itertools import count
 from typing import Any
 
@@ -20,6 +19,7 @@ import pytest
 
 from infra.process_stack import REPO, Stack
 from services.cluster.sharding import shard_for
+from tests.common.waiting import wait_for
 from tests.e2e.conftest import own_cluster
 from tests.e2e.test_messaging import _phone_messages, _send_text
 
@@ -44,17 +44,6 @@ def node_of(stack: Stack, name: str) -> str:
 
 def health(api) -> dict[str, Any]:
     return api("GET", "/v1/health").json()["health"]
-
-
-def wait_for(probe: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = probe()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.1)
 
 
 def shards_by_node(api) -> dict[str, list[int]]:
@@ -94,7 +83,8 @@ def send_and_check(cluster, phone: str, bodies: list[str], ids: list[str] | None
     """Every message arrives at the phone once, in order, and is reported delivered."""
     api, network, webhook = cluster["api"], cluster["network"], cluster["webhook"]
     ids = ids if ids is not None else [_send_text(api, phone, body) for body in bodies]
-    wait_for(lambda: len(_phone_messages(network, phone, "in")) >= len(ids), 60, f"{len(ids)} messages at {phone}")
+    wait_for(lambda: len(_phone_messages(network, phone, "in")) >= len(ids), timeout=60, interval=0.1,
+             message=f"{len(ids)} messages at {phone}")
     received = _phone_messages(network, phone, "in")
     assert [m["id"] for m in received] == ids
     assert [m["text"]["body"] for m in received] == bodies
@@ -106,7 +96,7 @@ def send_and_check(cluster, phone: str, bodies: list[str], ids: list[str] | None
 def test_four_cores_own_one_shard_each(cluster):
     stack, api = cluster["stack"], cluster["api"]
     nodes = {node_of(stack, f"core.{n}") for n in range(1, 5)}
-    found = wait_for(lambda: one_each(api, nodes), 30, "four nodes with one shard each")
+    found = wait_for(lambda: one_each(api, nodes), timeout=30, interval=0.1, message="four nodes with one shard each")
     assert set(found) == nodes
     assert {status["role"] for status in health(api).values()} == {"coreapp"}
     assert {status["gateway_status"] for status in health(api).values()} == {"connected"}
@@ -129,7 +119,7 @@ def test_a_killed_cores_shard_moves_within_the_bound_and_nothing_is_lost(cluster
         owners = [node for node, shards in shards_by_node(api).items() if shard in shards]
         return owners[0] if owners and owners[0] != victim_node else None
 
-    new_owner = wait_for(moved, TAKEOVER_BOUND + 5, f"shard {shard} taken over")
+    new_owner = wait_for(moved, timeout=TAKEOVER_BOUND + 5, interval=0.1, message=f"shard {shard} taken over")
     took = time.monotonic() - killed_at
     print(f"\nshard {shard} moved from {victim_node} to {new_owner} in {took:.1f} s")
     assert took <= TAKEOVER_BOUND
@@ -141,7 +131,7 @@ def test_a_fifth_core_takes_a_share(cluster):
     stack, api, network = cluster["stack"], cluster["api"], cluster["network"]
     stack.start("core.5")
     nodes = {node_of(stack, name) for name in ("core.1", "core.3", "core.4", "core.5")}
-    found = wait_for(lambda: one_each(api, nodes), 30, "the fifth node with one shard")
+    found = wait_for(lambda: one_each(api, nodes), timeout=30, interval=0.1, message="the fifth node with one shard")
     assert set(found) == nodes
     # Every shard serves its contacts, wherever it went.
     for shard in range(SHARDS):
@@ -159,14 +149,15 @@ def test_honcho_concurrency_starts_named_instances_that_join_and_leave_cleanly(c
     honcho = subprocess.Popen(["honcho", "start", "-f", str(REPO / "Procfile"), "-c", "core=2", "core"],
                               cwd=REPO, env=stack.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        wait_for(lambda: len(shards_by_node(api)) == len(before) + 2, 30, "two honcho cores registered")
+        wait_for(lambda: len(shards_by_node(api)) == len(before) + 2, timeout=30, interval=0.1,
+                 message="two honcho cores registered")
 
         def both_ready() -> bool:
             lines = (stack.run_dir / "honcho.log").read_text(errors="replace").splitlines()
             return all(any(f" {name} |" in line and "ready." in line for line in lines)
                        for name in ("core.1", "core.2"))
 
-        wait_for(both_ready, 30, "honcho's core.1 and core.2 ready")
+        wait_for(both_ready, timeout=30, interval=0.1, message="honcho's core.1 and core.2 ready")
     finally:
         honcho.send_signal(signal.SIGTERM)  # honcho forwards it to its processes
         try:
@@ -177,6 +168,8 @@ def test_honcho_concurrency_starts_named_instances_that_join_and_leave_cleanly(c
         log.close()
     # A clean stop unregisters at once (honcho returns when the shells exit; the cores
     # finish their warm shutdown just after): sooner than a heartbeat could run out.
-    wait_for(lambda: set(shards_by_node(api)) == before, 4, "the honcho cores unregistered")
-    found = wait_for(lambda: one_each(api, before), 30, "the shards back on the four nodes")
+    wait_for(lambda: set(shards_by_node(api)) == before, timeout=4, interval=0.1,
+             message="the honcho cores unregistered")
+    found = wait_for(lambda: one_each(api, before), timeout=30, interval=0.1,
+                     message="the shards back on the four nodes")
     assert sorted(s for shards in found.values() for s in shards) == list(range(SHARDS))

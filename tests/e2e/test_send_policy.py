@@ -58,7 +58,7 @@ def test_a_message_not_sent_within_its_ttl_fails_with_410_and_is_never_sent(stac
         short = api("POST", "/v1/messages", json={"to": phone, "ttl": 2, "text": {"body": f"short {uuid.uuid4()}"}})
         assert short.status_code == 201, short.text
         lasting = _send_text(api, phone, "default ttl of 7 days")
-        time.sleep(3)
+        time.sleep(3)  # not a poll: the 2 s ttl must run out while the network is down, that is the test
     finally:
         stack.start("sandbox")
     expired_id = short.json()["messages"][0]["id"]

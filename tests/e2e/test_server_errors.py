@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from urllib.parse import urlsplit
 
 import pytest
 import requests
+
+from tests.common.waiting import wait_for
 
 META = {"api_status": "stable", "version": "v2.45.1"}
 FORGED = '127.0.0.1 [01/Jan/2030:00:00:00 +0000] "GET /v1/forged" 200 0 1ms'
@@ -54,12 +55,9 @@ def gateway_log(stack) -> list[str]:
 
 
 def wait_for_log(stack, needle: str, timeout: float = 10.0) -> list[str]:
-    deadline = time.monotonic() + timeout
-    while True:
-        lines = gateway_log(stack)
-        if any(needle in line for line in lines) or time.monotonic() > deadline:
-            return lines
-        time.sleep(0.1)
+    """The gateway's log lines once one holds ``needle``."""
+    return wait_for(lambda: (lines := gateway_log(stack)) and any(needle in line for line in lines) and lines,
+                    timeout=timeout, interval=0.1, message=f"{needle!r} in the gateway's log")
 
 
 @pytest.mark.parametrize(

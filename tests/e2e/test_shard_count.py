@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
+from tests.common.waiting import wait_for
 from tests.e2e.conftest import BUSINESS, own_cluster
 from tests.e2e.test_messaging import _phone_messages, _send_text
-from tests.e2e.test_scale_out import shards_by_node, wait_for
+from tests.e2e.test_scale_out import shards_by_node
 
 PHONES = 4
 OUTBOUND_PER_PHONE = 24
@@ -84,12 +85,12 @@ def test_the_shard_count_changes_under_load_without_loss_duplicate_or_reordering
             body = f"to {phone} #{n} {uuid.uuid4()}"
             sent[phone].append((_send_text(api, phone, body), body))
             progress.release()
-            time.sleep(0.05)
+            time.sleep(0.05)  # the burst's pace, not a wait
 
     def phone_sends(phone: str) -> None:
         for n in range(INBOUND_PER_PHONE):
             written[phone].append(phone_writes(network, phone, business, f"from {phone} #{n}"))
-            time.sleep(0.1)
+            time.sleep(0.1)  # the burst's pace, not a wait
 
     workers = [threading.Thread(target=business_sends, args=(phone,)) for phone in phones]
     workers += [threading.Thread(target=phone_sends, args=(phone,)) for phone in phones]
@@ -103,7 +104,8 @@ def test_the_shard_count_changes_under_load_without_loss_duplicate_or_reordering
         answer = set_shards(api, shards)
         assert answer.status_code == 201, answer.text
         assert api("GET", "/v1/account/shards").json()["account"] == {"shards": shards}
-        wait_for(lambda shards=shards: held_under(api, shards), CHANGE_BOUND, f"the {shards} shards held")
+        wait_for(lambda shards=shards: held_under(api, shards), timeout=CHANGE_BOUND, interval=0.1,
+                 message=f"the {shards} shards held")
         timings[shards] = time.monotonic() - started
     for worker in workers:
         worker.join(timeout=120)
@@ -111,8 +113,8 @@ def test_the_shard_count_changes_under_load_without_loss_duplicate_or_reordering
 
     for phone in phones:
         ids = [message_id for message_id, _ in sent[phone]]
-        wait_for(lambda phone=phone, ids=ids: len(_phone_messages(network, phone, "in")) >= len(ids), 60,
-                 f"{len(ids)} messages at {phone}")
+        wait_for(lambda phone=phone, ids=ids: len(_phone_messages(network, phone, "in")) >= len(ids), timeout=60,
+                 interval=0.1, message=f"{len(ids)} messages at {phone}")
         received = _phone_messages(network, phone, "in")
         assert [m["id"] for m in received] == ids  # each once, in the order accepted
         assert [m["text"]["body"] for m in received] == [body for _, body in sent[phone]]

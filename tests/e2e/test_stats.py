@@ -11,9 +11,10 @@ import uuid
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.common.waiting import wait_for
 from tests.e2e.conftest import own_cluster
 from tests.e2e.test_messaging import _send_text
-from tests.e2e.test_scale_out import customer_writes, node_of, phone_on_shard, shards_by_node, wait_for
+from tests.e2e.test_scale_out import customer_writes, node_of, phone_on_shard, shards_by_node
 
 SHARDS = 2
 
@@ -40,7 +41,8 @@ def test_stats_are_per_node_and_move_on_the_node_that_sent(cluster):
     stack, api, network, webhook = cluster["stack"], cluster["api"], cluster["network"], cluster["webhook"]
     nodes = {node_of(stack, "core.1"), node_of(stack, "core.2")}
     held = wait_for(lambda: (found := shards_by_node(api)) and set(found) == nodes
-                    and all(len(shards) == 1 for shards in found.values()) and found, 30, "one shard per node")
+                    and all(len(shards) == 1 for shards in found.values()) and found,
+                    timeout=30, interval=0.1, message="one shard per node")
     sender = next(node for node, shards in held.items() if shards == [0])
     other = (nodes - {sender}).pop()
     phone = phone_on_shard(network, 0, "Stella")
@@ -61,7 +63,7 @@ def test_stats_are_per_node_and_move_on_the_node_that_sent(cluster):
             before, sender, "app", "messages_received", type="text")
         return now if sent == 1 and received == 1 else None
 
-    after = wait_for(moved, 10, "the sender's counts moved")
+    after = wait_for(moved, timeout=10, interval=0.1, message="the sender's counts moved")
     assert metric(after, sender, "app", "receipts_received", status="delivered") >= 1
     assert metric(after, other, "app", "messages_sent") == metric(before, other, "app", "messages_sent")
 

@@ -8,12 +8,12 @@ conversation, so they are delivered to phones that never wrote to it.
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
 import pytest
 
+from tests.common.waiting import wait_for
 from tests.e2e.test_messaging import _phone_messages
 
 NS = "acme_ns"
@@ -219,13 +219,11 @@ def test_a_template_disabled_after_use_fails_with_2062(api, webhook, network, ne
     _status(webhook, first, "delivered")
     _create(network, name, status="DISABLED")  # replaces it; the network tells the business
     # The notification refreshes the cache; until it is handled a send may still go out.
-    deadline = time.monotonic() + 30
-    while True:
+    def failed_send() -> dict | None:
         message_id = _send(api, phone, _order(name))
-        outcome = webhook.wait_for(lambda mid=message_id: [s for s in webhook.statuses(mid)
-                                                           if s["status"] in ("failed", "delivered")])[0]
-        if outcome["status"] == "failed" or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    assert outcome["status"] == "failed"
+        outcome = webhook.wait_for(lambda: [s for s in webhook.statuses(message_id)
+                                            if s["status"] in ("failed", "delivered")])[0]
+        return outcome if outcome["status"] == "failed" else None
+
+    outcome = wait_for(failed_send, timeout=30, interval=0.5, message="a send refused once the template is disabled")
     assert outcome["errors"][0]["code"] == 2062

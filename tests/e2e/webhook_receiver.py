@@ -9,6 +9,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.common.waiting import wait_for
+
 
 class WebhookReceiver:
     def __init__(self) -> None:
@@ -31,7 +33,8 @@ class WebhookReceiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/webhook"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # shutdown() waits for serve_forever's next poll: half a second at its default interval.
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def refuse(self, predicate: Callable[[dict[str, Any]], bool], times: int) -> None:
         """Answer 500 to the next ``times`` callbacks whose body matches ``predicate``."""
@@ -70,10 +73,7 @@ class WebhookReceiver:
             return [(m, (body.get("contacts") or [{}])[0]) for body in self.received for m in body.get("messages", [])]
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = predicate()
-            if result:
-                return result
-            time.sleep(0.1)
-        raise TimeoutError("webhook condition not met in time")
+        """The first truthy ``predicate()`` (tests/common/waiting.py), with the callbacks
+        received so far in the message when it never comes."""
+        return wait_for(predicate, timeout=timeout, interval=0.1,
+                        message=lambda: f"webhook condition not met; received: {self.bodies()[-5:]}")

@@ -32,6 +32,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.common.factories import logged_in_admin
 from tests.integration.contract.schema_check import Problem, SchemaChecker
 from tests.integration.gateway.conftest import NEW_PASSWORD, basic, bearer, insert_inbound_message, register
 
@@ -220,19 +221,17 @@ def expected_schema(method: str, path: str | None, status: int, extra: tuple[str
 
 
 class Ctx:
-    def __init__(self, client, db, redis) -> None:
+    def __init__(self, client, db, redis, token_ttl_seconds: int) -> None:
         self.client = client
         self.db = db
         self.redis = redis
+        self.token_ttl_seconds = token_ttl_seconds
         self._token: str | None = None
 
     def auth(self) -> dict[str, str]:
         if self._token is None:
-            response = self.client.post(
-                "/v1/users/login", headers=basic("admin", "secret"), json={"new_password": NEW_PASSWORD}
-            )
-            assert response.status_code == 200, response.get_json()
-            self._token = response.get_json()["users"][0]["token"]
+            # What a first login leaves, written directly; the login cases log in for real.
+            self._token = logged_in_admin(self.db, NEW_PASSWORD, self.token_ttl_seconds)
         return bearer(self._token)
 
     def inbound(self, message_id: str = "ABGGFlA5FpafAgo6tHcNmNjXmuSf") -> str:
@@ -486,8 +485,8 @@ def problems_for(case: Case, body: Any, status: int) -> list[Problem]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_response_matches_openapi(case: Case, client, db, redis):
-    response = case.run(Ctx(client, db, redis))
+def test_response_matches_openapi(case: Case, client, db, redis, config):
+    response = case.run(Ctx(client, db, redis, config.token_ttl_seconds))
     body = response.get_json(silent=True)
     assert response.mimetype == "application/json", (case.id, response.mimetype, response.data[:200])
     assert response.status_code == case.status, body

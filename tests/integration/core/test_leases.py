@@ -65,7 +65,7 @@ def test_a_dead_owners_leases_are_taken_with_a_new_epoch_and_its_fence_fails(db)
     # a stops renewing (SIGKILL, or a long pause): b takes over once the lease ran out.
     b.beat()
     assert b.held_shards() == []
-    time.sleep(FAST.lease_seconds + 0.1)
+    time.sleep(FAST.lease_seconds + 0.1)  # not a poll: the lease running out is what is tested
     b.beat()
     assert b.held_shards() == [0]
     assert b.fence(0).epoch == fence.epoch + 1
@@ -83,6 +83,7 @@ def test_the_fence_stops_a_paused_owner_before_mongodb_lets_another_take_over(db
     a = keeper(db, "a", shards=1)
     a.beat()
     fence = a.fence(0)
+    # Not a poll: the fence must fail inside this window, before the lease runs out.
     time.sleep(FAST.lease_seconds - FAST.safety_seconds + 0.05)
     # Not renewed for too long: not yet takeable in MongoDB, but no longer ours to use.
     with pytest.raises(LeaseLost):

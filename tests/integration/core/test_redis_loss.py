@@ -7,7 +7,6 @@ a broker error must cost them one iteration, never the thread.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -23,6 +22,7 @@ from services.core_worker import recovery
 from services.core_worker.connection import NetworkConnection
 from services.core_worker.context import CoreContext
 from services.core_worker.leases import LeaseKeeper
+from tests.common.waiting import wait_for
 from tests.integration.common.test_celery_app import _closed_port
 
 
@@ -37,13 +37,10 @@ def _register(ctx: CoreContext) -> None:
     account_store.record_registered(ctx.db, ctx.master_key, wa_id="15550100", token="network-token")
 
 
-def _wait(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
+def _unsent_kicks(caplog) -> int:
+    """Kicks the broker refused (services/common/kicks.py logs each and goes on)."""
+    return sum(record.getMessage().startswith("could not queue ")
+               for record in _records(caplog, "services.common.kicks"))
 
 
 def _records(caplog, logger: str) -> list[logging.LogRecord]:
@@ -68,7 +65,7 @@ def _holding_the_network(ctx: CoreContext, stopped_threads) -> None:
     ctx.leases = keeper
     keeper.start()
     stopped_threads.append(keeper)
-    assert _wait(lambda: keeper.holds(NETWORK_LEASE), timeout=10)
+    wait_for(lambda: keeper.holds(NETWORK_LEASE), timeout=10, message="the network lease held")
 
 
 def _dialled(caplog) -> int:
@@ -88,7 +85,7 @@ def test_connection_thread_does_not_need_redis(config, db, caplog, stopped_threa
     stopped_threads.append(connection)
     connection.start()
 
-    assert _wait(lambda: _dialled(caplog) >= 3, timeout=20)
+    wait_for(lambda: _dialled(caplog) >= 3, timeout=20, message="three dials of the network")
     assert connection.is_alive()
     assert not [r for r in _records(caplog, "services.core_worker.connection") if "failed" in r.getMessage()]
 
@@ -102,16 +99,17 @@ def test_connection_thread_goes_on_while_redis_restarts(config, db, own_redis, c
     connection = NetworkConnection(ctx, "redis-loss-test")
     stopped_threads.append(connection)
     connection.start()
-    assert _wait(lambda: _dialled(caplog) >= 2, timeout=20)
+    wait_for(lambda: _dialled(caplog) >= 2, timeout=20, message="two dials with Redis down")
     own_redis.start()
     before = _dialled(caplog)
-    assert _wait(lambda: _dialled(caplog) > before, timeout=20)
+    wait_for(lambda: _dialled(caplog) > before, timeout=20, message="a dial after Redis is back")
     assert connection.is_alive()
 
 
 def test_sweeper_survives_redis_down_and_kicks_once_it_is_back(
-    config, db, own_redis, stopped_threads,
+    config, db, own_redis, caplog, stopped_threads,
 ):
+    caplog.set_level(logging.WARNING, logger="services.common.kicks")
     ctx = _context(config, own_redis.url)
     old = utcnow() - timedelta(minutes=1)
     db.messages.insert_one({"_id": "m-stale", "direction": "outbound", "status": "accepted", "server_shard": 0,
@@ -120,9 +118,9 @@ def test_sweeper_survives_redis_down_and_kicks_once_it_is_back(
     sweeper = Periodic([Job("recovery-sweep", 0.2, lambda: recovery.sweep(ctx, [0]))])
     stopped_threads.append(sweeper)
     sweeper.start()
-    time.sleep(2)  # several sweeps whose kicks cannot be sent
+    wait_for(lambda: _unsent_kicks(caplog) >= 3, timeout=20, message="several sweeps whose kicks cannot be sent")
     assert sweeper.is_alive()
 
     own_redis.start()
-    assert _wait(lambda: ctx.redis.llen(shard_queue(0)) > 0, timeout=15)
+    wait_for(lambda: ctx.redis.llen(shard_queue(0)) > 0, timeout=15, message="a kick once Redis is back")
     assert sweeper.is_alive()

@@ -7,12 +7,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from tests.common.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -39,13 +41,9 @@ class Webhook:
             self.hits.append(Hit(time.monotonic(), body, headers))
             return self.script.pop(0) if self.script else self.then
 
-    def wait_for_hits(self, count: int, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.hits) >= count:
-                return True
-            time.sleep(0.02)
-        return len(self.hits) >= count
+    def wait_for_hits(self, count: int, timeout: float, message: str | Callable[[], str] = "") -> None:
+        wait_for(lambda: len(self.hits) >= count, timeout=timeout, interval=0.02,
+                 message=message or f"{count} webhook hits")
 
 
 def _handler(webhook: Webhook) -> type[BaseHTTPRequestHandler]:
@@ -71,7 +69,8 @@ def webhook() -> Iterator[Webhook]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(hook))
     server.daemon_threads = True
     hook.url = f"http://127.0.0.1:{server.server_address[1]}/callbacks"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for serve_forever's next poll: half a second at its default interval.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield hook
@@ -88,7 +87,14 @@ class Dispatcher:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def start(self, timeout: float = 20.0) -> None:
+        """Start the worker and wait until it consumes; a running worker is left as it is
+        (a module may share one: starting and stopping one costs seconds)."""
+        if self.running():
+            return
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -102,14 +108,12 @@ class Dispatcher:
         self._wait_ready(offset, timeout)
 
     def _wait_ready(self, offset: int, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def ready() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"dispatcher exited early:\n{self.log_tail()}")
-            if " ready." in self.log_path.read_text(errors="replace")[offset:]:
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"dispatcher not ready in {timeout}s:\n{self.log_tail()}")
+            return " ready." in self.log_path.read_text(errors="replace")[offset:]
+
+        wait_for(ready, timeout=timeout, message=lambda: f"dispatcher not ready:\n{self.log_tail()}")
 
     def kill(self) -> None:
         """SIGKILL: no warm shutdown, its reserved kicks are lost with it."""
@@ -126,12 +130,21 @@ class Dispatcher:
                 self.process.kill()
                 self.process.wait(timeout=10)
 
+    def log_mark(self) -> int:
+        """Where the log ends now, for ``log_since``."""
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def log_since(self, mark: int) -> str:
+        with self.log_path.open("rb") as log:
+            log.seek(mark)
+            return log.read().decode(errors="replace")
+
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def dispatcher_env(servers_env: dict[str, str]) -> dict[str, str]:
     return {
         **os.environ,
@@ -147,7 +160,11 @@ def dispatcher_env(servers_env: dict[str, str]) -> dict[str, str]:
 
 @pytest.fixture
 def dispatcher(dispatcher_env: dict[str, str], tmp_path: Path) -> Iterator[Dispatcher]:
-    worker = Dispatcher(dispatcher_env, tmp_path / "dispatcher.log")
+    """A worker of the test's own, not started."""
+    yield from stopped_after(Dispatcher(dispatcher_env, tmp_path / "dispatcher.log"))
+
+
+def stopped_after(worker: Dispatcher) -> Iterator[Dispatcher]:
     try:
         yield worker
     finally:

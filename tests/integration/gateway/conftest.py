@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 import pytest
 import redis as redis_lib
 
+from tests.common.factories import logged_in_admin
+
 NEW_PASSWORD = "N3w-Passw0rd!"
 META = {"api_status": "stable", "version": "v2.45.1"}
 
@@ -45,8 +47,25 @@ def client(app):
 
 
 @pytest.fixture
-def token(client) -> str:
-    """An admin token, after the first-login password change."""
+def token(app, db, config) -> str:
+    """An admin token as the first-login password change leaves it (``NEW_PASSWORD`` set),
+    written directly: for the tests that need to be logged in, not to log in."""
+    return logged_in_admin(db, NEW_PASSWORD, config.token_ttl_seconds)
+
+
+@pytest.fixture
+def login_token(client) -> str:
+    """An admin token from a real first login with the password change: for the tests of
+    logging in, users and passwords."""
+    return log_in_first(client)
+
+
+@pytest.fixture
+def login_auth(login_token) -> dict[str, str]:
+    return bearer(login_token)
+
+
+def log_in_first(client) -> str:
     response = client.post("/v1/users/login", headers=basic("admin", "secret"), json={"new_password": NEW_PASSWORD})
     assert response.status_code == 200, response.get_json()
     return response.get_json()["users"][0]["token"]

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from services.common.clock import utcnow
-from tests.integration.gateway.conftest import NEW_PASSWORD, assert_error, basic, register
+from tests.integration.gateway.conftest import NEW_PASSWORD, assert_error, basic, bearer, register
 
 TEXT = {"to": "16315551234", "type": "text", "text": {"body": "hello"}}
 WA_ID = "16315551000"
@@ -235,9 +235,10 @@ def test_odd_basic_user_names_are_denied(client, db, username):
     assert_error(response, 401, 1005, "Invalid credentials.")
 
 
-def test_new_password_with_a_lone_surrogate(client, auth, db):
+def test_new_password_with_a_lone_surrogate(client, login_token, db):
+    # About passwords: the admin comes from a real first login, not from a factory.
     before = db.users.find_one({"_id": "admin"})["password_hash"]
-    response = call(client, auth, "POST", "/v1/users/login", '{"new_password": "N3w-Passw0rd!\\ud800"}')
+    response = call(client, bearer(login_token), "POST", "/v1/users/login", '{"new_password": "N3w-Passw0rd!\\ud800"}')
     assert_error(response, 400, 1009)
     assert db.users.find_one({"_id": "admin"})["password_hash"] == before
 

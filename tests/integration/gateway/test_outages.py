@@ -18,7 +18,9 @@ import redis as redis_lib
 
 from services.common.mongo import get_db
 from services.migrations.indexes import ensure_all
+from tests.common.factories import logged_in_admin
 from tests.common.private_servers import PrivateServers
+from tests.common.waiting import wait_for
 from tests.integration.gateway.conftest import (
     NEW_PASSWORD,
     assert_error,
@@ -70,10 +72,10 @@ def own_client(own_config, own_db):
 
 
 @pytest.fixture
-def own_auth(own_client) -> dict[str, str]:
-    response = own_client.post("/v1/users/login", headers=basic("admin", "secret"), json={"new_password": NEW_PASSWORD})
-    assert response.status_code == 200, response.get_json()
-    return bearer(response.get_json()["users"][0]["token"])
+def own_auth(own_client, own_db, own_config) -> dict[str, str]:
+    # The state a first login leaves (tests/common/factories.py); the logins these tests
+    # make during and after outages are real ones.
+    return bearer(logged_in_admin(own_db, NEW_PASSWORD, own_config.token_ttl_seconds))
 
 
 def _timed(call: Callable[[], object]) -> tuple[object, float]:
@@ -93,9 +95,7 @@ def _assert_unavailable_fast(call: Callable[[], object]) -> float:
 def _recovery_time(call: Callable[[], object], ok: Callable[[object], bool], limit: float = 10.0) -> float:
     """Seconds until ``call`` answers ``ok`` (polled; each attempt is bounded itself)."""
     started = time.monotonic()
-    while not ok(call()):
-        assert time.monotonic() - started < limit, "never recovered"
-        time.sleep(0.05)
+    wait_for(lambda: ok(call()), timeout=limit, message="never recovered")
     return time.monotonic() - started
 
 

@@ -137,12 +137,11 @@ def test_http_webhook_allowed_when_configured(config, db, redis):
     from dataclasses import replace
 
     from services.api_gateway.app import create_app
-    from tests.integration.gateway.conftest import NEW_PASSWORD, basic, bearer
+    from tests.common.factories import logged_in_admin
+    from tests.integration.gateway.conftest import NEW_PASSWORD, bearer
 
     client = create_app(replace(config, allow_http_webhooks=True)).test_client()
-    token = client.post(
-        "/v1/users/login", headers=basic("admin", "secret"), json={"new_password": NEW_PASSWORD}
-    ).get_json()["users"][0]["token"]
+    token = logged_in_admin(db, NEW_PASSWORD, config.token_ttl_seconds)
     response = client.patch(PATH, headers=bearer(token), json={"webhooks": {"url": "http://127.0.0.1:8000/hook"}})
     assert response.status_code == 200
     assert current(client, bearer(token))["webhooks"]["url"] == "http://127.0.0.1:8000/hook"

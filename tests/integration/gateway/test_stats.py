@@ -79,7 +79,8 @@ def test_the_internal_variants_are_not_served(client, auth, path):
     assert_error(client.get(path, headers=auth), 404, 1006)
 
 
-def test_app_single_node_merges_the_core_the_dispatchers_the_gateway_and_the_queue(client, auth, db):
+def test_app_single_node_merges_the_core_the_dispatchers_the_gateway_and_the_queue(client, login_auth, db):
+    # A real login made the token: it is one of the requests this worker counts.
     core_node(db, "host:1", counts(text=3, image=1))
     dispatcher = Counters()
     dispatcher.inc("callback_requests", {"result": "success", "type": "status_change"}, 4)
@@ -89,7 +90,7 @@ def test_app_single_node_merges_the_core_the_dispatchers_the_gateway_and_the_que
     db.pending_callbacks.insert_many([{"_id": "in:A"}, {"_id": "system:B"}, {"_id": "status:C:sent"},
                                       {"_id": "status:C:delivered"}, {"_id": "contacts:D"}])
 
-    app = get(client, "/v1/stats/app", auth)["stats"]["app"]
+    app = get(client, "/v1/stats/app", login_auth)["stats"]["app"]
     assert values(app["messages_sent"]) == {(("type", "image"),): 1, (("type", "text"),): 3}
     assert values(app["callback_requests"]) == {(("result", "success"), ("type", "status_change")): 8}
     assert values(app["callback_queue_size"]) == {
@@ -97,7 +98,7 @@ def test_app_single_node_merges_the_core_the_dispatchers_the_gateway_and_the_que
     assert app["callback_queue_size"]["type"] == "gauge"
     # This worker's own requests, counted up to this one (which is counted after it answered).
     assert values(app["endpoint_requests"])[(("method", "POST_v1_users_login"), ("status", "200"))] == 1
-    again = get(client, "/v1/stats/app", auth)["stats"]["app"]
+    again = get(client, "/v1/stats/app", login_auth)["stats"]["app"]
     assert values(again["endpoint_requests"])[(("method", "GET_v1_stats_app"), ("status", "200"))] == 1
 
 
@@ -199,14 +200,15 @@ def test_db_stats_over_their_time_bound_answer_1016(client, auth, db, monkeypatc
     assert "took longer than" in response.get_json()["errors"][0]["details"]
 
 
-def test_metrics_count_requests_and_durations_of_every_gateway_worker(client, auth, db):
+def test_metrics_count_requests_and_durations_of_every_gateway_worker(client, login_auth, db):
+    # A real login made the token: it is one of the requests this worker counts.
     other = Counters()
     other.inc("web_requests", {"state": "success"}, 10)
     other.observe("api_requests_duration_ms", {"method": "POST_v1_messages", "result": "success"}, 40)
     service(db, "gateway:otherhost:7", "gateway", other.snapshot())
-    client.get("/v1/nowhere", headers=auth)  # 404, client_error
+    client.get("/v1/nowhere", headers=login_auth)  # 404, client_error
 
-    body = get(client, "/metrics", auth)
+    body = get(client, "/metrics", login_auth)
     assert set(body) == {"web_uptime", "web_requests", "api_requests_duration_ms", "meta"}
     assert body["web_uptime"]["data"][0]["value"] >= 30  # the oldest live worker started 30 s ago
     requests_by_state = values(body["web_requests"])
@@ -216,7 +218,7 @@ def test_metrics_count_requests_and_durations_of_every_gateway_worker(client, au
     assert durations[(("method", "POST_v1_messages"), ("result", "success"))]["count"] == 1
     assert durations[(("method", "GET_unknown"), ("result", "client_error"))]["count"] == 1
 
-    text = client.get("/metrics?format=prometheus", headers=auth).data.decode()
+    text = client.get("/metrics?format=prometheus", headers=login_auth).data.decode()
     families = {family.name: family for family in text_string_to_metric_families(text)}
     assert families["api_requests_duration_ms"].type == "histogram"
     assert "web_uptime" in families

@@ -1,7 +1,16 @@
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from services.users.token_rules import token_hash
-from tests.integration.gateway.conftest import META, NEW_PASSWORD, assert_error, basic, bearer
+from tests.common.factories import logged_in_admin
+from tests.integration.gateway.conftest import META, NEW_PASSWORD, assert_error, basic, bearer, log_in_first
+
+
+@pytest.fixture
+def token(login_token) -> str:
+    """Logging in is what this module tests: its token comes from a real first login."""
+    return login_token
 
 
 def login(client, password, body=None):
@@ -95,3 +104,22 @@ def test_bad_login_rate_limit(client):
     response = login(client, NEW_PASSWORD)
     assert_error(response, 429, 1015, "Rate limiting exceeded on bad login attempts")
     assert response.get_json()["errors"][0]["title"] == "Too many requests"
+
+
+def test_the_factory_leaves_what_a_real_first_login_leaves(client, db, config):
+    """tests/common/factories.py stands in for logging in elsewhere: it must write the
+    documents the auth code writes, and they must work as a login's do."""
+    log_in_first(client)
+    real_user, real_token = db.users.find_one({"_id": "admin"}), db.tokens.find_one()
+    db.users.delete_many({})
+    db.tokens.delete_many({})
+
+    token = logged_in_admin(db, NEW_PASSWORD, config.token_ttl_seconds)
+    user, stored = db.users.find_one({"_id": "admin"}), db.tokens.find_one()
+    assert set(user) == set(real_user) and set(stored) == set(real_token)
+    same = ("role", "must_change_password")
+    assert {key: user[key] for key in same} == {key: real_user[key] for key in same}
+    assert (stored["username"], stored["role"]) == (real_token["username"], real_token["role"])
+    assert abs(stored["expires_at"] - real_token["expires_at"]) < timedelta(minutes=1)
+    assert client.get("/v1/health", headers=bearer(token)).status_code == 200
+    assert login(client, NEW_PASSWORD).status_code == 200

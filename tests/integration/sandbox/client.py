@@ -207,14 +207,3 @@ def next_item(ws: ClientConnection, timeout: float = 10.0, skip_pings: bool = Tr
 
 def ack(ws: ClientConnection, *items: dict[str, Any]) -> None:
     ws.send(json.dumps({"type": "ack", "ids": [i["id"] for i in items]}))
-
-
-def wait_for(predicate: Any, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.05)

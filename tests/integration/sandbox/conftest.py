@@ -7,12 +7,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+
+from tests.common.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -33,16 +34,16 @@ class SandboxProcess:
     def start(self) -> SandboxProcess:
         cmd = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(self.port), *self.extra]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("the sandbox exited at start")
-            try:
-                if requests.get(self.url + "/healthz", timeout=1).ok:
-                    return self
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError("the sandbox did not start")
+        wait_for(self._healthy, timeout=20, interval=0.1, message="the sandbox did not start")
+        return self
+
+    def _healthy(self) -> bool:
+        if self.proc.poll() is not None:
+            raise RuntimeError("the sandbox exited at start")
+        try:
+            return requests.get(self.url + "/healthz", timeout=1).ok
+        except requests.ConnectionError:
+            return False
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -19,7 +19,8 @@ import requests
 from websockets.exceptions import ConnectionClosed
 
 from sandbox.persistence import journal_path
-from tests.integration.sandbox.client import Business, wait_for
+from tests.common.waiting import wait_for
+from tests.integration.sandbox.client import Business
 from tests.integration.sandbox.conftest import SandboxProcess
 
 PHONES = 4

@@ -10,7 +10,8 @@ import requests
 from websockets.exceptions import ConnectionClosed
 
 from services.protocol import Envelope, OneTimePrekey, sender_identity
-from tests.integration.sandbox.client import Business, ack, business_message_id, next_item, wait_for
+from tests.common.waiting import wait_for
+from tests.integration.sandbox.client import Business, ack, business_message_id, next_item
 
 
 def make_phone(url: str, wa_id: str, **settings: object) -> None:

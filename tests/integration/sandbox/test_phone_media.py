@@ -13,7 +13,8 @@ import requests
 from sandbox.network.media_store import media_dir
 from sandbox.persistence import journal_path
 from services.message_types.media_payload import MediaPayload
-from tests.integration.sandbox.client import Business, ack, next_item, wait_for
+from tests.common.waiting import wait_for
+from tests.integration.sandbox.client import Business, ack, next_item
 from tests.integration.sandbox.conftest import SandboxProcess
 
 KINDS = {"image": "image/jpeg", "video": "video/mp4", "audio": "audio/mpeg", "voice": "audio/ogg; codecs=opus",

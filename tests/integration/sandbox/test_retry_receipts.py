@@ -6,7 +6,8 @@ from __future__ import annotations
 import requests
 
 from services.protocol import sender_identity
-from tests.integration.sandbox.client import Business, ack, next_item, wait_for
+from tests.common.waiting import wait_for
+from tests.integration.sandbox.client import Business, ack, next_item
 from tests.integration.sandbox.test_network import make_phone, phone_messages, phone_send
 
 

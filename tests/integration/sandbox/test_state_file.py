@@ -8,7 +8,8 @@ import stat
 
 import requests
 
-from tests.integration.sandbox.client import Business, ack, next_item, wait_for
+from tests.common.waiting import wait_for
+from tests.integration.sandbox.client import Business, ack, next_item
 from tests.integration.sandbox.conftest import SandboxProcess
 
 

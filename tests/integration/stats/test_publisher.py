@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 from services.common.periodic import Periodic
 from services.stats import publisher as stats_publisher
 from services.stats.counters import Counters
 from services.stats.publisher import SERVICE_STATS, live, process_key, publish
+from tests.common.waiting import wait_for
 
 
 def test_publish_writes_one_document_per_process_with_only_its_services_metrics(db):
@@ -38,12 +38,8 @@ def test_the_publisher_thread_keeps_publishing_and_creates_the_ttl_index(db):
     publisher.start()
     try:
         counters.inc("web_requests", {"state": "success"})
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            docs = live(db, "gateway")
-            if docs and docs[0]["stats"].get("web_requests"):
-                break
-            time.sleep(0.05)
+        wait_for(lambda: (docs := live(db, "gateway")) and docs[0]["stats"].get("web_requests"), timeout=5,
+                 message="the counter published")
         assert live(db, "gateway")[0]["stats"]["web_requests"][0]["value"] == 1
         indexes = db[SERVICE_STATS].index_information()
         assert any(index.get("expireAfterSeconds") == 0 for index in indexes.values())

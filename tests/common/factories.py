@@ -1,0 +1,50 @@
+"""Documents as the services store them, for tests that need them but are not about how
+they are made (tests/integration/gateway/test_users.py is about logging in).
+
+Logging in costs three scrypt hashes (the default admin's, checking it, the new
+password's): a few hundred milliseconds of CPU per test. A test that only needs to be
+logged in gets the state a first login leaves, written directly, with the password's
+hash computed once per run.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pymongo.database import Database
+
+ADMIN = "admin"
+
+
+@lru_cache(maxsize=4)
+def password_hash(password: str) -> str:
+    """``password`` hashed as the gateway hashes it: once per run, the salt shared."""
+    from services.users.password_rules import hash_password
+
+    return hash_password(password)
+
+
+def insert_admin(db: Database, password: str) -> None:
+    """The built-in admin after its first-login password change (services/users/store.py
+    ensure_admin, then change_password)."""
+    from services.common.clock import utcnow
+
+    now = utcnow()
+    db.users.insert_one({
+        "_id": ADMIN, "password_hash": password_hash(password), "role": "admin",
+        "must_change_password": False, "created_at": now, "password_changed_at": now,
+    })
+
+
+def issue_token(db: Database, ttl_seconds: int, username: str = ADMIN, role: str = "admin") -> str:
+    """A bearer token stored as a login stores it (only its SHA-256, with role and expiry)."""
+    from services.users import store
+
+    token, _ = store.issue_token(db, username, role, ttl_seconds)
+    return token
+
+
+def logged_in_admin(db: Database, password: str, ttl_seconds: int) -> str:
+    """What a first login with ``new_password=password`` leaves: the admin and its token."""
+    insert_admin(db, password)
+    return issue_token(db, ttl_seconds)
