@@ -44,6 +44,9 @@ def instance_of(name: str) -> str:
     return process if process and number.isdigit() else name
 
 
+STOP_TIMEOUT = 15.0  # seconds for a stack's processes to exit before they are killed
+
+
 @dataclass
 class Stack:
     run_dir: Path
@@ -108,21 +111,26 @@ class Stack:
             raise RuntimeError(f"processes exited: {dead}\n{self.logs()}")
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
-        proc = self.processes.pop(name, None)
-        if proc is None or proc.poll() is not None:
-            return
-        # Each process leads its own session: signal the group so gunicorn's and
-        # Celery's children go too — all of them ours, and nothing else.
-        os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+        self._stop_together([name], sig)
 
     def stop_all(self) -> None:
-        for name in list(self.processes):
-            self.stop(name)
+        """Every process signalled at once, so that their graceful shutdowns overlap
+        (one after the other they took seconds each)."""
+        self._stop_together(list(self.processes))
+
+    def _stop_together(self, names: list[str], sig: int = signal.SIGTERM) -> None:
+        running = [proc for name in names if (proc := self.processes.pop(name, None)) and proc.poll() is None]
+        for proc in running:
+            # Each process leads its own session: signal the group so gunicorn's and
+            # Celery's children go too — all of them ours, and nothing else.
+            os.killpg(proc.pid, sig)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for proc in running:
+            try:
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
 
     def logs(self, lines: int = 40) -> str:
         parts = []

@@ -33,7 +33,7 @@ from services.api_gateway.state import connect, install
 from services.common.config import Config
 from services.common.errors import ApiError
 from services.common.escaping import escape_unprintable
-from services.migrations import prepare
+from services.migrations import prepare_once
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def _prepare_before_serving(app: Flask, db: Database) -> None:
     def ensure() -> None:
         with lock:
             if not done.is_set():
-                prepare(db)
+                prepare_once(db)
                 done.set()
 
     try:

@@ -20,7 +20,7 @@ from services.common.master_key import load_master_key
 from services.common.mongo import get_db
 from services.core_worker.network_client import NetworkClient
 from services.messages import statuses
-from services.migrations import prepare
+from services.migrations import prepare_once
 from services.settings import app_settings
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class CoreContext:
     @cached_property
     def db(self) -> Database:
         database = get_db(self.config)
-        prepare(database)  # indexes, then any pending migration, before anything drains
+        prepare_once(database)  # indexes, then any pending migration, before anything drains
         return database
 
     @cached_property

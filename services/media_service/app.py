@@ -27,7 +27,7 @@ from services.media.object_store import ObjectStore
 from services.media_service import inbound, outbound, tasks
 from services.media_service.inbound import Fetching
 from services.media_service.outbound import Preparer
-from services.migrations import prepare
+from services.migrations import prepare_once
 
 SWEEP_SECONDS = 5.0  # both sweeps; their graces are inbound.SWEEP_GRACE and outbound.SWEEP_GRACE
 
@@ -46,7 +46,7 @@ class MediaDeps:
     @cached_property
     def db(self) -> Database:
         db = get_db(self.config)
-        prepare(db)
+        prepare_once(db)
         return db
 
     @cached_property

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -39,9 +40,24 @@ class MigrationTimeout(RuntimeError):
 
 
 def prepare(db: Database) -> None:
-    """What a process runs before it serves: the indexes, then the pending migrations."""
+    """The indexes, then the pending migrations."""
     indexes.ensure_all(db)
     migrate(db)
+
+
+_prepared: set[tuple[int, str]] = set()
+_preparing = threading.Lock()
+
+
+def prepare_once(db: Database) -> None:
+    """What a process runs before it serves: :func:`prepare`, once per process and
+    database (every gateway app, core context and media worker asks; the first pays)."""
+    key = (id(db.client), db.name)
+    with _preparing:
+        if key in _prepared:
+            return
+        prepare(db)
+        _prepared.add(key)
 
 
 def current_version(db: Database) -> int:

@@ -208,9 +208,11 @@ def test_while_redis_is_down_mark_read_and_a_no_wait_check_are_stored_and_answer
         own.start(own.redis)
 
 
-def test_a_worker_started_while_mongodb_is_down_serves_once_it_is_back(own, own_config, own_db):
+def test_a_worker_started_while_mongodb_is_down_serves_once_it_is_back(own, own_config, own_db, monkeypatch):
     from services.api_gateway.app import create_app
+    from services.migrations import runner
 
+    monkeypatch.setattr(runner, "_prepared", set())  # a new worker process has prepared nothing yet
     own_db.drop_collection("idempotency_keys")  # its TTL index must come from the new worker
     own.stop(own.mongo)
     try:

@@ -88,3 +88,14 @@ def test_prepare_creates_every_domain_index_and_reaches_the_head(db):
     assert "expires_at_1" in db.core_nodes.index_information()
     assert "next_attempt_at_1" in db.pending_callbacks.index_information()
     assert "media_prep_by_shard" in db.messages.index_information()
+
+
+def test_prepare_once_prepares_a_database_once_per_process(db, monkeypatch):
+    calls = []
+    monkeypatch.setattr(runner, "_prepared", set())
+    monkeypatch.setattr(runner, "prepare", lambda database: calls.append(database.name))
+    runner.prepare_once(db)
+    runner.prepare_once(db)
+    assert calls == [db.name]
+    runner.prepare_once(db.client["another_database"])
+    assert calls == [db.name, "another_database"]
