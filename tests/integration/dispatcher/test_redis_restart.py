@@ -34,11 +34,12 @@ def own_producer(config, own_redis):
         app.close()
 
 
-# Celery's own log lines: the consumer back on the broker, a reconnect refused, a sweep
-# (a beat entry) that could not be sent.
+# Log lines: the consumer back on the broker and a reconnect refused (Celery's), and a
+# sweep's re-kick of an overdue callback that the broker refused (the dispatcher's sweep
+# is a periodic job of its process: services/webhook_dispatcher/app.py).
 RECONNECTED = "consumer.connection: Connected to"
 RECONNECT_FAILED = "consumer: Cannot connect to"
-SWEEP_FAILED = "beat: Connection error"
+SWEEP_FAILED = "kicks: could not queue dispatcher.deliver on"
 
 
 def _failed_twice(log: str) -> bool:
