@@ -77,14 +77,11 @@ def _prepare_before_serving(app: Flask, db: Database) -> None:
     still start: gunicorn stops the whole gateway when a worker fails to boot. Until
     the indexes exist its requests answer 503 like any request during the outage.
     """
-    done = threading.Event()
-    lock = threading.Lock()
+    done = threading.Event()  # spares each request prepare_once's lock once it is done
 
     def ensure() -> None:
-        with lock:
-            if not done.is_set():
-                prepare_once(db)
-                done.set()
+        prepare_once(db)  # one thread prepares, the others wait for it
+        done.set()
 
     try:
         ensure()

@@ -11,7 +11,6 @@ from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from services.cluster import nodes
 from services.cluster.nodes import LEASES, NODES
 from services.stats import counters as stats_counters
 
@@ -22,9 +21,6 @@ class LeaseStore:
     def __init__(self, db: Database, me: str) -> None:
         self.nodes, self.leases, self.me = db[NODES], db[LEASES], me
         self.db = db
-
-    def ensure_indexes(self) -> None:
-        nodes.ensure_indexes(self.db)
 
     def heartbeat(self, pinned: list[int] | None, lease_ms: int, machine: dict | None = None) -> None:
         self.nodes.update_one({"_id": self.me}, [{"$set": {

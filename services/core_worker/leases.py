@@ -225,8 +225,8 @@ class LeaseKeeper(threading.Thread):
     # --- the heartbeat ---
 
     def start(self) -> None:
-        with pymongo.timeout(10):
-            self.store.ensure_indexes()
+        # The collections' indexes come with the database's preparation (services/migrations/),
+        # which the core's context ran before building this keeper.
         self.beat()  # hold shards before the worker starts consuming
         super().start()
 

@@ -66,8 +66,8 @@ def job(db: Database, service: str, counters: Counters = COUNTERS, interval: flo
         nonlocal indexed
         try:
             with pymongo.timeout(interval):
-                if not indexed:
-                    db[SERVICE_STATS].create_index("expires_at", expireAfterSeconds=0)
+                if not indexed:  # the dispatcher does not prepare the database (services/migrations/)
+                    ensure_indexes(db)
                     indexed = True
                 publish(db, service, counters)
         except PyMongoError as error:  # published again at the next interval; no traceback per outage tick

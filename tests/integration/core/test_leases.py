@@ -22,7 +22,6 @@ FAST = Timings(renew_seconds=0.2, lease_seconds=1.0)
 
 def keeper(db, name: str, shards: int = 4, pinned=None) -> LeaseKeeper:
     node = LeaseKeeper(db, shards, pinned, me=f"host:{name}", timings=FAST)
-    node.store.ensure_indexes()
     return node
 
 
@@ -148,7 +147,6 @@ def dead_pid() -> int:
 def test_a_node_of_this_machine_whose_process_is_gone_is_taken_over_at_once(db):
     host = socket.gethostname()
     dead = LeaseKeeper(db, 2, me=f"{host}:{dead_pid()}", timings=SLOW)
-    dead.store.ensure_indexes()
     dead.beat()
     assert sorted(owners(db)) == [0, 1] and live_leases(db)[NETWORK_LEASE].owner == dead.me
     heir = LeaseKeeper(db, 2, me=f"{host}:{os.getpid()}", timings=SLOW)  # this (live) process
@@ -163,7 +161,6 @@ def test_a_node_of_another_machine_keeps_its_leases_until_they_run_out(db):
     host = socket.gethostname()
     other = LeaseKeeper(db, 1, me=f"{host}:{dead_pid()}", timings=SLOW)
     other.machine = dataclasses.replace(other.machine, boot_id="another-boot")  # same name, another machine
-    other.store.ensure_indexes()
     other.beat()
     me = LeaseKeeper(db, 1, me=f"{host}:{os.getpid()}", timings=SLOW)
     me.beat()
