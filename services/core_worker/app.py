@@ -36,6 +36,14 @@ class Core:
 
 def create_core(config: Config) -> Core:
     app = make_celery(config, "core")
+    # A core kick is acknowledged as it is taken, not after its drain. With the solo pool
+    # a late acknowledgement that fails because Redis went away during the drain ("Couldn't
+    # ack") could leave the consumer never noticing the lost connection, consuming nothing
+    # after Redis was back (seen in `make chaos`, Redis restarted empty). Nothing relies on
+    # a late ack here: MongoDB holds the work, a node that takes a shard over kicks it at
+    # once, and the recovery sweep re-kicks stale work (an unacknowledged kick would only
+    # come back after the hour-long visibility timeout anyway).
+    app.conf.task_acks_late = False
     app.conf.task_routes = {
         name: {"queue": CONTROL_QUEUE}
         for name in (REQUEST_CODE, VERIFY_CODE, SYNC_TEMPLATES, CHECK_CONTACTS, CHECK_CONTACTS_LATER)
