@@ -22,10 +22,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Self
 
+from pymongo.errors import PyMongoError
+
 from infra import _process
 from infra._server import ManagedServer
+from infra.credentials import Credentials, write_private
 from infra.errors import InfraError
-from infra.mongo_server import MongoServer
+from infra.mongo_server import MongoServer, replica_set
 from infra.redis_server import RedisServer
 from infra.s3_server import COMPONENTS, GRPC_OFFSET, S3Server
 
@@ -42,23 +45,24 @@ PORT_LIMIT = 65536 - GRPC_OFFSET  # an S3 HTTP port + 10000 must still be a vali
 @dataclass(frozen=True)
 class Ports:
     redis: int
-    mongo: int
+    mongo: int  # the first member's; member i listens on mongo + i
     s3: int  # first of len(COMPONENTS) consecutive HTTP ports, each with a +10000 gRPC twin
+    mongo_members: int = 1  # the replica set's size
 
     @classmethod
-    def default(cls) -> Ports:
+    def default(cls, mongo_members: int = 1) -> Ports:
         """The fixed ports used by `make run` (and docs/design.md defaults)."""
-        return cls(redis=16379, mongo=27117, s3=19000)
+        return cls(redis=16379, mongo=27117, s3=19000, mongo_members=mongo_members)
 
     @classmethod
-    def free(cls) -> Ports:
+    def free(cls, mongo_members: int = 1) -> Ports:
         """Ports that are free right now (a later start can still race another process)."""
         taken: set[int] = set()
         ceiling = _port_ceiling()
         s3 = _pick_block(len(COMPONENTS), ceiling - GRPC_OFFSET, with_twins=True, taken=taken)
         redis = _pick_block(1, ceiling, with_twins=False, taken=taken)
-        mongo = _pick_block(1, ceiling, with_twins=False, taken=taken)
-        return cls(redis=redis, mongo=mongo, s3=s3)
+        mongo = _pick_block(mongo_members, ceiling, with_twins=False, taken=taken)
+        return cls(redis=redis, mongo=mongo, s3=s3, mongo_members=mongo_members)
 
     def s3_ports(self) -> list[int]:
         http = [self.s3 + i for i in range(len(COMPONENTS))]
@@ -111,14 +115,30 @@ class LocalServers:
         self.ports = ports
         self.persistent = persistent
         self.timeout = timeout
-        self.redis = RedisServer(self.run_dir, ports.redis, persistent)
-        self.mongo = MongoServer(self.run_dir, ports.mongo)
+        # Generated at the first start, reused by every later one (infra/credentials.py).
+        self.credentials = Credentials.load_or_create(self.run_dir)
+        self.redis = RedisServer(self.run_dir, ports.redis, persistent, password=self.credentials.redis_password)
+        self.mongo_members = replica_set(self.run_dir, ports.mongo, ports.mongo_members, self.credentials)
+        self.mongo = self.mongo_members[0]  # the set's initiator; its url() names every member
         self.s3 = S3Server(self.run_dir, ports.s3, access_key, secret_key)
 
     @property
     def servers(self) -> tuple[ManagedServer, ...]:
-        # weed first: it is the slowest to become ready, so it starts earliest.
-        return (self.s3, self.redis, self.mongo)
+        # weed first: it is the slowest to become ready, so it starts earliest. Mongo's
+        # member 0 is waited for first: it initiates the set the others then join.
+        return (self.s3, self.redis, *self.mongo_members)
+
+    def mongo_primary(self) -> MongoServer | None:
+        """The member that is primary right now, if any (asked of each running member)."""
+        for member in self.mongo_members:
+            if member.pid() is None:
+                continue
+            try:
+                if member.is_primary():
+                    return member
+            except PyMongoError:
+                continue  # not answering: not the primary we look for
+        return None
 
     def pids(self) -> dict[str, int | None]:
         return {server.name: server.pid() for server in self.servers}
@@ -161,6 +181,7 @@ class LocalServers:
             server.launched_here = False
 
     def env(self) -> dict[str, str]:
+        """The servers' URLs, with their credentials: hand them to processes, never to a log."""
         return {
             "WA_MONGO_URL": self.mongo.url(),
             "WA_REDIS_URL": self.redis.url(),
@@ -181,14 +202,16 @@ class LocalServers:
 # ---------------------------------------------------------------- command line
 
 
-def resolve_ports(run_dir: Path, choice: str | None) -> Ports:
+def resolve_ports(run_dir: Path, choice: str | None, mongo_members: int = 1) -> Ports:
     """Ports of servers already running in run_dir win; else the requested kind."""
     recorded = recorded_ports(run_dir)
     if recorded is not None and _any_running(run_dir, recorded):
         return recorded
     if choice == "free":
-        return Ports.free()
-    return recorded if choice is None and recorded is not None else Ports.default()
+        return Ports.free(mongo_members)
+    if choice is None and recorded is not None and recorded.mongo_members == mongo_members:
+        return recorded
+    return Ports.default(mongo_members)
 
 
 def _any_running(run_dir: Path, ports: Ports) -> bool:
@@ -202,8 +225,8 @@ def export_lines(env: dict[str, str]) -> str:
 
 def write_env_file(path: Path, env: dict[str, str]) -> None:
     # KEY=VALUE lines: the format honcho's and docker's env files read.
-    path.write_text("".join(f"{key}={value}\n" for key, value in env.items()))
-    path.chmod(0o600)  # it holds the S3 secret
+    # Owner-only before it holds the URLs' passwords and the S3 secret.
+    write_private(path, "".join(f"{key}={value}\n" for key, value in env.items()))
 
 
 @contextmanager
@@ -269,6 +292,8 @@ def _parser() -> argparse.ArgumentParser:
         )
         if action in ("start", "run"):
             cmd.add_argument("--ephemeral", action="store_true", help="Redis without persistence (as in tests)")
+            cmd.add_argument("--mongo-members", type=int, default=1,
+                             help="members of the MongoDB replica set, on consecutive ports (default 1)")
         if action == "start":
             cmd.add_argument("--env-file", type=Path, help="write KEY=VALUE lines here instead of stdout")
         if action == "run":
@@ -279,7 +304,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     run_dir = args.dir.resolve()
-    ports = resolve_ports(run_dir, args.ports)
+    ports = resolve_ports(run_dir, args.ports, getattr(args, "mongo_members", 1))
     servers = LocalServers(run_dir, ports, persistent=not getattr(args, "ephemeral", False))
     try:
         return _dispatch(args, servers)

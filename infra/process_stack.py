@@ -18,6 +18,8 @@ from pathlib import Path
 
 import requests
 
+from infra.redis_server import with_db
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -64,7 +66,7 @@ class Stack:
             "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
             "WA_MONGO_DB": "whatsapp_e2e",
             # Redis database 1: integration tests use database 0 for their own queues.
-            "WA_REDIS_URL": servers_env["WA_REDIS_URL"].rsplit("/", 1)[0] + "/1",
+            "WA_REDIS_URL": with_db(servers_env["WA_REDIS_URL"], 1),
             "WA_KEY_FILE": str(run_dir / "master.key"),
             "WA_ALLOW_HTTP_WEBHOOKS": "1",
             "WA_API_HOST": "127.0.0.1",

@@ -14,6 +14,7 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 
 from services.common.errors import ApiError
 
+RETRYABLE_WRITE = "RetryableWriteError"
 RETRY_AFTER_SECONDS = 1
 """The gateway is back within 2 s of MongoDB or Redis (docs/design.md "Timeouts")."""
 
@@ -42,8 +43,10 @@ def broker_unreachable(error: BaseException) -> bool:
 
 
 def database_unreachable(error: PyMongoError) -> bool:
-    """No server to talk to (down, failing over, not answering), or out of time."""
-    return isinstance(error, ConnectionFailure) or error.timeout
+    """No server to talk to (down, failing over, not answering), or out of time, or a
+    primary that stepped down during the write (MongoDB labels such an error retryable:
+    the same write sent again completes, and an election is what it waits for)."""
+    return isinstance(error, ConnectionFailure) or error.timeout or error.has_error_label(RETRYABLE_WRITE)
 
 
 def unavailable(details: str) -> ApiError:

@@ -16,7 +16,13 @@ from celery import Celery
 from celery.exceptions import CPendingDeprecationWarning
 
 from services.common.config import Config
-from services.common.redis_client import CONNECT_TIMEOUT, HEALTH_CHECK_INTERVAL, SOCKET_OPTIONS, SOCKET_TIMEOUT
+from services.common.redis_client import (
+    CONNECT_TIMEOUT,
+    HEALTH_CHECK_INTERVAL,
+    SOCKET_OPTIONS,
+    SOCKET_TIMEOUT,
+    tls_options,
+)
 
 # A publish that fails is retried briefly, then reported (kicks.send logs it and the
 # sweeps cover the work), so a producer waits at most about a second plus timeouts.
@@ -63,6 +69,9 @@ def make_celery(config: Config, name: str) -> Celery:
         worker_cancel_long_running_tasks_on_connection_loss=False,
         worker_hijack_root_logger=False,
     )
+    tls = tls_options(config.redis_url)
+    if tls is not None:
+        app.conf.update(broker_use_ssl=tls, redis_backend_use_ssl=tls)
     return app
 
 

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 import pymongo
+from pymongo import WriteConcern
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
@@ -49,13 +50,47 @@ a request waiting in server selection asks the monitor to check at once (at most
 waiting. An operation (a journaled insert included) normally takes milliseconds."""
 
 
+CONSISTENCY = {
+    "w": "majority",
+    "journal": True,
+    "readConcernLevel": "majority",
+    "retryWrites": True,
+    "retryReads": True,
+}
+"""What "accepted" means on a replica set, for every client of every process.
+
+A write is acknowledged once a majority of the members have it in their journal, so the
+election that follows the loss of the primary cannot roll it back: a message answered 201
+exists on whichever member becomes primary. Reads see only majority-committed data, so a
+read never returns what a failover later undoes, and after a failover no process reads
+an older state than one it already saw (it could only have seen majority-committed data).
+Causally consistent sessions were the alternative; they would have to be threaded
+through every call, and primary reads with majority on both sides give the same for
+this system, whose reads all go to the primary.
+
+Retryable writes and reads (pymongo's defaults, stated here because the failover relies
+on them) resend an operation once when the primary went away during it: an insert whose
+acknowledgement was lost is not applied twice. They override the same options of the URL."""
+
+
 @lru_cache(maxsize=8)
 def _client(url: str, timeouts: Timeouts) -> pymongo.MongoClient:
-    return pymongo.MongoClient(url, tz_aware=True, **timeouts.client_options())
+    options = {**CONSISTENCY, **timeouts.client_options()}
+    return pymongo.MongoClient(url, tz_aware=True, **options)
 
 
 def get_db(config: Config, timeouts: Timeouts = SERVICE_TIMEOUTS) -> Database:
     return _client(config.mongo_url, timeouts)[config.mongo_db]
+
+
+ACCEPTED = WriteConcern(w="majority", j=True)
+"""The write concern of a write the API answers for ("accepted", "processing", 201):
+journaled on a majority of the members, so no failover can undo it (CONSISTENCY)."""
+
+
+def accepted(db: Database, name: str) -> Collection:
+    """``name``, writing with ``ACCEPTED`` whatever the client's own defaults."""
+    return db.get_collection(name, write_concern=ACCEPTED)
 
 
 def insert_new(collection: Collection, docs: list[dict]) -> set[int]:

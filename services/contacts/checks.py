@@ -16,10 +16,11 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import UpdateOne, WriteConcern
+from pymongo import UpdateOne
 from pymongo.database import Database
 
 from services.common.clock import utcnow
+from services.common.mongo import accepted
 
 CACHE_TTL = timedelta(days=7)
 
@@ -107,7 +108,7 @@ def store(db: Database, results: dict[str, str | None], now: datetime | None = N
 def save_request(db: Database, check_id: str, items: list[tuple[str, str]]) -> None:
     """A non-blocking check, journaled before the API answers ``processing``."""
     now = utcnow()
-    db.get_collection("contact_check_requests", write_concern=WriteConcern(w=1, j=True)).insert_one(
+    accepted(db, "contact_check_requests").insert_one(
         {"_id": check_id, "items": [list(item) for item in items], "attempts": 0,
          "next_attempt_at": now, "created_at": now}
     )

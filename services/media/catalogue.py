@@ -21,10 +21,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pymongo import ReturnDocument, WriteConcern
+from pymongo import ReturnDocument
 from pymongo.database import Database
 
 from services.common.clock import utcnow
+from services.common.mongo import accepted
 
 UPLOADING = "uploading"
 READY = "ready"
@@ -103,7 +104,7 @@ def begin_download(db: Database, media_id: str, *, mime_type: str, message_id: s
 def complete_upload(db: Database, media_id: str, *, size: int, sha256: str) -> Medium | None:
     """The bytes are stored: the medium can be served (journaled, as the 201 promises).
     None when the document is no longer ``uploading`` (removed meanwhile)."""
-    doc = db.get_collection("media", write_concern=WriteConcern(w=1, j=True)).find_one_and_update(
+    doc = accepted(db, "media").find_one_and_update(
         {"_id": media_id, "state": UPLOADING},
         {"$set": {"state": READY, "size": size, "sha256": sha256}},
         return_document=ReturnDocument.AFTER,

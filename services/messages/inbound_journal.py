@@ -15,11 +15,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pymongo import WriteConcern
 from pymongo.database import Database
 
 from services.cluster import sharding
-from services.common.mongo import insert_new
+from services.common.mongo import accepted, insert_new
 from services.messages.message_store import INBOUND_SEQ, reserve_seq
 
 
@@ -36,7 +35,7 @@ def append(db: Database, items: list[dict[str, Any]], now: datetime) -> list[dic
         payload = item[kind]
         docs.append({"_id": item["id"], "kind": kind, "payload": payload, "received_at": now, "seq": first + offset,
                      "server_shard": sharding.server_shard(str(payload.get("from", "")))})
-    insert_new(db.get_collection("inbound_events", write_concern=WriteConcern(w=1, j=True)), docs)
+    insert_new(accepted(db, "inbound_events"), docs)
     return docs
 
 

@@ -5,21 +5,22 @@ each kind of row one sequence counter for all contacts (``outbound``, ``receipts
 ``inbound``): the order in which work for a contact was accepted is the order the shard
 serving it processes it, whatever the shard count was then or is now.
 
-What the API acknowledges is written with ``j=True``: the 201 goes out only once the
-write is in MongoDB's journal, so not even a crash of MongoDB itself loses it.
+What the API acknowledges is written with ``services.common.mongo.ACCEPTED``: the 201
+goes out only once the write is in the journal of a majority of the replica set, so
+neither a crash of MongoDB nor the loss of its primary loses it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument, WriteConcern
+from pymongo import ReturnDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
 
 from services.cluster.sharding import server_shard
 from services.common.clock import utcnow
-from services.common.mongo import insert_new
+from services.common.mongo import accepted, insert_new
 
 OUTBOUND_SEQ = "outbound"
 RECEIPT_SEQ = "receipts"
@@ -27,7 +28,7 @@ INBOUND_SEQ = "inbound"
 
 
 def _journaled(db: Database, name: str) -> Collection:
-    return db.get_collection(name, write_concern=WriteConcern(w=1, j=True))
+    return accepted(db, name)
 
 
 def next_seq(db: Database, counter: str) -> int:

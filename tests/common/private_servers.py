@@ -12,6 +12,7 @@ import os
 import signal
 from pathlib import Path
 
+from infra.credentials import Credentials
 from infra.local_servers import Ports
 from infra.mongo_server import MongoServer
 from infra.redis_server import RedisServer
@@ -24,8 +25,10 @@ Server = MongoServer | RedisServer
 class PrivateServers:
     def __init__(self, run_dir: Path, *, mongo: bool = True) -> None:
         ports = Ports.free()
-        self.mongo = MongoServer(run_dir, ports.mongo) if mongo else None
-        self.redis = RedisServer(run_dir, ports.redis, persistent=False)
+        # Authenticated, as the run's shared servers (infra/credentials.py).
+        credentials = Credentials.load_or_create(run_dir)
+        self.mongo = MongoServer(run_dir, ports.mongo, credentials) if mongo else None
+        self.redis = RedisServer(run_dir, ports.redis, persistent=False, password=credentials.redis_password)
         self._paused: set[int] = set()
 
     def servers(self) -> list[Server]:

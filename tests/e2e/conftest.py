@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from infra.process_stack import Stack
+from infra.redis_server import with_db
 from tests.common.health import is_connected
 from tests.common.waiting import wait_for
 from tests.e2e.webhook_receiver import WebhookReceiver
@@ -162,7 +163,7 @@ def own_cluster(servers_env, tmp_path_factory, name: str, *, redis_db: int, shar
     running = Stack.create(tmp_path_factory.mktemp(name.replace("_", "-")), servers_env)
     running.env.update({
         "WA_MONGO_DB": f"whatsapp_{name}",
-        "WA_REDIS_URL": servers_env["WA_REDIS_URL"].rsplit("/", 1)[0] + f"/{redis_db}",
+        "WA_REDIS_URL": with_db(servers_env["WA_REDIS_URL"], redis_db),
         "WA_SHARDS": str(shards),
     })
     try:

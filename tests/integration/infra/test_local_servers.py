@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import socket
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import pytest
 import redis
 from minio import Minio
 from minio.error import S3Error
+from pymongo.errors import OperationFailure
 
 from infra.errors import MissingDependencyError, PortBusyError
 from infra.local_servers import LocalServers, Ports
@@ -58,10 +60,12 @@ def _minio(local: LocalServers, secret: str | None = None) -> Minio:
     )
 
 
-def test_env_names_our_ports(servers: LocalServers) -> None:
+def test_env_names_our_ports_and_credentials(servers: LocalServers) -> None:
     env = servers.env()
-    assert env["WA_MONGO_URL"] == f"mongodb://127.0.0.1:{servers.ports.mongo}/?directConnection=true"
-    assert env["WA_REDIS_URL"] == f"redis://127.0.0.1:{servers.ports.redis}/0"
+    creds = servers.credentials
+    assert env["WA_MONGO_URL"] == (f"mongodb://{creds.mongo_user}:{creds.mongo_password}@127.0.0.1:"
+                                   f"{servers.ports.mongo}/?directConnection=true&authSource=admin")
+    assert env["WA_REDIS_URL"] == f"redis://:{creds.redis_password}@127.0.0.1:{servers.ports.redis}/0"
     assert env["WA_S3_ENDPOINT"] == f"127.0.0.1:{servers.ports.s3}"
     assert env["WA_S3_SECURE"] == "0"
 
@@ -76,6 +80,37 @@ def test_mongo_insert_find_and_transaction(servers: LocalServers) -> None:
             coll.update_one({"_id": "plain"}, {"$inc": {"n": 1}}, session=session)
         assert coll.find_one({"_id": "plain"})["n"] == 2
         assert coll.find_one({"_id": "tx"}) is not None
+
+
+def test_credentials_are_random_private_and_reused(servers: LocalServers) -> None:
+    run_dir = servers.run_dir
+    for name in ("credentials.json", "mongo-keyfile", "redis.conf"):
+        assert stat.S_IMODE((run_dir / name).stat().st_mode) == 0o600, name
+    again = LocalServers(run_dir, servers.ports, persistent=True)
+    assert again.credentials == servers.credentials
+    fresh = LocalServers(run_dir.parent / f"{run_dir.name}-other", servers.ports, persistent=True)
+    assert fresh.credentials.mongo_password != servers.credentials.mongo_password
+    assert fresh.credentials.redis_password != servers.credentials.redis_password
+
+
+def test_servers_refuse_clients_without_the_credentials(servers: LocalServers) -> None:
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis(host="127.0.0.1", port=servers.ports.redis, socket_timeout=5).ping()
+    anonymous = pymongo.MongoClient(f"mongodb://127.0.0.1:{servers.ports.mongo}/?directConnection=true",
+                                    serverSelectionTimeoutMS=5000)
+    with anonymous, pytest.raises(OperationFailure, match="requires authentication"):
+        anonymous.infra_test.docs.find_one()
+    wrong = servers.env()["WA_MONGO_URL"].replace(servers.credentials.mongo_password, "wrong")
+    with pymongo.MongoClient(wrong, serverSelectionTimeoutMS=5000) as client, pytest.raises(OperationFailure):
+        client.admin.command("ping")
+
+
+def test_no_password_on_a_command_line(servers: LocalServers) -> None:
+    secrets = (servers.credentials.mongo_password, servers.credentials.redis_password)
+    for pid in servers.pids().values():
+        assert pid is not None
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        assert not any(secret in cmdline for secret in secrets)
 
 
 def test_redis_set_get(servers: LocalServers) -> None:
@@ -145,7 +180,7 @@ def test_cli_run_passes_env_and_stops_servers(tmp_path: Path) -> None:
         timeout=90,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("redis://127.0.0.1:")
+    assert result.stdout.startswith("redis://:")
     assert not list((tmp_path / "run").glob("*.pid"))
 
 

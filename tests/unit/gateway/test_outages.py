@@ -29,6 +29,14 @@ def test_unreachable_or_out_of_time_is_an_outage(error):
     assert outages.database_unreachable(error)
 
 
+def test_a_write_interrupted_by_a_step_down_is_an_outage():
+    # What a retryable write raises when the new primary was not there in time: the
+    # server's label says that the same write sent again completes.
+    error = OperationFailure("interrupted due to repl state change", 11602,
+                             {"errorLabels": ["RetryableWriteError"], "code": 11602})
+    assert outages.database_unreachable(error)
+
+
 @pytest.mark.parametrize("error", [
     DuplicateKeyError("E11000", 11000),
     OperationFailure("document too large", 10334),

@@ -1,0 +1,20 @@
+"""TLS settings of a locally launched server: its certificate chain and the CA its
+clients must trust (tests make them with tests/common/test_ca.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ServerTls:
+    cert_file: Path  # PEM certificate
+    key_file: Path  # PEM private key
+    ca_file: Path  # PEM CA that signed cert_file
+
+    def combined_pem(self, into: Path) -> Path:
+        """Certificate and key in one file, as mongod's --tlsCertificateKeyFile wants them."""
+        into.write_bytes(self.cert_file.read_bytes() + self.key_file.read_bytes())
+        into.chmod(0o600)
+        return into
