@@ -126,7 +126,8 @@ def _store(message_id: str, message: _Outbound) -> bool:
 
 
 def _is_stored(message_id: str) -> bool:
-    return message_store.is_stored(state.db(), message_id)
+    # A write's acknowledgement: settled like the insert it confirms.
+    return settled(lambda: message_store.is_stored(state.db(), message_id))
 
 
 def _accepted(message_id: str, *, replayed: bool = False) -> Response:

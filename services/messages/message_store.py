@@ -78,7 +78,15 @@ def store_outbound(db: Database, doc: dict[str, Any]) -> None:
 
 
 def is_stored(db: Database, message_id: str) -> bool:
-    return db.messages.find_one({"_id": message_id}, {"_id": 1}) is not None
+    """The message is stored for good: journaled on a majority of the replica set.
+
+    A no-op write that matches the document, acknowledged with ``ACCEPTED``: MongoDB
+    waits on a no-op for everything its primary holds, so the acknowledgement also
+    covers an insert whose own acknowledgement was lost (a timeout during a failover),
+    which a majority read could not yet see and which a plain read would report before
+    it is safe from a rollback."""
+    found = accepted(db, "messages").update_one({"_id": message_id}, {"$setOnInsert": {"_id": message_id}})
+    return found.matched_count == 1
 
 
 def mark_inbound_read(db: Database, message_id: str) -> str | None:

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -57,6 +57,8 @@ class Outcome:
     recovery: float | None
     fault_seconds: float  # how long the fault injection itself took (restart included)
     exited: dict[str, int | None]  # processes of the stack that died and stayed dead
+    # What the fault itself saw happen, in seconds after it began (ChaosRun.mark).
+    marks: dict[str, float] = field(default_factory=dict)
 
     def problems(self) -> list[str]:
         found = self.verdict.problems()
@@ -75,14 +77,16 @@ class Outcome:
             goal = "goal met" if self.recovery <= RECOVERY_GOAL else f"over the {RECOVERY_GOAL:g} s goal"
             recovered = f"recovered in {self.recovery:.1f} s ({goal})"
         verdict = "PASS" if not self.problems() else "FAIL"
-        return (f"chaos [{verdict}] {self.scenario}: {recovered}; fault took {self.fault_seconds:.1f} s; "
+        marks = "".join(f"{what} {seconds:.1f} s after the fault; " for what, seconds in self.marks.items())
+        return (f"chaos [{verdict}] {self.scenario}: {recovered}; {marks}fault took {self.fault_seconds:.1f} s; "
                 f"{self.verdict.summary()}")
 
 
 class ChaosRun:
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, mongo_members: int = 1) -> None:
         self.run_dir = run_dir
-        self.servers = LocalServers(run_dir / "servers", Ports.free(), persistent=False)
+        self.servers = LocalServers(run_dir / "servers", Ports.free(mongo_members), persistent=False)
+        self._marks: dict[str, float] = {}  # what a fault saw happen: name → time.monotonic()
         self.stack: Stack | None = None
         self.webhook: WebhookReceiver | None = None
         self.token = ""
@@ -179,6 +183,10 @@ class ChaosRun:
         wait_for(lambda: hello.keys() <= {mid for mid, _, _ in self.observe_webhook().inbound}, timeout=60,
                  interval=0.2, message="the phones' first messages did not reach the webhook")
 
+    def mark(self, what: str) -> None:
+        """Called by a fault: ``what`` happened now; the summary line says when."""
+        self._marks[what] = time.monotonic()
+
     # ---------------------------------------------------------------- the burst
 
     def burst_through(self, scenario: str, fault: Callable[[], None]) -> Outcome:
@@ -194,6 +202,7 @@ class ChaosRun:
             sender.start()
         time.sleep(max(0.0, began + MESSAGES / RATE / 3 - time.monotonic()))  # the fault comes a third of the way in
 
+        self._marks.clear()
         fault_at = time.monotonic()
         probes_out: list[Attempt] = []
         probes_in: list[Attempt] = []
@@ -216,7 +225,7 @@ class ChaosRun:
         exited = {name: proc.returncode for name, proc in self.stack.processes.items() if proc.poll() is not None}
         outcome = Outcome(scenario, judge(all_out, all_in, observed),
                           recovery_seconds(fault_at, probes_out, probes_in, observed, self.probe_phones),
-                          fault_seconds, exited)
+                          fault_seconds, exited, {what: at - fault_at for what, at in self._marks.items()})
         _report(outcome)
         return outcome
 

@@ -15,6 +15,8 @@ import signal
 
 import pytest
 
+from infra import _process
+from infra.errors import InfraError
 from infra.faults import sigkill_process, sigkill_worker, wait_workers
 from tests.chaos.harness import ChaosRun, Outcome
 
@@ -78,3 +80,26 @@ def test_mongodb_restarted(chaos) -> None:
     run = chaos()
     _holds(run, run.burst_through("MongoDB killed and restarted",
                                   lambda: run.servers.mongo.restart(signal.SIGKILL)))
+
+
+NEW_PRIMARY_TIMEOUT = 60.0
+
+
+def test_primary_of_a_three_member_replica_set_killed(chaos) -> None:
+    """The system runs on three members; the primary dies for good (SIGKILL, by its pid)
+    and the two others elect a new one. The summary line gives the election time (a new
+    primary seen) beside the recovery time (every shard served again, both ways)."""
+    run = chaos(mongo_members=3)
+
+    def fault() -> None:
+        primary = run.servers.mongo_primary()
+        if primary is None:
+            raise InfraError("the replica set has no primary to kill")
+        primary.kill(signal.SIGKILL)
+        run.mark(f"{primary.name} killed")
+        if not _process.poll(lambda: run.servers.mongo_primary() not in (None, primary), NEW_PRIMARY_TIMEOUT,
+                             interval=0.1):
+            raise InfraError(f"no new primary within {NEW_PRIMARY_TIMEOUT:g} s")
+        run.mark("new primary seen")
+
+    _holds(run, run.burst_through("SIGKILL the primary of a 3-member replica set (not restarted)", fault))
