@@ -12,6 +12,8 @@ run: export WA_KEY_FILE ?= $(CURDIR)/var/keys/master.key
 run: export SANDBOX_STATE_FILE ?= $(CURDIR)/var/sandbox/state.json
 WA_API_HOST ?= 127.0.0.1
 WA_API_PORT ?= 9090
+# Members of the local MongoDB replica set (`make run MONGO_MEMBERS=3` for production's shape).
+MONGO_MEMBERS ?= 1
 
 .PHONY: install run test test-unit chaos bench lint clean
 
@@ -29,7 +31,7 @@ run: install
 	@echo "API: http://$(WA_API_HOST):$(WA_API_PORT)   sandbox network: http://127.0.0.1:9400"
 	@echo "First login: curl -X POST -u admin:secret -H 'Content-Type: application/json' \\"
 	@echo "  -d '{\"new_password\": \"<8-64 chars, upper, lower, digit, special>\"}' http://$(WA_API_HOST):$(WA_API_PORT)/v1/users/login"
-	PATH=$(BIN):$$PATH $(BIN)/python -m infra.local_servers run --dir var -- $(BIN)/honcho start
+	PATH=$(BIN):$$PATH $(BIN)/python -m infra.local_servers run --dir var --mongo-members $(MONGO_MEMBERS) -- $(BIN)/honcho start
 
 # tests/chaos is left out by pyproject.toml's addopts (--ignore) and has its own target.
 test: install
