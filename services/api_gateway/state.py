@@ -28,6 +28,7 @@ from services.common.celery_app import make_celery
 from services.common.config import Config
 from services.common.master_key import load_master_key
 from services.common.mongo import REQUEST_TIMEOUTS, get_db
+from services.protocol.keyring import Keyring
 
 EXTENSION = "wa_gateway"
 
@@ -87,10 +88,10 @@ class GatewayState:
     redis: redis.Redis
     celery: Celery
     shape: CachedShape  # the shard count, which only routes kicks here
-    _master_key: bytes | None = field(default=None, repr=False)
+    _master_key: Keyring | None = field(default=None, repr=False)
     _master_key_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def master_key(self) -> bytes:
+    def master_key(self) -> Keyring:
         """The key that seals secrets at rest (media providers' credentials), read on
         first use: most workers never need it."""
         with self._master_key_lock:
@@ -136,7 +137,7 @@ def celery() -> Celery:
     return state().celery
 
 
-def master_key() -> bytes:
+def master_key() -> Keyring:
     return state().master_key()
 
 

@@ -32,6 +32,10 @@ def _optional_int(value: str | None) -> int | None:
     return int(value) if value else None
 
 
+def _list(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
 def _shard_list(value: str | None) -> tuple[int, ...] | None:
     # Checked against the shard count by the core at start, once it has read the count.
     if not value:
@@ -46,6 +50,8 @@ class GatewayConfig:
     host: str = "127.0.0.1"
     port: int = 9090
     workers: int = 2
+    trusted_proxies: tuple[str, ...] = ()
+    """CIDRs of reverse proxies whose ``X-Forwarded-For`` is believed (client_address.py)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewayConfig:
@@ -54,6 +60,7 @@ class GatewayConfig:
             host=env.get("WA_API_HOST", defaults.host),
             port=int(env.get("WA_API_PORT", defaults.port)),
             workers=int(env.get("WA_GATEWAY_WORKERS", defaults.workers)),
+            trusted_proxies=_list(env.get("WA_TRUSTED_PROXIES")),
         )
 
 
@@ -137,7 +144,6 @@ class Config:
     s3_bucket: str = "wamedia"
     network_url: str = "http://127.0.0.1:9400"
     key_file: Path = Path("var/keys/master.key")
-    master_key_b64: str | None = None
     shards: int = 1
     allow_http_webhooks: bool = False
     token_ttl_seconds: int = 7 * 24 * 3600
@@ -158,6 +164,10 @@ class Config:
         shards = int(env.get("WA_SHARDS", defaults.shards))
         if shards not in ALLOWED_SHARD_COUNTS:
             raise ValueError(f"WA_SHARDS must be one of {ALLOWED_SHARD_COUNTS}, got {shards}")
+        if env.get("WA_MASTER_KEY"):
+            # Refused rather than ignored: ignoring it would start on a new, empty key file.
+            raise ValueError("WA_MASTER_KEY is no longer read: keep the master key in a file named by "
+                             "WA_KEY_FILE (docs/design.md \"Keys\")")
         return cls(
             mongo_url=env.get("WA_MONGO_URL", defaults.mongo_url),
             mongo_db=env.get("WA_MONGO_DB", defaults.mongo_db),
@@ -169,7 +179,6 @@ class Config:
             s3_bucket=env.get("WA_S3_BUCKET", defaults.s3_bucket),
             network_url=env.get("WA_NETWORK_URL", defaults.network_url).rstrip("/"),
             key_file=Path(env.get("WA_KEY_FILE", str(defaults.key_file))),
-            master_key_b64=env.get("WA_MASTER_KEY") or None,
             shards=shards,
             allow_http_webhooks=_flag(env.get("WA_ALLOW_HTTP_WEBHOOKS")),
             token_ttl_seconds=int(env.get("WA_TOKEN_TTL_SECONDS", defaults.token_ttl_seconds)),

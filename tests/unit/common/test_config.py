@@ -64,14 +64,14 @@ def test_empty_optional_values_mean_unset():
     assert config.core == CoreConfig()
     assert config.dispatcher.metrics_port is None
     assert config.sandbox.state_file is None
-    assert config.master_key_b64 is None and config.api_key is None
+    assert config.api_key is None
 
 
 def test_shared_settings_are_read():
     config = Config.from_env({
         "WA_MONGO_URL": "mongodb://db/", "WA_MONGO_DB": "wa", "WA_REDIS_URL": "redis://r/2",
         "WA_S3_ENDPOINT": "s3:9000", "WA_S3_ACCESS_KEY": "a", "WA_S3_SECRET_KEY": "s", "WA_S3_SECURE": "yes",
-        "WA_S3_BUCKET": "b", "WA_NETWORK_URL": "http://net/", "WA_KEY_FILE": "/k", "WA_MASTER_KEY": "bWs=",
+        "WA_S3_BUCKET": "b", "WA_NETWORK_URL": "http://net/", "WA_KEY_FILE": "/k",
         "WA_SHARDS": "4", "WA_ALLOW_HTTP_WEBHOOKS": "1", "WA_TOKEN_TTL_SECONDS": "60", "WA_API_KEY": "k",
         "WA_API_VERSION": "v9", "WA_WEBHOOK_TIMEOUT_SECONDS": "2.5",
     })
@@ -79,9 +79,20 @@ def test_shared_settings_are_read():
     assert (config.s3_endpoint, config.s3_access_key, config.s3_secret_key, config.s3_secure, config.s3_bucket) == (
         "s3:9000", "a", "s", True, "b")
     assert config.network_url == "http://net"
-    assert (str(config.key_file), config.master_key_b64, config.shards) == ("/k", "bWs=", 4)
+    assert (str(config.key_file), config.shards) == ("/k", 4)
     assert (config.allow_http_webhooks, config.token_ttl_seconds, config.api_key) == (True, 60, "k")
     assert (config.api_version, config.webhook_timeout_seconds) == ("v9", 2.5)
+
+
+def test_a_master_key_in_the_environment_is_refused():
+    with pytest.raises(ValueError, match="WA_KEY_FILE"):
+        Config.from_env({"WA_MASTER_KEY": "bWs="})
+
+
+def test_trusted_proxies_are_a_list_of_cidrs():
+    config = Config.from_env({"WA_TRUSTED_PROXIES": " 10.0.0.0/8, ,fd00::/8"})
+    assert config.gateway.trusted_proxies == ("10.0.0.0/8", "fd00::/8")
+    assert Config.from_env({}).gateway.trusted_proxies == ()
 
 
 def test_a_shard_count_outside_the_allowed_ones_is_refused():
