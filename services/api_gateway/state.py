@@ -22,6 +22,7 @@ from pymongo.database import Database
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from services.api_gateway.client_address import Network, trusted_networks
 from services.cluster.shard_shape import CachedShape
 from services.cluster.sharding import shard_for
 from services.common.celery_app import make_celery
@@ -88,6 +89,7 @@ class GatewayState:
     redis: redis.Redis
     celery: Celery
     shape: CachedShape  # the shard count, which only routes kicks here
+    trusted_proxies: tuple[Network, ...] = ()
     _master_key: Keyring | None = field(default=None, repr=False)
     _master_key_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -110,6 +112,7 @@ def connect(config: Config) -> GatewayState:
         redis=connect_redis(config.redis_url),
         celery=celery,
         shape=CachedShape(db, config.shards),
+        trusted_proxies=trusted_networks(config.gateway.trusted_proxies),
     )
 
 
