@@ -59,3 +59,13 @@ def scrypt_hash(password: str) -> str:
     salt = b"0123456789abcdef"
     digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
     return f"scrypt$16384$8$1${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def v1_sealed(key: bytes, plaintext: bytes, context: bytes) -> bytes:
+    """A blob as ``at_rest.seal`` wrote them before keys had ids (format v1, no key id;
+    docs/protocol.md "Sealing at rest"), built from that format's definition."""
+    from services.protocol import primitives
+
+    salt, nonce = primitives.random_bytes(16), primitives.random_bytes(12)
+    subkey = primitives.hkdf_sha256(key, salt=salt, info=b"wa-onprem/at-rest/v1", length=32)
+    return b"\x01" + salt + nonce + primitives.aead_encrypt(subkey, nonce, plaintext, b"\x01" + context)

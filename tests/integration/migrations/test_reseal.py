@@ -18,10 +18,11 @@ from services.media import inbound_media, outbound_media
 from services.media import providers as media_providers
 from services.message_types.media_payload import MediaPayload
 from services.migrations.reseal import RESEALERS, reseal_all
-from services.protocol import DecryptionError, IdentityKeyPair, PrekeyBundle, Session, SignedPrekey
+from services.protocol import DecryptionError, IdentityKeyPair, PrekeyBundle, Session, SignedPrekey, at_rest
 from services.protocol.keyring import Keyring, format_keyring
 from services.protocol.media import encrypt_media
 from services.sessions import key_store, session_store
+from tests.common.factories import v1_sealed
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 K1, K2 = os.urandom(32), os.urandom(32)
@@ -98,6 +99,25 @@ def test_a_rotated_key_can_be_retired_once_everything_is_resealed(db):
     _everything_opens(db, NEW, sealed)
     with pytest.raises(DecryptionError):
         session_store.load(db, OLD, CONTACTS[0])
+
+
+def test_blobs_from_before_key_ids_are_resealed_in_batches(db):
+    """A deployment's first rotation: its blobs are v1 (no key id), sealed under the key
+    file's raw key, which the keyring file now lists as ``legacy``."""
+    raw = os.urandom(32)
+    new_keys = key_store.create_keys(db, raw)
+    def context(doc) -> bytes:
+        return f"key:{doc['_id']}".encode()
+
+    for doc in db.keys.find():
+        opened = at_rest.open_sealed(raw, doc["sealed"], context(doc))
+        db.keys.update_one({"_id": doc["_id"]}, {"$set": {"sealed": v1_sealed(raw, opened, context(doc))}})
+    assert at_rest.sealed_key_id(db.keys.find_one({"_id": "identity"})["sealed"]) is None
+    rotated = Keyring((("legacy", raw), ("k2", K2)))
+    count = reseal_field(db.keys, "sealed", context, rotated, batch=7)
+    assert (count.resealed, count.already_newest, count.unreadable) == (2 + key_store.ONE_TIME_BATCH, 0, 0)
+    assert key_store.load_identity(db, NEW).to_bytes() == new_keys.identity.to_bytes()
+    assert at_rest.sealed_key_id(db.keys.find_one({"_id": "identity"})["sealed"]) == "k2"
 
 
 def test_a_write_during_the_reseal_wins_over_the_stale_blob(db):

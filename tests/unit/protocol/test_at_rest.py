@@ -3,20 +3,13 @@ from __future__ import annotations
 import pytest
 
 from services.protocol import DecryptionError, ProtocolError, open_sealed, seal
-from services.protocol import primitives as p
 from services.protocol.at_rest import sealed_key_id, sealed_under_newest
 from services.protocol.keyring import LEGACY_ID, Keyring
+from tests.common.factories import v1_sealed
 
 KEY = bytes(range(32))
 OLD, NEW = bytes([1]) * 32, bytes([2]) * 32
 RING = Keyring((("k1", OLD), ("k2", NEW)))
-
-
-def _v1_seal(key: bytes, plaintext: bytes, context: bytes) -> bytes:
-    """A blob as the first format wrote it (no key id), built from its definition."""
-    salt, nonce = bytes(16), bytes(12)
-    subkey = p.hkdf_sha256(key, salt=salt, info=b"wa-onprem/at-rest/v1", length=32)
-    return b"\x01" + salt + nonce + p.aead_encrypt(subkey, nonce, plaintext, b"\x01" + context)
 
 
 def test_round_trip_and_format() -> None:
@@ -60,7 +53,7 @@ def test_a_relabelled_key_id_does_not_open() -> None:
 
 
 def test_v1_blobs_open_under_whichever_configured_key_sealed_them() -> None:
-    blob = _v1_seal(OLD, b"from before ids", b"session:1")
+    blob = v1_sealed(OLD, b"from before ids", b"session:1")
     assert sealed_key_id(blob) is None and not sealed_under_newest(RING, blob)
     assert open_sealed(RING, blob, b"session:1") == b"from before ids"
     assert open_sealed(OLD, blob, b"session:1") == b"from before ids"
