@@ -18,6 +18,7 @@ from pymongo.database import Database
 
 from services.account import store as account_store
 from services.common.config import Config
+from services.common.logging_setup import configure_logging
 from services.common.master_key import load_master_key
 from services.common.mongo import get_db
 from services.common.resealing import ResealCount
@@ -49,12 +50,14 @@ def report(counts: list[ResealCount], newest_id: str) -> str:
     if all(count.complete for count in counts):
         lines.append("every sealed field opens under the newest key: older keys may be removed")
     else:
-        lines.append("some blobs open under no configured key (see the log): keep the older keys")
+        lines.append("some blobs open under no configured key (the log names them and their key ids): "
+                     "put the key they need back in the key file and run again; keep the older keys until then")
     return "\n".join(lines)
 
 
 def main() -> int:
     config = Config.from_env()
+    configure_logging("reseal", config.log_level)
     keys = load_master_key(config)
     counts = reseal_all(get_db(config), keys)
     print(report(counts, keys.newest_id))
