@@ -10,6 +10,7 @@ environment leaks through /proc/<pid>/environ, child processes, crash reports an
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import time
@@ -20,6 +21,8 @@ from services.protocol.errors import ProtocolError
 from services.protocol.keyring import KEY_LEN, Keyring, parse_keyring
 
 KEY_SIZE = KEY_LEN
+
+log = logging.getLogger(__name__)
 
 
 def load_master_key(config: Config) -> Keyring:
@@ -45,6 +48,8 @@ def _load_or_create(path: Path) -> Keyring:
 
 
 def _read(path: Path) -> Keyring:
+    if path.stat().st_mode & 0o077:
+        log.warning("master key file %s can be read by other users than its owner: chmod 600 it", path)
     try:
         return parse_keyring(path.read_bytes())
     except ProtocolError as exc:

@@ -35,3 +35,15 @@ def test_a_bad_file_names_itself_and_not_its_contents(tmp_path):
     with pytest.raises(ValueError, match="master.keys") as refused:
         load_master_key(Config(key_file=path))
     assert "c2hvcnQ=" not in str(refused.value)
+
+
+def test_a_file_others_may_read_is_used_with_a_warning(tmp_path, caplog):
+    path = tmp_path / "master.key"
+    path.write_bytes(os.urandom(32))
+    path.chmod(0o644)
+    assert load_master_key(Config(key_file=path)).newest == path.read_bytes()
+    assert "chmod 600" in caplog.text
+    caplog.clear()
+    path.chmod(0o600)
+    load_master_key(Config(key_file=path))
+    assert "chmod 600" not in caplog.text
