@@ -105,6 +105,10 @@ class ServerTls:
         except PyMongoError as error:
             log.warning("no certificate to serve: MongoDB unreachable (%s)", error.__class__.__name__)
             raise HandshakeFailed() from None
+        except Exception as error:  # noqa: BLE001 - e.g. a master key that cannot open the stored key
+            # The server's fault, but one line per connection, not a traceback each.
+            log.error("no certificate to serve: %s", error.__class__.__name__)
+            raise HandshakeFailed() from None
         sock.settimeout(HANDSHAKE_TIMEOUT_SECONDS)
         try:
             secure = context.wrap_socket(sock, server_side=True)

@@ -18,9 +18,12 @@ new connection, so a renewed file is used without a restart too.
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import tempfile
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +58,7 @@ class WebhookTls:
         self._recheck_seconds = recheck_seconds
         self._lock = threading.Lock()
         self._directory = Path(tempfile.mkdtemp(prefix="wa-webhook-ca-"))
+        weakref.finalize(self, shutil.rmtree, self._directory, True)
         self._verify: Verify = True
         self._retired: str | None = None  # the bundle before: a request may still be opening it
         self._version: str | None = None
@@ -90,7 +94,9 @@ class WebhookTls:
             log.info("webhook CA: the default CAs only")
         else:
             bundle = self._directory / f"ca-{found.version}.pem"
-            bundle.write_text(Path(requests.certs.where()).read_text() + "\n" + found.ca_pem)
+            partial = bundle.with_suffix(".partial")  # renamed whole: never read half-written
+            partial.write_text(Path(requests.certs.where()).read_text() + "\n" + found.ca_pem)
+            os.replace(partial, bundle)
             self._verify, self._version = str(bundle), found.version
             log.info("webhook CA: the default CAs and the uploaded one (version %s)", found.version)
         if self._retired is not None:
