@@ -61,8 +61,9 @@ def parse_server_bundle(text: str, now: datetime) -> ServerCertificate:
     """An operator's bundle (private key, certificate, at least one CA certificate) once
     it is checked: the key matches the certificate, the certificate is signed by the
     next one, the chain is present, and no certificate is expired or not yet valid."""
+    _check_size(text)
     sections = pem_sections(text)
-    if len(text.encode()) > MAX_BUNDLE_BYTES or len(sections) < 3:
+    if len(sections) < 3:
         raise BundleError(TOO_FEW_SECTIONS)
     keys = [section for label, section in sections if label in _KEY_LABELS]
     certs = [section for label, section in sections if label == _CERT_LABEL]
@@ -89,8 +90,9 @@ def parse_server_bundle(text: str, now: datetime) -> ServerCertificate:
 def parse_ca_certificates(text: str, now: datetime) -> str:
     """The webhook CA upload: one or more CA certificates, valid now; returns them as
     normalised PEM. Anything else in the text (a private key) is refused."""
+    _check_size(text)
     sections = pem_sections(text)
-    if len(text.encode()) > MAX_BUNDLE_BYTES or not sections:
+    if not sections:
         raise BundleError("The body must hold one or more PEM CA certificates")
     if any(label != _CERT_LABEL for label, _ in sections):
         raise BundleError("Only CERTIFICATE sections are accepted")
@@ -100,6 +102,11 @@ def parse_ca_certificates(text: str, now: datetime) -> str:
         if not _is_ca(certificate):
             raise BundleError("A certificate is not a CA certificate")
     return "".join(_cert_pem(certificate) for certificate in certificates)
+
+
+def _check_size(text: str) -> None:
+    if len(text.encode()) > MAX_BUNDLE_BYTES:
+        raise BundleError(f"The body is larger than {MAX_BUNDLE_BYTES} bytes")
 
 
 def check_validity(certificate: x509.Certificate, now: datetime) -> None:

@@ -159,3 +159,11 @@ def test_webhook_ca_refusals(ca, leaf, case):
     }[case]
     with pytest.raises(BundleError):
         bundle_rules.parse_ca_certificates(text, NOW)
+
+
+def test_an_oversized_body_is_refused_before_it_is_parsed(ca, leaf):
+    padding = "x" * bundle_rules.MAX_BUNDLE_BYTES
+    with pytest.raises(BundleError, match="larger than"):
+        bundle_rules.parse_server_bundle(bundle(leaf, ca) + padding, NOW)
+    with pytest.raises(BundleError, match="larger than"):
+        bundle_rules.parse_ca_certificates(ca.cert_pem + padding, NOW)
