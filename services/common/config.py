@@ -48,7 +48,9 @@ class GatewayConfig:
     """Where gunicorn serves the API (services/api_gateway/gunicorn_conf.py)."""
 
     host: str = "127.0.0.1"
-    port: int = 9090
+    port: int = 9090  # plain HTTP, bound only when allow_http
+    https_port: int = 9443
+    allow_http: bool = False
     workers: int = 2
     trusted_proxies: tuple[str, ...] = ()
     """CIDRs of reverse proxies whose ``X-Forwarded-For`` is believed (client_address.py)."""
@@ -59,6 +61,8 @@ class GatewayConfig:
         return cls(
             host=env.get("WA_API_HOST", defaults.host),
             port=int(env.get("WA_API_PORT", defaults.port)),
+            https_port=int(env.get("WA_API_HTTPS_PORT", defaults.https_port)),
+            allow_http=_flag(env.get("WA_ALLOW_HTTP")),
             workers=int(env.get("WA_GATEWAY_WORKERS", defaults.workers)),
             trusted_proxies=_list(env.get("WA_TRUSTED_PROXIES")),
         )
@@ -98,11 +102,17 @@ class DispatcherConfig:
     sweep_seconds: float = 5.0  # how often the sweep looks for callbacks whose kick was lost
     sweep_grace_seconds: float = 5.0  # how overdue a callback must be before it counts as lost
     metrics_port: int | None = None  # the Prometheus counters, on loopback, when set
+    # The dispatcher's client certificate for webhooks that ask for one (mutual TLS).
+    webhook_client_cert_file: Path | None = None
+    webhook_client_key_file: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DispatcherConfig:
         defaults = cls()
+        cert_file, key_file = env.get("WA_WEBHOOK_CLIENT_CERT_FILE"), env.get("WA_WEBHOOK_CLIENT_KEY_FILE")
         return cls(
+            webhook_client_cert_file=Path(cert_file) if cert_file else None,
+            webhook_client_key_file=Path(key_file) if key_file else None,
             concurrency=int(env.get("WA_DISPATCHER_CONCURRENCY", defaults.concurrency)),
             sweep_seconds=float(env.get("WA_DISPATCHER_SWEEP_SECONDS", defaults.sweep_seconds)),
             sweep_grace_seconds=float(env.get("WA_DISPATCHER_SWEEP_GRACE_SECONDS", defaults.sweep_grace_seconds)),

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pymongo.database import Database
 
 from services.account import store as account_store
+from services.certificates import store as certificate_store
 from services.common.config import Config
 from services.common.logging_setup import configure_logging
 from services.common.master_key import load_master_key
@@ -36,6 +37,7 @@ RESEALERS: tuple[Resealer, ...] = (
     media_providers.reseal,
     outbound_media.reseal,
     inbound_media.reseal,
+    certificate_store.reseal,
 )
 
 

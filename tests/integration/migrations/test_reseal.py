@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from services.account import store as account_store
+from services.certificates import store as certificate_store
 from services.common.clock import utcnow
 from services.common.resealing import reseal_field
 from services.media import inbound_media, outbound_media
@@ -59,7 +60,8 @@ def _seal_everything(db, keys: Keyring) -> dict:
     field = inbound_media.new_field(keys, media_id=media_id, kind="image", payload=inbound, auto=True,
                                     now=utcnow())
     db.messages.insert_one({"_id": "in-1", "direction": "inbound", inbound_media.FIELD: field})
-    return {"keys": new_keys, "sessions": sessions, "outbound": outbound, "inbound": inbound}
+    https = certificate_store.ensure_external(db, keys, utcnow(), ["localhost"]).certificate
+    return {"keys": new_keys, "sessions": sessions, "outbound": outbound, "inbound": inbound, "https": https}
 
 
 def _everything_opens(db, keys: Keyring, sealed: dict) -> None:
@@ -76,6 +78,7 @@ def _everything_opens(db, keys: Keyring, sealed: dict) -> None:
     assert outbound == sealed["outbound"].dump()
     inbound = db.messages.find_one({"_id": "in-1"})[inbound_media.FIELD]
     assert inbound_media.open_payload(keys, inbound) == sealed["inbound"]
+    assert certificate_store.load_external(db, keys).certificate.key_pem == sealed["https"].key_pem
 
 
 def test_a_rotated_key_can_be_retired_once_everything_is_resealed(db):
@@ -88,7 +91,8 @@ def test_a_rotated_key_can_be_retired_once_everything_is_resealed(db):
     assert first[("keys", "sealed")].resealed == 2 + key_store.ONE_TIME_BATCH
     assert first[("sessions", "sealed")].resealed == len(CONTACTS)
     for field in (("account", "network_token_sealed"), ("media_providers", "config_sealed"),
-                  ("messages", outbound_media.PAYLOAD_FIELD), ("messages", "received_media.sealed")):
+                  ("messages", outbound_media.PAYLOAD_FIELD), ("messages", "received_media.sealed"),
+                  ("certificates", "key_sealed")):
         assert first[field].resealed == 1, field
     assert all(c.already_newest == c.changed_meanwhile == c.unreadable == 0 for c in first.values())
 

@@ -27,11 +27,13 @@ def test_defaults_with_an_empty_environment():
     config = Config.from_env({})
     assert config == Config()
     assert config.log_level == "INFO"
-    assert config.gateway == GatewayConfig(host="127.0.0.1", port=9090, workers=2)
+    assert config.gateway == GatewayConfig(host="127.0.0.1", port=9090, https_port=9443, allow_http=False,
+                                           workers=2)
     assert config.core == CoreConfig(pinned_shards=None, lease_renew_seconds=None, lease_seconds=None)
     assert config.media == MediaConfig(concurrency=4)
     assert config.dispatcher == DispatcherConfig(concurrency=6, sweep_seconds=5.0, sweep_grace_seconds=5.0,
-                                                 metrics_port=None)
+                                                 metrics_port=None, webhook_client_cert_file=None,
+                                                 webhook_client_key_file=None)
     assert config.sandbox == SandboxConfig(host="127.0.0.1", port=9400, state_file=None,
                                            media_max_bytes=DEFAULT_MAX_TOTAL)
 
@@ -39,20 +41,24 @@ def test_defaults_with_an_empty_environment():
 def test_every_process_setting_is_read():
     config = Config.from_env({
         "WA_LOG_LEVEL": "debug",
-        "WA_API_HOST": "0.0.0.0", "WA_API_PORT": "8443", "WA_GATEWAY_WORKERS": "5",
+        "WA_API_HOST": "0.0.0.0", "WA_API_PORT": "8080", "WA_API_HTTPS_PORT": "8443", "WA_ALLOW_HTTP": "1",
+        "WA_GATEWAY_WORKERS": "5",
         "WA_CORE_SHARDS": "3, 1,1", "WA_LEASE_RENEW_SECONDS": "0.5", "WA_LEASE_SECONDS": "2.5",
         "WA_MEDIA_CONCURRENCY": "8",
         "WA_DISPATCHER_CONCURRENCY": "12", "WA_DISPATCHER_SWEEP_SECONDS": "0.5",
         "WA_DISPATCHER_SWEEP_GRACE_SECONDS": "1.5", "WA_DISPATCHER_METRICS_PORT": "9102",
+        "WA_WEBHOOK_CLIENT_CERT_FILE": "/etc/wa/client.pem", "WA_WEBHOOK_CLIENT_KEY_FILE": "/etc/wa/client.key",
         "SANDBOX_HOST": "0.0.0.0", "SANDBOX_PORT": "9500", "SANDBOX_STATE_FILE": "/tmp/state.json",
         "SANDBOX_MEDIA_MAX_BYTES": "1000",
     })
     assert config.log_level == "DEBUG"
-    assert config.gateway == GatewayConfig(host="0.0.0.0", port=8443, workers=5)
+    assert config.gateway == GatewayConfig(host="0.0.0.0", port=8080, https_port=8443, allow_http=True, workers=5)
     assert config.core == CoreConfig(pinned_shards=(1, 3), lease_renew_seconds=0.5, lease_seconds=2.5)
     assert config.media == MediaConfig(concurrency=8)
     assert config.dispatcher == DispatcherConfig(concurrency=12, sweep_seconds=0.5, sweep_grace_seconds=1.5,
-                                                 metrics_port=9102)
+                                                 metrics_port=9102,
+                                                 webhook_client_cert_file=Path("/etc/wa/client.pem"),
+                                                 webhook_client_key_file=Path("/etc/wa/client.key"))
     assert config.sandbox == SandboxConfig(host="0.0.0.0", port=9500, state_file="/tmp/state.json",
                                            media_max_bytes=1000)
 
