@@ -94,8 +94,10 @@ class ServerTls:
             return
         installed = store.ensure_external(self._db, self._master_key(), utcnow(), self._hostnames)
         self._context = build_context(installed.certificate)
-        if self._version is not None:
-            log.info("serving a new %s certificate (version %s)", installed.source, installed.version)
+        # Once per worker and certificate: the fingerprint lets an operator check the CA
+        # fetched over a connection that could not verify it yet (curl -k).
+        log.info("serving the %s certificate (version %s); CA SHA-256 fingerprint %s",
+                 installed.source, installed.version, installed.certificate.ca_fingerprint())
         self._version = installed.version
 
     def handshake(self, sock: socket.socket) -> ssl.SSLSocket:

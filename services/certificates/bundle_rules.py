@@ -51,6 +51,12 @@ class ServerCertificate:
     def full_chain_pem(self) -> str:
         return self.cert_pem + self.chain_pem
 
+    def ca_fingerprint(self) -> str:
+        """SHA-256 of the first CA certificate, as ``openssl x509 -fingerprint -sha256``
+        prints it: what an operator compares the first download of the CA against."""
+        digest = _load_certificate(pem_sections(self.ca_pem)[0][1]).fingerprint(hashes.SHA256())
+        return ":".join(f"{byte:02X}" for byte in digest)
+
 
 def pem_sections(text: str) -> list[tuple[str, str]]:
     """(label, section text) of every PEM section in ``text``, in order."""

@@ -3,6 +3,7 @@ webhook CA upload must be, and what the default certificate of a first start is.
 
 from __future__ import annotations
 
+import hashlib
 import ssl
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -167,3 +168,11 @@ def test_an_oversized_body_is_refused_before_it_is_parsed(ca, leaf):
         bundle_rules.parse_server_bundle(bundle(leaf, ca) + padding, NOW)
     with pytest.raises(BundleError, match="larger than"):
         bundle_rules.parse_ca_certificates(ca.cert_pem + padding, NOW)
+
+
+def test_the_ca_fingerprint_is_openssls_sha256_of_the_ca():
+    made = bundle_rules.generate_default(NOW, ["localhost"])
+    der = ssl.PEM_cert_to_DER_cert(made.ca_pem)
+    expected = hashlib.sha256(der).hexdigest().upper()
+    assert made.ca_fingerprint().replace(":", "") == expected
+    assert made.ca_fingerprint() != bundle_rules.generate_default(NOW, ["localhost"]).ca_fingerprint()
