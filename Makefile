@@ -10,8 +10,11 @@ STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.t
 run: export WA_ALLOW_HTTP_WEBHOOKS ?= 1
 run: export WA_KEY_FILE ?= $(CURDIR)/var/keys/master.key
 run: export SANDBOX_STATE_FILE ?= $(CURDIR)/var/sandbox/state.json
+# Plain HTTP beside HTTPS, for the README's walkthrough on loopback (WA_API_HOST's default).
+run: export WA_ALLOW_HTTP ?= 1
 WA_API_HOST ?= 127.0.0.1
 WA_API_PORT ?= 9090
+WA_API_HTTPS_PORT ?= 9443
 # Members of the local MongoDB replica set (`make run MONGO_MEMBERS=3` for production's shape).
 MONGO_MEMBERS ?= 1
 
@@ -28,7 +31,7 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 
 run: install
 	@mkdir -p var/sandbox
-	@echo "API: http://$(WA_API_HOST):$(WA_API_PORT)   sandbox network: http://127.0.0.1:9400"
+	@echo "API: http://$(WA_API_HOST):$(WA_API_PORT) and https://$(WA_API_HOST):$(WA_API_HTTPS_PORT)   sandbox network: http://127.0.0.1:9400"
 	@echo "First login: curl -X POST -u admin:secret -H 'Content-Type: application/json' \\"
 	@echo "  -d '{\"new_password\": \"<8-64 chars, upper, lower, digit, special>\"}' http://$(WA_API_HOST):$(WA_API_PORT)/v1/users/login"
 	PATH=$(BIN):$$PATH $(BIN)/python -m infra.local_servers run --dir var --mongo-members $(MONGO_MEMBERS) -- $(BIN)/honcho start

@@ -53,13 +53,14 @@ STOP_TIMEOUT = 15.0  # seconds for a stack's processes to exit before they are k
 class Stack:
     run_dir: Path
     env: dict[str, str]
-    api_url: str
+    api_url: str  # plain HTTP (WA_ALLOW_HTTP): what most tests and the bench use
     network_url: str
+    https_url: str  # the same API over TLS, with the certificate of GET /v1/certificates/external/ca
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @classmethod
     def create(cls, run_dir: Path, servers_env: dict[str, str]) -> Stack:
-        api_port, network_port = free_port(), free_port()
+        api_port, https_port, network_port = free_port(), free_port(), free_port()
         env = {
             **os.environ,
             **servers_env,
@@ -71,12 +72,15 @@ class Stack:
             "WA_ALLOW_HTTP_WEBHOOKS": "1",
             "WA_API_HOST": "127.0.0.1",
             "WA_API_PORT": str(api_port),
+            "WA_API_HTTPS_PORT": str(https_port),
+            "WA_ALLOW_HTTP": "1",
             "WA_NETWORK_URL": f"http://127.0.0.1:{network_port}",
             "SANDBOX_HOST": "127.0.0.1",
             "SANDBOX_PORT": str(network_port),
             "SANDBOX_STATE_FILE": str(run_dir / "sandbox-state.json"),
         }
-        return cls(run_dir, env, f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{network_port}")
+        return cls(run_dir, env, f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{network_port}",
+                   f"https://127.0.0.1:{https_port}")
 
     def start(self, *names: str, count: int | None = None) -> None:
         """Start Procfile processes by name. ``count``: that many instances of each,

@@ -1,5 +1,5 @@
 """TLS settings of a locally launched server: its certificate chain and the CA its
-clients must trust (tests make them with tests/common/test_ca.py)."""
+clients must trust (tests make them with tests/common/tls_files.py)."""
 
 from __future__ import annotations
 

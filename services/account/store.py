@@ -9,6 +9,7 @@ from typing import Any
 from pymongo.database import Database
 
 from services.common.clock import utcnow
+from services.common.resealing import ResealCount, reseal_field
 from services.protocol import at_rest
 
 ACCOUNT_ID = "account"
@@ -67,7 +68,7 @@ def load_raw(db: Database) -> dict[str, Any] | None:
     return db.account.find_one({"_id": ACCOUNT_ID})
 
 
-def load_registered(db: Database, master_key: bytes) -> RegisteredAccount | None:
+def load_registered(db: Database, master_key: at_rest.Keys) -> RegisteredAccount | None:
     doc = load_raw(db)
     if not doc or doc.get("state") != REGISTERED:
         return None
@@ -90,7 +91,7 @@ def record_code_requested(db: Database, *, cc: str, phone_number: str, cert: str
     )
 
 
-def record_registered(db: Database, master_key: bytes, *, wa_id: str, token: str) -> None:
+def record_registered(db: Database, master_key: at_rest.Keys, *, wa_id: str, token: str) -> None:
     doc = load_raw(db) or {}
     pending = doc.get("pending") or {}
     sealed = at_rest.seal(master_key, token.encode(), _TOKEN_CONTEXT)
@@ -110,3 +111,8 @@ def record_registered(db: Database, master_key: bytes, *, wa_id: str, token: str
             "$unset": {"pending": "", "pending_at": ""},
         },
     )
+
+
+def reseal(db: Database, keys: at_rest.Keys) -> ResealCount:
+    """The network credential under the newest master key (services/common/resealing.py)."""
+    return reseal_field(db.account, "network_token_sealed", lambda doc: _TOKEN_CONTEXT, keys)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from gunicorn.http.errors import NoMoreData, ParseException
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from services.api_gateway import (
     account,
+    certificates,
     contacts,
     health,
     media,
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 MAX_CONTENT_LENGTH = 1024 * 1024
 
 BLUEPRINTS = (users.bp, messages.bp, contacts.bp, settings.bp, account.bp, shards.bp, health.bp, stats.bp,
-              media.bp, services_gc.bp)
+              media.bp, services_gc.bp, certificates.bp)
 
 
 class GatewayFlask(Flask):
@@ -66,7 +67,15 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     _register_error_handlers(app)
+    app.after_request(_no_sniffing)
     return app
+
+
+def _no_sniffing(response: Response) -> Response:
+    # Every answer says what it is (JSON, or a medium's declared type): a browser must
+    # not guess another one from the bytes.
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
 
 
 def _prepare_before_serving(app: Flask, db: Database) -> None:

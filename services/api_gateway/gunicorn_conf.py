@@ -8,9 +8,14 @@ from __future__ import annotations
 from services.common.config import Config
 
 _config = Config.from_env()  # gunicorn takes only the names it knows from this module
-bind = f"{_config.gateway.host}:{_config.gateway.port}"
+# HTTPS always; plain HTTP beside it only when WA_ALLOW_HTTP says so. The worker below
+# decides per listener whether to wrap a connection in TLS.
+bind = [f"{_config.gateway.host}:{_config.gateway.https_port}"]
+if _config.gateway.allow_http:
+    bind.append(f"{_config.gateway.host}:{_config.gateway.port}")
 workers = _config.gateway.workers
-# gunicorn's gthread worker, answering what gunicorn refuses itself in the envelope.
+# gunicorn's gthread worker, serving TLS from the stored certificate and answering what
+# gunicorn refuses itself in the envelope.
 worker_class = "services.api_gateway.gunicorn_worker.EnvelopeThreadWorker"
 threads = 4
 # Each worker builds its own app (Mongo, Redis and Celery clients are not fork-safe).

@@ -111,6 +111,12 @@ def upload():
     return respond({"media": [{"id": medium.id}]}, status=201)
 
 
+UNRENDERED = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox"}
+"""An uploaded file is anyone's content served from the API's origin: never sniffed
+into another type, and, should a browser render it anyway (an uploaded ``text/html``
+opened in a tab), with no scripts, no requests and a unique origin (sandbox)."""
+
+
 def not_found(media_id: str) -> ApiError:
     return ApiError(1006, f"File with id {shown(media_id)} not found")
 
@@ -133,6 +139,7 @@ def download(media_id: str):
             "Content-Type": medium.mime_type,
             "Content-Length": str(reader.size),
             "Content-Disposition": f'attachment; filename="{filename}"',
+            **UNRENDERED,
         },
         direct_passthrough=True,
     )

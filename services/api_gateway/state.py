@@ -22,12 +22,14 @@ from pymongo.database import Database
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from services.api_gateway.client_address import Network, trusted_networks
 from services.cluster.shard_shape import CachedShape
 from services.cluster.sharding import shard_for
 from services.common.celery_app import make_celery
 from services.common.config import Config
 from services.common.master_key import load_master_key
 from services.common.mongo import REQUEST_TIMEOUTS, get_db
+from services.protocol.keyring import Keyring
 
 EXTENSION = "wa_gateway"
 
@@ -87,10 +89,11 @@ class GatewayState:
     redis: redis.Redis
     celery: Celery
     shape: CachedShape  # the shard count, which only routes kicks here
-    _master_key: bytes | None = field(default=None, repr=False)
+    trusted_proxies: tuple[Network, ...] = ()
+    _master_key: Keyring | None = field(default=None, repr=False)
     _master_key_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def master_key(self) -> bytes:
+    def master_key(self) -> Keyring:
         """The key that seals secrets at rest (media providers' credentials), read on
         first use: most workers never need it."""
         with self._master_key_lock:
@@ -109,6 +112,7 @@ def connect(config: Config) -> GatewayState:
         redis=connect_redis(config.redis_url),
         celery=celery,
         shape=CachedShape(db, config.shards),
+        trusted_proxies=trusted_networks(config.gateway.trusted_proxies),
     )
 
 
@@ -136,7 +140,7 @@ def celery() -> Celery:
     return state().celery
 
 
-def master_key() -> bytes:
+def master_key() -> Keyring:
     return state().master_key()
 
 

@@ -5,50 +5,43 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from services.api_gateway import auth, state
+from services.api_gateway.client_address import client_address
 from services.api_gateway.envelope import respond
 from services.api_gateway.schemas.common import json_body, parse
 from services.api_gateway.schemas.users import LoginBody
 from services.common.errors import ApiError
 from services.users import store as user_store
+from services.users import throttle_rules, throttle_store
 
 bp = Blueprint("users", __name__, url_prefix="/v1/users")
 
-BAD_LOGIN_LIMIT = 10
-BAD_LOGIN_WINDOW_SECONDS = 60
 RATE_LIMITED = "Rate limiting exceeded on bad login attempts"
 
 
-def _bad_login_key() -> str:
-    # Behind a reverse proxy this is the proxy's address unless ProxyFix is configured.
-    return f"gateway:bad_login:{request.remote_addr or 'unknown'}"
-
-
-def _check_rate_limit() -> None:
-    count = state.redis_client().get(_bad_login_key())
-    if count is not None and int(count) >= BAD_LOGIN_LIMIT:
-        raise ApiError(1015, RATE_LIMITED)
-
-
-def _record_bad_login() -> None:
-    pipe = state.redis_client().pipeline()
-    pipe.set(_bad_login_key(), 0, ex=BAD_LOGIN_WINDOW_SECONDS, nx=True)
-    pipe.incr(_bad_login_key())
-    pipe.execute()
+def _throttle_keys(username: str) -> throttle_rules.LoginKeys:
+    address = client_address(request.remote_addr, request.headers.getlist("X-Forwarded-For"),
+                             state.state().trusted_proxies)
+    return throttle_rules.keys_for(username, address)
 
 
 @bp.post("/login")
 def login():
-    _check_rate_limit()
     credentials = auth.basic_credentials()
+    username, password = credentials or ("", "")
+    redis = state.redis_client()
+    keys = _throttle_keys(username)
+    standing = throttle_store.standing(redis, keys)
+    if throttle_rules.exceeded(standing) is not None:
+        raise ApiError(1015, RATE_LIMITED)
     if credentials is None:
         raise auth.denied()
     db = state.db()
     user_store.ensure_admin(db)
-    username, password = credentials
     user = user_store.authenticate(db, username, password)
     if user is None:
-        _record_bad_login()
+        throttle_store.record_failure(redis, keys)
         raise auth.denied()
+    throttle_store.record_success(redis, keys, standing)
 
     body = parse(LoginBody, json_body())
     if body.new_password is not None:

@@ -32,6 +32,10 @@ def _optional_int(value: str | None) -> int | None:
     return int(value) if value else None
 
 
+def _list(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
 def _shard_list(value: str | None) -> tuple[int, ...] | None:
     # Checked against the shard count by the core at start, once it has read the count.
     if not value:
@@ -44,8 +48,12 @@ class GatewayConfig:
     """Where gunicorn serves the API (services/api_gateway/gunicorn_conf.py)."""
 
     host: str = "127.0.0.1"
-    port: int = 9090
+    port: int = 9090  # plain HTTP, bound only when allow_http
+    https_port: int = 9443
+    allow_http: bool = False
     workers: int = 2
+    trusted_proxies: tuple[str, ...] = ()
+    """CIDRs of reverse proxies whose ``X-Forwarded-For`` is believed (client_address.py)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewayConfig:
@@ -53,7 +61,10 @@ class GatewayConfig:
         return cls(
             host=env.get("WA_API_HOST", defaults.host),
             port=int(env.get("WA_API_PORT", defaults.port)),
+            https_port=int(env.get("WA_API_HTTPS_PORT", defaults.https_port)),
+            allow_http=_flag(env.get("WA_ALLOW_HTTP")),
             workers=int(env.get("WA_GATEWAY_WORKERS", defaults.workers)),
+            trusted_proxies=_list(env.get("WA_TRUSTED_PROXIES")),
         )
 
 
@@ -91,11 +102,17 @@ class DispatcherConfig:
     sweep_seconds: float = 5.0  # how often the sweep looks for callbacks whose kick was lost
     sweep_grace_seconds: float = 5.0  # how overdue a callback must be before it counts as lost
     metrics_port: int | None = None  # the Prometheus counters, on loopback, when set
+    # The dispatcher's client certificate for webhooks that ask for one (mutual TLS).
+    webhook_client_cert_file: Path | None = None
+    webhook_client_key_file: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DispatcherConfig:
         defaults = cls()
+        cert_file, key_file = env.get("WA_WEBHOOK_CLIENT_CERT_FILE"), env.get("WA_WEBHOOK_CLIENT_KEY_FILE")
         return cls(
+            webhook_client_cert_file=Path(cert_file) if cert_file else None,
+            webhook_client_key_file=Path(key_file) if key_file else None,
             concurrency=int(env.get("WA_DISPATCHER_CONCURRENCY", defaults.concurrency)),
             sweep_seconds=float(env.get("WA_DISPATCHER_SWEEP_SECONDS", defaults.sweep_seconds)),
             sweep_grace_seconds=float(env.get("WA_DISPATCHER_SWEEP_GRACE_SECONDS", defaults.sweep_grace_seconds)),
@@ -137,7 +154,6 @@ class Config:
     s3_bucket: str = "wamedia"
     network_url: str = "http://127.0.0.1:9400"
     key_file: Path = Path("var/keys/master.key")
-    master_key_b64: str | None = None
     shards: int = 1
     allow_http_webhooks: bool = False
     token_ttl_seconds: int = 7 * 24 * 3600
@@ -158,6 +174,10 @@ class Config:
         shards = int(env.get("WA_SHARDS", defaults.shards))
         if shards not in ALLOWED_SHARD_COUNTS:
             raise ValueError(f"WA_SHARDS must be one of {ALLOWED_SHARD_COUNTS}, got {shards}")
+        if env.get("WA_MASTER_KEY"):
+            # Refused rather than ignored: ignoring it would start on a new, empty key file.
+            raise ValueError("WA_MASTER_KEY is no longer read: keep the master key in a file named by "
+                             "WA_KEY_FILE (docs/design.md \"Keys\")")
         return cls(
             mongo_url=env.get("WA_MONGO_URL", defaults.mongo_url),
             mongo_db=env.get("WA_MONGO_DB", defaults.mongo_db),
@@ -169,7 +189,6 @@ class Config:
             s3_bucket=env.get("WA_S3_BUCKET", defaults.s3_bucket),
             network_url=env.get("WA_NETWORK_URL", defaults.network_url).rstrip("/"),
             key_file=Path(env.get("WA_KEY_FILE", str(defaults.key_file))),
-            master_key_b64=env.get("WA_MASTER_KEY") or None,
             shards=shards,
             allow_http_webhooks=_flag(env.get("WA_ALLOW_HTTP_WEBHOOKS")),
             token_ttl_seconds=int(env.get("WA_TOKEN_TTL_SECONDS", defaults.token_ttl_seconds)),

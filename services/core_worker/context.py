@@ -21,6 +21,7 @@ from services.common.mongo import get_db
 from services.core_worker.network_client import NetworkClient
 from services.messages import statuses
 from services.migrations import prepare_once
+from services.protocol.keyring import Keyring
 from services.settings import app_settings
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ class CoreContext:
         return redis_client.connect(self.config.redis_url)
 
     @cached_property
-    def master_key(self) -> bytes:
+    def master_key(self) -> Keyring:
         return load_master_key(self.config)
 
     def network(self, token: str | None = None) -> NetworkClient:

@@ -31,6 +31,7 @@ from pymongo.database import Database
 
 from services.common import kicks
 from services.common.queues import FETCH_INBOUND_MEDIA, MEDIA_QUEUE
+from services.common.resealing import ResealCount, reseal_field
 from services.message_types.media_payload import MediaPayload
 from services.protocol import at_rest
 
@@ -45,14 +46,14 @@ def _context(media_id: str) -> bytes:
     return f"inbound-media:{media_id}".encode()
 
 
-def new_field(master_key: bytes, *, media_id: str, kind: str, payload: MediaPayload, auto: bool,
+def new_field(master_key: at_rest.Keys, *, media_id: str, kind: str, payload: MediaPayload, auto: bool,
               now: datetime) -> dict[str, Any]:
     sealed = at_rest.seal(master_key, payload.model_dump_json().encode(), _context(media_id))
     return {"id": media_id, "kind": kind, "download": PENDING if auto else ON_DEMAND, "sealed": sealed,
             "attempts": 0, "next_attempt_at": now}
 
 
-def open_payload(master_key: bytes, field: dict[str, Any]) -> MediaPayload:
+def open_payload(master_key: at_rest.Keys, field: dict[str, Any]) -> MediaPayload:
     """The sender's payload (raises for a wrong master key or a tampered blob)."""
     raw = at_rest.open_sealed(master_key, bytes(field["sealed"]), _context(field["id"]))
     return MediaPayload.model_validate_json(raw)
@@ -120,3 +121,10 @@ def ensure_indexes(db: Database) -> None:
     db.messages.create_index(f"{FIELD}.id", partialFilterExpression={f"{FIELD}.id": {"$exists": True}})
     db.messages.create_index([(f"{FIELD}.download", 1), (f"{FIELD}.next_attempt_at", 1)],
                              partialFilterExpression={f"{FIELD}.download": {"$exists": True}})
+
+
+def reseal(db: Database, keys: at_rest.Keys) -> ResealCount:
+    """Every inbound payload not yet served under the newest master key
+    (services/common/resealing.py); a full scan of ``messages``, as outbound_media's."""
+    return reseal_field(db.messages, f"{FIELD}.sealed", lambda doc: _context(doc[FIELD]["id"]), keys,
+                        also_read=(f"{FIELD}.id",))

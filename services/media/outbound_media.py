@@ -36,6 +36,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.database import Database
 
+from services.common.resealing import ResealCount, reseal_field
 from services.message_types.media_payload import MediaPayload
 from services.protocol import at_rest
 
@@ -68,11 +69,11 @@ def _context(message_id: str) -> bytes:
     return f"media-payload:{message_id}".encode()
 
 
-def seal_payload(master_key: bytes, message_id: str, payload: MediaPayload) -> bytes:
+def seal_payload(master_key: at_rest.Keys, message_id: str, payload: MediaPayload) -> bytes:
     return at_rest.seal(master_key, json.dumps(payload.dump()).encode(), _context(message_id))
 
 
-def open_payload(master_key: bytes, message: dict[str, Any]) -> dict[str, Any]:
+def open_payload(master_key: at_rest.Keys, message: dict[str, Any]) -> dict[str, Any]:
     """The MediaPayload (as JSON data) of a prepared message; raises ``ProtocolError``
     when the sealed blob is not this message's."""
     raw = at_rest.open_sealed(master_key, bytes(message[PAYLOAD_FIELD]), _context(message["_id"]))
@@ -176,3 +177,10 @@ def ensure_indexes(db: Database) -> None:
                              partialFilterExpression=partial, name="media_prep_by_shard")
     db.messages.create_index([(f"{FIELD}.state", 1), ("created_at", 1)],
                              partialFilterExpression=partial, name="media_prep_by_age")
+
+
+def reseal(db: Database, keys: at_rest.Keys) -> ResealCount:
+    """Every prepared outbound payload (it holds a media key) under the newest master
+    key (services/common/resealing.py). A full scan of ``messages``: a rare, offline-grade
+    command, not worth an index every insert pays for."""
+    return reseal_field(db.messages, PAYLOAD_FIELD, lambda doc: _context(doc["_id"]), keys)

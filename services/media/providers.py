@@ -23,6 +23,7 @@ from typing import Any
 from pymongo.database import Database
 
 from services.common.clock import utcnow
+from services.common.resealing import ResealCount, reseal_field
 from services.protocol import at_rest
 
 COLLECTION = "media_providers"
@@ -81,7 +82,7 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
     return {"name": doc["_id"], "type": doc["type"], "config": config}
 
 
-def save(db: Database, master_key: bytes, provider: Provider) -> None:
+def save(db: Database, master_key: at_rest.Keys, provider: Provider) -> None:
     """Create the provider, or replace the one of the same name."""
     sealed = at_rest.seal(master_key, json.dumps(provider.config()).encode(), _context(provider.name))
     fields: dict[str, Any] = {"type": provider.type, "auth": provider.auth, "config_sealed": sealed,
@@ -103,7 +104,7 @@ def exists(db: Database, name: str) -> bool:
     return db[COLLECTION].find_one({"_id": name}, {"_id": 1}) is not None
 
 
-def load(db: Database, master_key: bytes, name: str) -> Provider | None:
+def load(db: Database, master_key: at_rest.Keys, name: str) -> Provider | None:
     """The provider with its credentials opened, or None when there is none."""
     doc = db[COLLECTION].find_one({"_id": name})
     if doc is None:
@@ -118,3 +119,8 @@ def load(db: Database, master_key: bytes, name: str) -> Provider | None:
 def delete(db: Database, name: str) -> bool:
     """False when there was no such provider."""
     return db[COLLECTION].delete_one({"_id": name}).deleted_count == 1
+
+
+def reseal(db: Database, keys: at_rest.Keys) -> ResealCount:
+    """Every provider's credentials under the newest master key (services/common/resealing.py)."""
+    return reseal_field(db[COLLECTION], "config_sealed", lambda doc: _context(doc["_id"]), keys)

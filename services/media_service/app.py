@@ -28,6 +28,7 @@ from services.media_service import inbound, outbound, tasks
 from services.media_service.inbound import Fetching
 from services.media_service.outbound import Preparer
 from services.migrations import prepare_once
+from services.protocol.keyring import Keyring
 
 SWEEP_SECONDS = 5.0  # both sweeps; their graces are inbound.SWEEP_GRACE and outbound.SWEEP_GRACE
 
@@ -50,7 +51,7 @@ class MediaDeps:
         return db
 
     @cached_property
-    def master_key(self) -> bytes:
+    def master_key(self) -> Keyring:
         return load_master_key(self.config)
 
     @cached_property

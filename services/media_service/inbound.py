@@ -38,6 +38,7 @@ from services.media.object_store import ObjectStore, StoreUnavailable
 from services.media_service.decrypting import DecryptingReader
 from services.message_types.media_payload import MediaPayload
 from services.protocol import ProtocolError
+from services.protocol.keyring import Keys
 from services.protocol.media import encrypted_length, media_decryptor
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class Fetching:
     db: Database
     store: ObjectStore
     celery: Celery
-    master_key: bytes
+    master_key: Keys
     source: Callable[[], MediaSource | None]
     """The network's media store as the registered business, or None when unregistered."""
 

@@ -47,6 +47,7 @@ from services.media_service import link_download
 from services.message_types import media_types
 from services.message_types.carried_media import media_of
 from services.message_types.media_payload import MediaPayload
+from services.protocol.keyring import Keys
 from services.protocol.media import MediaDigest, encrypted_length, media_encryptor, new_media_key
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class ClaimLost(Exception):
 class Preparer:
     db: Database
     store: ObjectStore
-    master_key: bytes
+    master_key: Keys
     network_url: str
     celery: Celery
     flags: redis.Redis | None

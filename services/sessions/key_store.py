@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pymongo.database import Database
 
+from services.common.resealing import ResealCount, reseal_field
 from services.messages.message_store import reserve_seq
 from services.protocol import IdentityKeyPair, OneTimePrekey, SignedPrekey, at_rest
 
@@ -25,7 +26,7 @@ def _context(key_id: str) -> bytes:
     return f"key:{key_id}".encode()
 
 
-def _store(db: Database, master_key: bytes, key_id: str, private: bytes, public: dict) -> None:
+def _store(db: Database, master_key: at_rest.Keys, key_id: str, private: bytes, public: dict) -> None:
     db.keys.replace_one(
         {"_id": key_id},
         {"_id": key_id, "public": public, "sealed": at_rest.seal(master_key, private, _context(key_id))},
@@ -33,14 +34,14 @@ def _store(db: Database, master_key: bytes, key_id: str, private: bytes, public:
     )
 
 
-def _open(db: Database, master_key: bytes, key_id: str) -> bytes | None:
+def _open(db: Database, master_key: at_rest.Keys, key_id: str) -> bytes | None:
     doc = db.keys.find_one({"_id": key_id})
     if doc is None:
         return None
     return at_rest.open_sealed(master_key, doc["sealed"], _context(key_id))
 
 
-def create_keys(db: Database, master_key: bytes) -> NewKeys:
+def create_keys(db: Database, master_key: at_rest.Keys) -> NewKeys:
     """A fresh identity for a (re-)registration; older keys are dropped."""
     db.keys.delete_many({})
     identity = IdentityKeyPair.generate()
@@ -50,7 +51,7 @@ def create_keys(db: Database, master_key: bytes) -> NewKeys:
     return NewKeys(identity, signed, generate_one_time_prekeys(db, master_key, ONE_TIME_BATCH))
 
 
-def generate_one_time_prekeys(db: Database, master_key: bytes, count: int) -> list[OneTimePrekey]:
+def generate_one_time_prekeys(db: Database, master_key: at_rest.Keys, count: int) -> list[OneTimePrekey]:
     start = reserve_seq(db, "one_time_prekey", count)
     batch = OneTimePrekey.generate_batch(start, count)
     for key in batch:
@@ -58,19 +59,19 @@ def generate_one_time_prekeys(db: Database, master_key: bytes, count: int) -> li
     return batch
 
 
-def load_identity(db: Database, master_key: bytes) -> IdentityKeyPair:
+def load_identity(db: Database, master_key: at_rest.Keys) -> IdentityKeyPair:
     raw = _open(db, master_key, "identity")
     if raw is None:
         raise LookupError("no identity key: the client is not registered")
     return IdentityKeyPair.from_bytes(raw)
 
 
-def load_signed_prekey(db: Database, master_key: bytes, key_id: int) -> SignedPrekey | None:
+def load_signed_prekey(db: Database, master_key: at_rest.Keys, key_id: int) -> SignedPrekey | None:
     raw = _open(db, master_key, f"spk:{key_id}")
     return SignedPrekey.from_bytes(raw) if raw else None
 
 
-def load_one_time_prekey(db: Database, master_key: bytes, key_id: int) -> OneTimePrekey | None:
+def load_one_time_prekey(db: Database, master_key: at_rest.Keys, key_id: int) -> OneTimePrekey | None:
     raw = _open(db, master_key, f"otpk:{key_id}")
     return OneTimePrekey.from_bytes(raw) if raw else None
 
@@ -91,7 +92,7 @@ class MongoKeyStore:
     only if the batch needs it (a new session), however many contacts it covers.
     """
 
-    def __init__(self, db: Database, master_key: bytes) -> None:
+    def __init__(self, db: Database, master_key: at_rest.Keys) -> None:
         self._db = db
         self._master_key = master_key
         self._identity: IdentityKeyPair | None = None
@@ -109,3 +110,8 @@ class MongoKeyStore:
 
     def remove_one_time_prekey(self, key_id: int) -> None:
         discard_one_time_prekey(self._db, key_id)
+
+
+def reseal(db: Database, keys: at_rest.Keys) -> ResealCount:
+    """Our identity key and prekeys under the newest master key (services/common/resealing.py)."""
+    return reseal_field(db.keys, "sealed", lambda doc: _context(doc["_id"]), keys)

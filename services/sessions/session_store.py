@@ -13,6 +13,7 @@ from datetime import datetime
 from pymongo.database import Database
 
 from services.common.clock import utcnow
+from services.common.resealing import ResealCount, reseal_field
 from services.protocol import IdentityPublic, Session, at_rest
 
 
@@ -30,14 +31,14 @@ def _context(wa_id: str) -> bytes:
     return f"session:{wa_id}".encode()
 
 
-def load(db: Database, master_key: bytes, wa_id: str) -> Session | None:
+def load(db: Database, master_key: at_rest.Keys, wa_id: str) -> Session | None:
     doc = db.sessions.find_one({"_id": wa_id})
     if doc is None:
         return None
     return Session.from_bytes(at_rest.open_sealed(master_key, doc["sealed"], _context(wa_id)))
 
 
-def save(db: Database, master_key: bytes, wa_id: str, session: Session) -> None:
+def save(db: Database, master_key: at_rest.Keys, wa_id: str, session: Session) -> None:
     now = utcnow()
     remote = identity_hash(session.remote_identity)
     # One pipeline update: the stage reads the stored identity before replacing it.
@@ -80,7 +81,7 @@ def recorded_identity(db: Database, wa_id: str) -> tuple[str, datetime | None] |
 class MongoSessionStore:
     """These functions as a ``services.protocol`` session store."""
 
-    def __init__(self, db: Database, master_key: bytes) -> None:
+    def __init__(self, db: Database, master_key: at_rest.Keys) -> None:
         self._db = db
         self._master_key = master_key
 
@@ -92,3 +93,8 @@ class MongoSessionStore:
 
     def delete_session(self, peer: str) -> None:
         delete(self._db, peer)
+
+
+def reseal(db: Database, keys: at_rest.Keys) -> ResealCount:
+    """Every session under the newest master key (services/common/resealing.py)."""
+    return reseal_field(db.sessions, "sealed", lambda doc: _context(doc["_id"]), keys)

@@ -2,7 +2,8 @@
 "MongoDB collections"): the one module that reads or writes ``users`` and ``tokens``.
 
 - ``users`` ``{_id: username, password_hash, role, must_change_password, created_at,
-  password_changed_at?}``:
+  password_changed_at?}``: ``password_hash`` is argon2id (password_rules.py), or scrypt
+  until its user's next successful login re-hashes it;
   the built-in admin is created on first use with the default password, which must be
   changed before it gets a token.
 - ``tokens`` ``{_id: sha256-hex(token), username, role, expires_at, created_at}``: the
@@ -82,10 +83,20 @@ def authenticate(db: Database, username: str, password: str) -> User | None:
     if doc is None:
         password_rules.verify_nobody(password)
         return None
-    if not password_rules.verify_password(password, doc.get("password_hash", "")):
+    stored = doc.get("password_hash", "")
+    if not password_rules.verify_password(password, stored):
         return None
+    if password_rules.needs_rehash(stored):
+        _rehash(db, username, stored, password)
     return User(username=username, role=doc.get("role", ROLE_USER),
                 must_change_password=bool(doc.get("must_change_password")))
+
+
+def _rehash(db: Database, username: str, stored: str, password: str) -> None:
+    """Replace a hash of older parameters (scrypt, weaker argon2id) now that the password
+    is known; only if it is still the stored one, so a concurrent change wins."""
+    db.users.update_one({"_id": username, "password_hash": stored},
+                        {"$set": {"password_hash": password_rules.hash_password(password)}})
 
 
 def change_password(db: Database, username: str, new_password: str) -> None:

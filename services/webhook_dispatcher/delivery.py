@@ -90,7 +90,10 @@ def post_callback(
     callback_id: str,
     timeout: float,
     session: requests.Session | None = None,
+    verify: bool | str = True,
+    cert: str | tuple[str, str] | None = None,
 ) -> Outcome:
+    """``verify``/``cert``: requests' CA bundle and client certificate (webhook_tls.py)."""
     http = session or shared_session()
     try:
         # No redirects: requests would turn the POST into a GET, and only 200 counts anyway.
@@ -101,6 +104,8 @@ def post_callback(
             timeout=timeout,
             allow_redirects=False,
             stream=True,
+            verify=verify,
+            cert=cert,
         ) as response:
             status = response.status_code
             _drain(response)

@@ -28,6 +28,7 @@ from services.common.queues import DELIVER_CALLBACK, DELIVER_CALLBACKS, DISPATCH
 from services.settings import app_settings
 from services.webhook_dispatcher import metrics, retry_policy
 from services.webhook_dispatcher.delivery import Outcome, post_callback
+from services.webhook_dispatcher.webhook_tls import WebhookTls
 
 log = logging.getLogger(__name__)
 
@@ -125,16 +126,17 @@ def register_tasks(app: Celery, config: Config, db: Database) -> None:
     """The dispatcher's tasks, on ``app``, delivering from ``db``. ``shared=False``: they belong to this app
     only (Celery's default also adds a decorated task to every app created after it)."""
     kick = kicker(app)
+    tls = WebhookTls(db, config.dispatcher)  # the webhook CA and the client certificate
 
     @app.task(name=DELIVER_CALLBACK, shared=False)
     def deliver(callback_id: str) -> str:
-        return deliver_once(db, config, callback_id, schedule=kick)
+        return deliver_once(db, config, callback_id, schedule=kick, post=tls.post)
 
     @app.task(name=DELIVER_CALLBACKS, shared=False)
     def deliver_many(callback_ids: list[str]) -> list[str]:
         """The callbacks of one kick, one after the other, with one read of the settings."""
         settings = app_settings.load(db)
-        return [deliver_once(db, config, callback_id, schedule=kick, settings=settings)
+        return [deliver_once(db, config, callback_id, schedule=kick, post=tls.post, settings=settings)
                 for callback_id in callback_ids]
 
     @app.task(name=SWEEP_CALLBACKS, shared=False)

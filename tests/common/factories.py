@@ -1,7 +1,7 @@
 """Documents as the services store them, for tests that need them but are not about how
 they are made (tests/integration/gateway/test_users.py is about logging in).
 
-Logging in costs three scrypt hashes (the default admin's, checking it, the new
+Logging in costs three argon2id hashes (the default admin's, checking it, the new
 password's): a few hundred milliseconds of CPU per test. A test that only needs to be
 logged in gets the state a first login leaves, written directly, with the password's
 hash computed once per run.
@@ -48,3 +48,24 @@ def logged_in_admin(db: Database, password: str, ttl_seconds: int) -> str:
     """What a first login with ``new_password=password`` leaves: the admin and its token."""
     insert_admin(db, password)
     return issue_token(db, ttl_seconds)
+
+
+def scrypt_hash(password: str) -> str:
+    """``password`` as the gateway hashed it before argon2id (scrypt, N=2**14, r=8, p=1),
+    built from that format's definition: hashes of this kind are still in databases."""
+    import base64
+    import hashlib
+
+    salt = b"0123456789abcdef"
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    return f"scrypt$16384$8$1${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def v1_sealed(key: bytes, plaintext: bytes, context: bytes) -> bytes:
+    """A blob as ``at_rest.seal`` wrote them before keys had ids (format v1, no key id;
+    docs/protocol.md "Sealing at rest"), built from that format's definition."""
+    from services.protocol import primitives
+
+    salt, nonce = primitives.random_bytes(16), primitives.random_bytes(12)
+    subkey = primitives.hkdf_sha256(key, salt=salt, info=b"wa-onprem/at-rest/v1", length=32)
+    return b"\x01" + salt + nonce + primitives.aead_encrypt(subkey, nonce, plaintext, b"\x01" + context)

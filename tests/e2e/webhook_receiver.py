@@ -1,8 +1,10 @@
-"""A real HTTP webhook for end-to-end tests: records every callback it is sent."""
+"""A real HTTP webhook for end-to-end tests: records every callback it is sent; over
+HTTPS when given a TLS context (counting the handshakes it refused)."""
 
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -12,9 +14,29 @@ from typing import Any
 from tests.common.waiting import wait_for
 
 
+class _TlsServer(ThreadingHTTPServer):
+    """Each connection's handshake in its own thread; a refused one is counted."""
+
+    def __init__(self, address, handler, context: ssl.SSLContext, on_refused: Callable[[], None]) -> None:
+        self.context, self.on_refused = context, on_refused
+        super().__init__(address, handler)
+
+    def finish_request(self, request, client_address) -> None:  # noqa: ANN001 - socketserver's signature
+        try:
+            secure = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            self.on_refused()
+            return
+        try:
+            super().finish_request(secure, client_address)
+        finally:
+            secure.close()  # the accepted socket was handed over to it
+
+
 class WebhookReceiver:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.received: list[dict[str, Any]] = []
+        self.refused_handshakes = 0
         self.attempts: list[tuple[float, dict[str, Any], int]] = []
         self._failures: list[list[Any]] = []  # [predicate, attempts still to refuse]
         self._lock = threading.Lock()
@@ -31,8 +53,12 @@ class WebhookReceiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/webhook"
+        if tls is None:
+            self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        else:
+            self._server = _TlsServer(("127.0.0.1", 0), Handler, tls, self._refused)
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}/webhook"
         # shutdown() waits for serve_forever's next poll: half a second at its default interval.
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
@@ -40,6 +66,10 @@ class WebhookReceiver:
         """Answer 500 to the next ``times`` callbacks whose body matches ``predicate``."""
         with self._lock:
             self._failures.append([predicate, times])
+
+    def _refused(self) -> None:
+        with self._lock:
+            self.refused_handshakes += 1
 
     def _record(self, body: dict[str, Any]) -> int:
         with self._lock:

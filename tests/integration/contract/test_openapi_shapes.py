@@ -32,6 +32,7 @@ from typing import Any
 import pytest
 import yaml
 
+from services.users import throttle_rules
 from tests.common.factories import logged_in_admin
 from tests.integration.contract.schema_check import Problem, SchemaChecker
 from tests.integration.gateway.conftest import NEW_PASSWORD, basic, bearer, insert_inbound_message, register
@@ -297,7 +298,8 @@ def _provider_deleted(ctx: Ctx):
 
 
 def _rate_limited(ctx: Ctx):
-    ctx.redis.set("gateway:bad_login:127.0.0.1", 10, ex=60)  # users.BAD_LOGIN_LIMIT failures already
+    address_count = throttle_rules.keys_for("admin", "127.0.0.1").counts[0]
+    ctx.redis.set(address_count, throttle_rules.PER_ADDRESS.failures, ex=60)  # the limit's failures already
     return ctx.client.post("/v1/users/login", headers=basic("admin", "secret"))
 
 

@@ -139,6 +139,20 @@ def test_head_answers_the_headers_without_the_bytes(client, auth):
     assert (answer.headers["Content-Type"], answer.headers["Content-Length"]) == ("application/pdf", "13")
 
 
+def test_an_uploaded_page_is_served_unsniffed_and_sandboxed(client, auth):
+    page = b"<html><script>fetch('/v1/users/logout', {method: 'POST'})</script></html>"
+    media_id = upload(client, auth, page, "text/html").get_json()["media"][0]["id"]
+    for fetch in (client.get, client.head):
+        answer = fetch(f"/v1/media/{media_id}", headers=auth)
+        assert answer.status_code == 200
+        assert answer.headers["Content-Type"].startswith("text/html")
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        assert answer.headers["Content-Disposition"].startswith("attachment;")
+    missing = client.get("/v1/media/not-a-medium", headers=auth)
+    assert missing.status_code == 404 and missing.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_ids_are_accepted_in_upper_case(client, auth):
     media_id = upload(client, auth, b"abc", "text/plain").get_json()["media"][0]["id"]
     assert client.get(f"/v1/media/{media_id.upper()}", headers=auth).data == b"abc"

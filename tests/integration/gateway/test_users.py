@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.users import throttle_rules
 from services.users.token_rules import token_hash
 from tests.common.factories import logged_in_admin
 from tests.integration.gateway.conftest import META, NEW_PASSWORD, assert_error, basic, bearer, log_in_first
@@ -99,7 +100,8 @@ def test_missing_or_invalid_token(client, token):
 
 
 def test_bad_login_rate_limit(client):
-    for _ in range(10):
+    # Per account and client address first (tests/integration/gateway/test_login_throttling.py).
+    for _ in range(throttle_rules.PER_ACCOUNT_ADDRESS.failures):
         assert_error(login(client, "wrong"), 401, 1005)
     response = login(client, NEW_PASSWORD)
     assert_error(response, 429, 1015, "Rate limiting exceeded on bad login attempts")

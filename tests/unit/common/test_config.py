@@ -27,11 +27,13 @@ def test_defaults_with_an_empty_environment():
     config = Config.from_env({})
     assert config == Config()
     assert config.log_level == "INFO"
-    assert config.gateway == GatewayConfig(host="127.0.0.1", port=9090, workers=2)
+    assert config.gateway == GatewayConfig(host="127.0.0.1", port=9090, https_port=9443, allow_http=False,
+                                           workers=2)
     assert config.core == CoreConfig(pinned_shards=None, lease_renew_seconds=None, lease_seconds=None)
     assert config.media == MediaConfig(concurrency=4)
     assert config.dispatcher == DispatcherConfig(concurrency=6, sweep_seconds=5.0, sweep_grace_seconds=5.0,
-                                                 metrics_port=None)
+                                                 metrics_port=None, webhook_client_cert_file=None,
+                                                 webhook_client_key_file=None)
     assert config.sandbox == SandboxConfig(host="127.0.0.1", port=9400, state_file=None,
                                            media_max_bytes=DEFAULT_MAX_TOTAL)
 
@@ -39,20 +41,24 @@ def test_defaults_with_an_empty_environment():
 def test_every_process_setting_is_read():
     config = Config.from_env({
         "WA_LOG_LEVEL": "debug",
-        "WA_API_HOST": "0.0.0.0", "WA_API_PORT": "8443", "WA_GATEWAY_WORKERS": "5",
+        "WA_API_HOST": "0.0.0.0", "WA_API_PORT": "8080", "WA_API_HTTPS_PORT": "8443", "WA_ALLOW_HTTP": "1",
+        "WA_GATEWAY_WORKERS": "5",
         "WA_CORE_SHARDS": "3, 1,1", "WA_LEASE_RENEW_SECONDS": "0.5", "WA_LEASE_SECONDS": "2.5",
         "WA_MEDIA_CONCURRENCY": "8",
         "WA_DISPATCHER_CONCURRENCY": "12", "WA_DISPATCHER_SWEEP_SECONDS": "0.5",
         "WA_DISPATCHER_SWEEP_GRACE_SECONDS": "1.5", "WA_DISPATCHER_METRICS_PORT": "9102",
+        "WA_WEBHOOK_CLIENT_CERT_FILE": "/etc/wa/client.pem", "WA_WEBHOOK_CLIENT_KEY_FILE": "/etc/wa/client.key",
         "SANDBOX_HOST": "0.0.0.0", "SANDBOX_PORT": "9500", "SANDBOX_STATE_FILE": "/tmp/state.json",
         "SANDBOX_MEDIA_MAX_BYTES": "1000",
     })
     assert config.log_level == "DEBUG"
-    assert config.gateway == GatewayConfig(host="0.0.0.0", port=8443, workers=5)
+    assert config.gateway == GatewayConfig(host="0.0.0.0", port=8080, https_port=8443, allow_http=True, workers=5)
     assert config.core == CoreConfig(pinned_shards=(1, 3), lease_renew_seconds=0.5, lease_seconds=2.5)
     assert config.media == MediaConfig(concurrency=8)
     assert config.dispatcher == DispatcherConfig(concurrency=12, sweep_seconds=0.5, sweep_grace_seconds=1.5,
-                                                 metrics_port=9102)
+                                                 metrics_port=9102,
+                                                 webhook_client_cert_file=Path("/etc/wa/client.pem"),
+                                                 webhook_client_key_file=Path("/etc/wa/client.key"))
     assert config.sandbox == SandboxConfig(host="0.0.0.0", port=9500, state_file="/tmp/state.json",
                                            media_max_bytes=1000)
 
@@ -64,14 +70,14 @@ def test_empty_optional_values_mean_unset():
     assert config.core == CoreConfig()
     assert config.dispatcher.metrics_port is None
     assert config.sandbox.state_file is None
-    assert config.master_key_b64 is None and config.api_key is None
+    assert config.api_key is None
 
 
 def test_shared_settings_are_read():
     config = Config.from_env({
         "WA_MONGO_URL": "mongodb://db/", "WA_MONGO_DB": "wa", "WA_REDIS_URL": "redis://r/2",
         "WA_S3_ENDPOINT": "s3:9000", "WA_S3_ACCESS_KEY": "a", "WA_S3_SECRET_KEY": "s", "WA_S3_SECURE": "yes",
-        "WA_S3_BUCKET": "b", "WA_NETWORK_URL": "http://net/", "WA_KEY_FILE": "/k", "WA_MASTER_KEY": "bWs=",
+        "WA_S3_BUCKET": "b", "WA_NETWORK_URL": "http://net/", "WA_KEY_FILE": "/k",
         "WA_SHARDS": "4", "WA_ALLOW_HTTP_WEBHOOKS": "1", "WA_TOKEN_TTL_SECONDS": "60", "WA_API_KEY": "k",
         "WA_API_VERSION": "v9", "WA_WEBHOOK_TIMEOUT_SECONDS": "2.5",
     })
@@ -79,9 +85,20 @@ def test_shared_settings_are_read():
     assert (config.s3_endpoint, config.s3_access_key, config.s3_secret_key, config.s3_secure, config.s3_bucket) == (
         "s3:9000", "a", "s", True, "b")
     assert config.network_url == "http://net"
-    assert (str(config.key_file), config.master_key_b64, config.shards) == ("/k", "bWs=", 4)
+    assert (str(config.key_file), config.shards) == ("/k", 4)
     assert (config.allow_http_webhooks, config.token_ttl_seconds, config.api_key) == (True, 60, "k")
     assert (config.api_version, config.webhook_timeout_seconds) == ("v9", 2.5)
+
+
+def test_a_master_key_in_the_environment_is_refused():
+    with pytest.raises(ValueError, match="WA_KEY_FILE"):
+        Config.from_env({"WA_MASTER_KEY": "bWs="})
+
+
+def test_trusted_proxies_are_a_list_of_cidrs():
+    config = Config.from_env({"WA_TRUSTED_PROXIES": " 10.0.0.0/8, ,fd00::/8"})
+    assert config.gateway.trusted_proxies == ("10.0.0.0/8", "fd00::/8")
+    assert Config.from_env({}).gateway.trusted_proxies == ()
 
 
 def test_a_shard_count_outside_the_allowed_ones_is_refused():

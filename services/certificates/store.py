@@ -1,0 +1,141 @@
+"""The ``certificates`` collection: the one module that reads or writes it.
+
+- ``{_id: "external", version, source: "default"|"uploaded", cert_pem, chain_pem, ca_pem,
+  key_sealed, updated_at}``: the gateway's HTTPS certificate, the same for every gateway
+  host. The private key is sealed with the master key (services/protocol/at_rest.py),
+  never stored in the clear. ``version`` changes on every write, so a worker knows when
+  to rebuild its TLS context by reading that one field.
+- ``{_id: "webhooks_ca", version, ca_pem, updated_at}``: the CA certificates the
+  dispatcher trusts for the webhook server (absent: none uploaded).
+
+Only ``_id`` is looked up, so the collection needs no index of its own.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from services.certificates import bundle_rules
+from services.certificates.bundle_rules import ServerCertificate
+from services.common.resealing import ResealCount, reseal_field
+from services.protocol import at_rest
+
+COLLECTION = "certificates"
+EXTERNAL = "external"
+WEBHOOKS_CA = "webhooks_ca"
+SOURCE_DEFAULT = "default"
+SOURCE_UPLOADED = "uploaded"
+# Binds the sealed key to this record: a sealed blob of another collection cannot be swapped in.
+_KEY_CONTEXT = b"certificates:external:key"
+
+
+@dataclass(frozen=True)
+class InstalledCertificate:
+    version: str
+    source: str
+    certificate: ServerCertificate
+
+
+@dataclass(frozen=True)
+class WebhookCa:
+    version: str
+    ca_pem: str
+
+
+def _new_version() -> str:
+    # Random, not a counter: a deleted and re-uploaded webhook CA must not reuse a version.
+    return secrets.token_hex(8)
+
+
+def _external_doc(master_key: at_rest.Keys, certificate: ServerCertificate, source: str, now: datetime) -> dict:
+    return {
+        "_id": EXTERNAL,
+        "version": _new_version(),
+        "source": source,
+        "cert_pem": certificate.cert_pem,
+        "chain_pem": certificate.chain_pem,
+        "ca_pem": certificate.ca_pem,
+        "key_sealed": at_rest.seal(master_key, certificate.key_pem.encode(), _KEY_CONTEXT),
+        "updated_at": now,
+    }
+
+
+def _installed(master_key: at_rest.Keys, doc: dict) -> InstalledCertificate:
+    key_pem = at_rest.open_sealed(master_key, bytes(doc["key_sealed"]), _KEY_CONTEXT).decode()
+    certificate = ServerCertificate(key_pem=key_pem, cert_pem=doc["cert_pem"], chain_pem=doc["chain_pem"],
+                                    ca_pem=doc["ca_pem"])
+    return InstalledCertificate(version=doc["version"], source=doc["source"], certificate=certificate)
+
+
+def ensure_external(db: Database, master_key: at_rest.Keys, now: datetime,
+                    hostnames: list[str]) -> InstalledCertificate:
+    """The certificate in use, generating the default one at the very first start.
+
+    Insert-if-absent: when two gateways start at once both may generate one, but only
+    the first insert wins and the other reads the winner's, so all serve the same."""
+    found = load_external(db, master_key)
+    if found is not None:
+        return found
+    generated = bundle_rules.generate_default(now, hostnames)
+    try:
+        db[COLLECTION].insert_one(_external_doc(master_key, generated, SOURCE_DEFAULT, now))
+    except DuplicateKeyError:
+        pass  # another gateway was first: serve its certificate
+    winner = load_external(db, master_key)
+    assert winner is not None  # inserted by us or the other gateway; never deleted
+    return winner
+
+
+def load_external(db: Database, master_key: at_rest.Keys) -> InstalledCertificate | None:
+    doc = db[COLLECTION].find_one({"_id": EXTERNAL})
+    return None if doc is None else _installed(master_key, doc)
+
+
+def external_version(db: Database) -> str | None:
+    """The version alone: what a worker reads every few seconds to notice a new certificate."""
+    doc = db[COLLECTION].find_one({"_id": EXTERNAL}, {"version": 1})
+    return None if doc is None else doc["version"]
+
+
+def external_ca(db: Database) -> str | None:
+    doc = db[COLLECTION].find_one({"_id": EXTERNAL}, {"ca_pem": 1})
+    return None if doc is None else doc["ca_pem"]
+
+
+def install_external(db: Database, master_key: at_rest.Keys, certificate: ServerCertificate, now: datetime) -> str:
+    """Replace the certificate in use by a validated operator's one; returns its version."""
+    doc = _external_doc(master_key, certificate, SOURCE_UPLOADED, now)
+    db[COLLECTION].replace_one({"_id": EXTERNAL}, doc, upsert=True)
+    return doc["version"]
+
+
+def load_webhook_ca(db: Database) -> WebhookCa | None:
+    doc = db[COLLECTION].find_one({"_id": WEBHOOKS_CA})
+    return None if doc is None else WebhookCa(version=doc["version"], ca_pem=doc["ca_pem"])
+
+
+def webhook_ca_version(db: Database) -> str | None:
+    doc = db[COLLECTION].find_one({"_id": WEBHOOKS_CA}, {"version": 1})
+    return None if doc is None else doc["version"]
+
+
+def set_webhook_ca(db: Database, ca_pem: str, now: datetime) -> str:
+    version = _new_version()
+    db[COLLECTION].replace_one({"_id": WEBHOOKS_CA}, {"_id": WEBHOOKS_CA, "version": version, "ca_pem": ca_pem,
+                                                      "updated_at": now}, upsert=True)
+    return version
+
+
+def delete_webhook_ca(db: Database) -> bool:
+    return db[COLLECTION].delete_one({"_id": WEBHOOKS_CA}).deleted_count == 1
+
+
+def reseal(db: Database, keys: at_rest.Keys) -> ResealCount:
+    """The HTTPS private key under the newest master key (services/common/resealing.py);
+    ``version`` is left alone: the certificate a worker serves has not changed."""
+    return reseal_field(db[COLLECTION], "key_sealed", lambda doc: _KEY_CONTEXT, keys)

@@ -1,0 +1,83 @@
+"""How bad logins are throttled (docs/design.md "Login throttling"). Pure: the keys,
+limits and decisions; services/users/throttle_store.py keeps the counts in Redis.
+
+Three fixed-window counts of bad logins, each refusing further logins (429/1015) once
+it reaches its limit, until its window ends:
+
+- per client address: 10 in 60 s, the original's per-IP rule (spec §4.1); the address is
+  the real client's behind trusted proxies (services/api_gateway/client_address.py);
+- per account and address: 5 in 15 min, one client guessing one account (the others,
+  and its other accounts, are unaffected);
+- per account, all addresses together: 50 in 60 s, a guess at one account spread over
+  many addresses. To keep that ceiling from being a trivial lock-out of the real admin
+  (anyone can fail 50 logins a minute at ``admin``), it spares the addresses that
+  logged in to the account successfully in the last 30 days; a lock-out of everyone
+  else ends a minute after the attack slows below the limit.
+
+An unknown user name is counted as a known one is (the answers are the same), under a
+hash of the name, so the keys stay short and hold no raw request data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+PREFIX = "gateway:login"
+KNOWN_ADDRESS_SECONDS = 30 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    failures: int
+    window_seconds: int
+
+
+PER_ADDRESS = Limit("address", 10, 60)
+PER_ACCOUNT_ADDRESS = Limit("account_address", 5, 15 * 60)
+PER_ACCOUNT = Limit("account", 50, 60)
+LIMITS = (PER_ADDRESS, PER_ACCOUNT_ADDRESS, PER_ACCOUNT)
+
+
+@dataclass(frozen=True)
+class LoginKeys:
+    """The Redis keys of one login attempt's counts, in the order of :data:`LIMITS`,
+    and of the mark that the address once logged in to the account."""
+
+    counts: tuple[str, ...]
+    known_address: str
+
+
+def keys_for(username: str, address: str) -> LoginKeys:
+    account = hashlib.sha256(username.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return LoginKeys(
+        counts=(f"{PREFIX}:address:{address}", f"{PREFIX}:account_address:{account}:{address}",
+                f"{PREFIX}:account:{account}"),
+        known_address=f"{PREFIX}:known:{account}:{address}",
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What Redis holds for an attempt: the bad logins per limit, and whether the
+    address logged in to the account before."""
+
+    failures: tuple[int, ...]
+    known_address: bool
+
+    @classmethod
+    def read(cls, values: list[bytes | str | None]) -> Standing:
+        """From the values of ``counts + (known_address,)``, as one MGET returns them."""
+        *counts, known = values
+        return cls(tuple(int(value or 0) for value in counts), known is not None)
+
+
+def exceeded(standing: Standing) -> Limit | None:
+    """The limit that refuses this attempt, or None."""
+    for limit, failures in zip(LIMITS, standing.failures, strict=True):
+        if limit is PER_ACCOUNT and standing.known_address:
+            continue
+        if failures >= limit.failures:
+            return limit
+    return None
