@@ -3,9 +3,11 @@ with optional credentials per file: what a business's own web server or CDN does
 
 from __future__ import annotations
 
-import threading
+import socket
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.common.http_servers import base_url, start_server, stop_server
 
 
 @dataclass
@@ -18,7 +20,10 @@ class Served:
 
 
 class LinkServer:
-    def __init__(self) -> None:
+    """``sock``: a bound socket to listen on (a port the stack allows,
+    infra/process_stack.py ``ReservedPorts``); else a free port of loopback."""
+
+    def __init__(self, sock: socket.socket | None = None) -> None:
         self.files: dict[str, Served] = {}
         self.requests: list[tuple[str, str | None]] = []  # (path, Authorization) as received
         server = self
@@ -62,13 +67,9 @@ class LinkServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._http.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._http.server_address[1]}"
-        # shutdown() waits for serve_forever's next poll: half a second at its default interval.
-        self._thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="link-server", daemon=True)
-        self._thread.start()
+        self._http = start_server(Handler, sock, name="link-server")
+        self.url = base_url(self._http)
+        self.port = self._http.server_address[1]
 
     def serve(self, path: str, served: Served) -> str:
         """Serve ``served`` at ``path``; returns its link."""
@@ -76,5 +77,4 @@ class LinkServer:
         return self.url + path
 
     def close(self) -> None:
-        self._http.shutdown()
-        self._http.server_close()
+        stop_server(self._http)

@@ -32,8 +32,8 @@ FILES: dict[str, tuple[str, bytes, dict[str, Any]]] = {
 
 
 @pytest.fixture(scope="module")
-def links():
-    server = LinkServer()
+def links(stack):
+    server = LinkServer(stack.egress.take())
     yield server
     server.close()
 

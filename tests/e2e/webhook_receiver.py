@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.common.http_servers import base_url, start_server, stop_server
 from tests.common.waiting import wait_for
 
 
 class WebhookReceiver:
-    def __init__(self) -> None:
+    """``sock``: a bound socket to listen on, a port the stack's ``WA_EGRESS_ALLOW``
+    names (``stack.egress.take()``, infra/process_stack.py); else a free loopback port."""
+
+    def __init__(self, sock: socket.socket | None = None) -> None:
         self.received: list[dict[str, Any]] = []
         self.attempts: list[tuple[float, dict[str, Any], int]] = []
         self._failures: list[list[Any]] = []  # [predicate, attempts still to refuse]
@@ -31,10 +36,8 @@ class WebhookReceiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/webhook"
-        # shutdown() waits for serve_forever's next poll: half a second at its default interval.
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._server = start_server(Handler, sock, name="webhook-receiver")
+        self.url = base_url(self._server) + "/webhook"
 
     def refuse(self, predicate: Callable[[dict[str, Any]], bool], times: int) -> None:
         """Answer 500 to the next ``times`` callbacks whose body matches ``predicate``."""
@@ -55,8 +58,7 @@ class WebhookReceiver:
             return status
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        stop_server(self._server)
 
     def statuses(self, message_id: str) -> list[dict[str, Any]]:
         with self._lock:

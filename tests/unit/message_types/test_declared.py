@@ -3,6 +3,7 @@
 import pytest
 
 from services import message_types
+from services.common.egress_rules import parse_allow
 from services.common.errors import ApiError
 
 
@@ -110,15 +111,23 @@ MEDIUM = "f043afd0-f0ae-4b9c-ab3d-696fb4c8cd68"
 class Business:
     """What the gateway's ``CachedBusiness`` answers, from a dict (the hooks are pure)."""
 
-    def __init__(self, media=None, providers=()):
+    def __init__(self, media=None, providers=(), hosts=("x.example",), allow=""):
         self.media = media or {}
         self.providers = set(providers)
+        self.hosts = hosts
+        self.allow = parse_allow(allow)
 
     def media_type(self, media_id):
         return self.media.get(media_id.lower())
 
     def has_media_provider(self, name):
         return name in self.providers
+
+    def media_provider_hosts(self, name):
+        return self.hosts
+
+    def egress_allow(self):
+        return self.allow
 
 
 def resolve(type_name, obj, env):
