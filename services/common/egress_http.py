@@ -259,7 +259,12 @@ class _Checked:
         if not allowed:
             # Only the addresses that passed are ever connected to; none did.
             name = egress_rules.normal_host(host)
-            raise _Refusal(f"{name} resolves to {refusals[0]}" if refusals else f"{name} has no address")
+            if not refusals:
+                raise _Refusal(f"{name} has no address")
+            literal = egress_rules.literal_address(name)
+            if literal is not None:
+                raise _Refusal(egress_rules.refusal(literal, self.port, self.allow) or refusals[0])
+            raise _Refusal(f"{name} resolves to {refusals[0]}")
         try:
             return self._connect(allowed, timeout)
         except ConnectTimeoutError:

@@ -17,6 +17,7 @@ class Served:
     authorization: str | None = None  # the Authorization header required, if any
     chunked: bool = False  # no Content-Length: Transfer-Encoding: chunked
     status: int = 200
+    location: str | None = None  # with a 3xx status: where it redirects
 
 
 class LinkServer:
@@ -39,6 +40,11 @@ class LinkServer:
                     self._plain(404, b"not found")
                 elif served.authorization is not None and authorization != served.authorization:
                     self._plain(401, b"who are you")
+                elif served.location is not None:
+                    self.send_response(served.status)
+                    self.send_header("Location", served.location)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                 elif served.status != 200:
                     self._plain(served.status, b"no")
                 elif served.chunked:
