@@ -238,7 +238,8 @@ def test_a_link_that_trickles_one_byte_every_second_is_cut_at_the_deadline(stack
         # Cut at the deadline: the failure follows it closely, and the trickle sent about as
         # many bytes as the deadline has seconds (a read timeout of 30 s never fired).
         assert failed_at - began < short_deadline + 5, failed_at - began
-        assert int(session["sent"]) <= short_deadline + 1
+        # (a byte or two more: a closed peer is seen by the second write after the close)
+        assert int(session["sent"]) <= short_deadline + 2
         trickle_ended = lambda: session["ended"] is not None  # noqa: E731
         webhook.wait_for(trickle_ended, timeout=5)  # the connection is gone, not left hanging
     finally:
