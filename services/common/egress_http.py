@@ -6,10 +6,9 @@ subclassed) resolve the host once (``getaddrinfo``), judge every address it gave
 connect only to an address that passed: the socket is opened to that very address, so a
 second resolution (DNS rebinding) cannot change where it goes. TLS still uses the host
 name, for SNI and the certificate check. A redirect is a new request, judged the same
-way; the session follows none by itself unless the caller asks requests to. A refused
-connection raises :class:`EgressRefused` (a ``requests.ConnectionError``) before any
-socket is opened. ``trust_env`` is off: a proxy from the environment would connect on our
-behalf, unchecked.
+way. A refused connection raises :class:`EgressRefused` (a ``requests.ConnectionError``)
+before any socket is opened. ``trust_env`` is off: a proxy from the environment would
+connect on our behalf, unchecked, and ``.netrc`` credentials would go to any host.
 
 Deadlines: within :func:`transfer` (or, for a session made with ``total_timeout=True``,
 within each request, its ``timeout`` being the total), every socket read and send waits
@@ -24,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import os
 import socket
 import threading
 import time
@@ -348,6 +348,20 @@ class EgressAdapter(HTTPAdapter):
             raise EgressRefused(refusal.reason) from None
 
 
+class _EgressSession(requests.Session):
+    """``trust_env`` is off: no proxy (it would connect on our behalf, unchecked) and no
+    ``.netrc`` credentials (they would go to whatever host a link names) come from the
+    environment. The CA bundle requests reads from ``REQUESTS_CA_BUNDLE`` or
+    ``CURL_CA_BUNDLE`` still applies, as it did before the policy (today the one way to
+    trust a private webhook CA)."""
+
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if settings.get("verify") is True:
+            settings["verify"] = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        return settings
+
+
 class _NoCookies(DefaultCookiePolicy):
     # A shared session must not let one request carry state a server set on another.
     def set_ok(self, cookie, request) -> bool:  # noqa: ANN001 (stdlib signature)
@@ -359,7 +373,7 @@ def egress_session(allow: EgressAllow, *, total_timeout: bool = False, pool_maxs
     """A session every connection of which obeys the policy with ``allow``'s exceptions.
     No redirects are followed unless a call asks (``allow_redirects``); no cookies kept;
     no proxy; only http and https. ``resolver``: ``getaddrinfo``'s stand-in, for tests."""
-    session = requests.Session()
+    session = _EgressSession()
     session.trust_env = False
     session.cookies.set_policy(_NoCookies())
     # max_retries=0: a retry is a new attempt of the caller's, with its own backoff.
