@@ -164,6 +164,10 @@ class Config:
     egress_allow: EgressAllow = field(default_factory=EgressAllow)
     """``WA_EGRESS_ALLOW``: the internal hosts the server may connect to on a user's or an
     admin's behalf (media links, providers, the webhook); services/common/egress_rules.py."""
+    tls_ca_bundle: str | None = None
+    """``REQUESTS_CA_BUNDLE`` (else ``CURL_CA_BUNDLE``), the variables requests reads: the CA
+    file media links and the webhook are verified with, since the egress sessions read
+    nothing of the environment themselves (services/common/egress_http.py)."""
     log_level: str = "INFO"
     gateway: GatewayConfig = field(default_factory=GatewayConfig)
     core: CoreConfig = field(default_factory=CoreConfig)
@@ -199,6 +203,7 @@ class Config:
                 env.get("WA_WEBHOOK_TIMEOUT_SECONDS", defaults.webhook_timeout_seconds)
             ),
             egress_allow=parse_allow(env.get("WA_EGRESS_ALLOW")),
+            tls_ca_bundle=env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or None,
             log_level=env.get("WA_LOG_LEVEL", defaults.log_level).upper(),
             gateway=GatewayConfig.from_env(env),
             core=CoreConfig.from_env(env),

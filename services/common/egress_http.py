@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import io
 import math
-import os
 import socket
 import threading
 import time
@@ -348,20 +347,6 @@ class EgressAdapter(HTTPAdapter):
             raise EgressRefused(refusal.reason) from None
 
 
-class _EgressSession(requests.Session):
-    """``trust_env`` is off: no proxy (it would connect on our behalf, unchecked) and no
-    ``.netrc`` credentials (they would go to whatever host a link names) come from the
-    environment. The CA bundle requests reads from ``REQUESTS_CA_BUNDLE`` or
-    ``CURL_CA_BUNDLE`` still applies, as it did before the policy (today the one way to
-    trust a private webhook CA)."""
-
-    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
-        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
-        if settings.get("verify") is True:
-            settings["verify"] = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-        return settings
-
-
 class _NoCookies(DefaultCookiePolicy):
     # A shared session must not let one request carry state a server set on another.
     def set_ok(self, cookie, request) -> bool:  # noqa: ANN001 (stdlib signature)
@@ -369,12 +354,19 @@ class _NoCookies(DefaultCookiePolicy):
 
 
 def egress_session(allow: EgressAllow, *, total_timeout: bool = False, pool_maxsize: int = 10,
-                   pool_connections: int = 4, resolver: Resolver | None = None) -> requests.Session:
+                   pool_connections: int = 4, resolver: Resolver | None = None,
+                   ca_bundle: str | None = None) -> requests.Session:
     """A session every connection of which obeys the policy with ``allow``'s exceptions.
-    No redirects are followed unless a call asks (``allow_redirects``); no cookies kept;
-    no proxy; only http and https. ``resolver``: ``getaddrinfo``'s stand-in, for tests."""
-    session = _EgressSession()
+    No cookies kept; no proxy and no ``.netrc`` from the environment (``trust_env`` off:
+    a proxy would connect on our behalf, unchecked, and ``.netrc`` credentials would go to
+    any host); only http and https. ``ca_bundle``: the CA file to verify servers with
+    (``Config.tls_ca_bundle``, what ``trust_env`` would have read from
+    ``REQUESTS_CA_BUNDLE``); a request's own ``verify`` wins. ``resolver``:
+    ``getaddrinfo``'s stand-in, for tests."""
+    session = requests.Session()
     session.trust_env = False
+    if ca_bundle:
+        session.verify = ca_bundle
     session.cookies.set_policy(_NoCookies())
     # max_retries=0: a retry is a new attempt of the caller's, with its own backoff.
     adapter = EgressAdapter(allow, total_timeout=total_timeout, resolver=resolver, pool_connections=pool_connections,

@@ -75,7 +75,7 @@ class MediaDeps:
         return Preparer(db=self.db, store=self.store, master_key=self.master_key, network_url=config.network_url,
                         celery=self.celery, flags=redis_client.connect(config.redis_url),
                         shape=CachedShape(self.db, config.shards), egress_allow=config.egress_allow,
-                        download_limits=limits)
+                        download_limits=limits, tls_ca_bundle=config.tls_ca_bundle)
 
 
 @dataclass

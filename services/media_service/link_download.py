@@ -81,7 +81,8 @@ class Downloaded:
 
 
 def download(link: str, *, credentials: Credentials | None = None, max_bytes: int,
-             allow: EgressAllow | None = None, limits: Limits | None = None) -> Downloaded:
+             allow: EgressAllow | None = None, limits: Limits | None = None,
+             ca_bundle: str | None = None) -> Downloaded:
     """The link's body; ``TooLarge`` over ``max_bytes`` (announced or read);
     ``PreparationFailed`` when it cannot be had: code 400, retryable for a read timeout, a
     connection failure or a 5xx/429; not for a refused address or scheme, the deadline or
@@ -94,7 +95,7 @@ def download(link: str, *, credentials: Credentials | None = None, max_bytes: in
             raise PreparationFailed(PROVIDER_ERROR, f"The media provider {credentials.provider} may not be used "
                                                     f"for this link: {refused}")
     budget = Budget.lasting(limits.deadline_s, min_rate=limits.min_bytes_per_second, window=limits.rate_window_s)
-    with egress_session(allow) as session, transfer(budget):
+    with egress_session(allow, ca_bundle=ca_bundle) as session, transfer(budget):
         response = _follow(session, link, credentials, allow, limits, budget)
         with response:
             announced = _announced_length(response)

@@ -109,6 +109,7 @@ class Preparer:
     egress_allow: EgressAllow = field(default_factory=EgressAllow)
     """``WA_EGRESS_ALLOW``: the internal hosts a link may be on."""
     download_limits: link_download.Limits = field(default_factory=link_download.Limits)
+    tls_ca_bundle: str | None = None
     clock: Callable[[], datetime] = utcnow
     _renewed_at: float = field(default=0.0, init=False)
 
@@ -240,7 +241,8 @@ class Preparer:
         link = obj["link"]
         try:
             downloaded = self.download_link(link, credentials=credentials, max_bytes=kind.largest,
-                                            allow=self.egress_allow, limits=self.download_limits)
+                                            allow=self.egress_allow, limits=self.download_limits,
+                                            ca_bundle=self.tls_ca_bundle)
         except TooLarge as error:
             raise rules.too_large(kind, error.limit) from None
         try:

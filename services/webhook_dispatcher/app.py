@@ -35,7 +35,7 @@ def create_dispatcher(config: Config) -> Dispatcher:
         task_ignore_result=True,
     )
     db = get_db(config)
-    delivery.configure(config.egress_allow)
+    delivery.configure(config.egress_allow, config.tls_ca_bundle)
     tasks.register_tasks(app, config, db)
     kick = tasks.kicker(app)
     periodic = Periodic([

@@ -36,6 +36,7 @@ EGRESS_REFUSED = "egress refused"
 _session: requests.Session | None = None
 _session_lock = threading.Lock()
 _egress_allow = EgressAllow()
+_ca_bundle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,12 @@ class Outcome:
     error: str | None = None
 
 
-def configure(egress_allow: EgressAllow) -> None:
-    """The operator's egress exceptions (``WA_EGRESS_ALLOW``), before the first callback."""
-    global _egress_allow, _session
+def configure(egress_allow: EgressAllow, ca_bundle: str | None = None) -> None:
+    """The operator's egress exceptions (``WA_EGRESS_ALLOW``) and CA bundle
+    (``Config.tls_ca_bundle``), before the first callback."""
+    global _egress_allow, _ca_bundle, _session
     with _session_lock:
-        _egress_allow, _session = egress_allow, None
+        _egress_allow, _ca_bundle, _session = egress_allow, ca_bundle, None
 
 
 def _new_session() -> requests.Session:
@@ -57,7 +59,8 @@ def _new_session() -> requests.Session:
     # make one callback's request carry state set by another), uses no proxy, no retries
     # (a retry is a new attempt with its own backoff, decided by the task); ``timeout``
     # is each request's total.
-    return egress_session(_egress_allow, total_timeout=True, pool_connections=4, pool_maxsize=POOL_SIZE)
+    return egress_session(_egress_allow, total_timeout=True, pool_connections=4, pool_maxsize=POOL_SIZE,
+                          ca_bundle=_ca_bundle)
 
 
 def shared_session() -> requests.Session:

@@ -185,10 +185,11 @@ def test_tls_uses_the_host_name_while_connecting_to_the_checked_address(tmp_path
         session = egress_session(parse_allow(f"127.0.0.1:{port}"), resolver=resolver_of(["127.0.0.1"]))
         assert session.get(f"https://media.test:{port}/", timeout=5, verify=str(cert_file)).text == "hello"
         assert seen_names == ["media.test"]
-        # The CA bundle of the environment is trusted as requests trusts it (not its proxies).
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_file))
+        # The configured CA bundle (Config.tls_ca_bundle), and no proxy of the environment.
         monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.2:9/")
-        assert session.get(f"https://media.test:{port}/", timeout=5).text == "hello"
+        bundled = egress_session(parse_allow(f"127.0.0.1:{port}"), resolver=resolver_of(["127.0.0.1"]),
+                                 ca_bundle=str(cert_file))
+        assert bundled.get(f"https://media.test:{port}/", timeout=5).text == "hello"
         # The certificate is checked against the name: another name is refused.
         other = egress_session(parse_allow(f"127.0.0.1:{port}"), resolver=resolver_of(["127.0.0.1"]))
         with pytest.raises(requests.exceptions.SSLError):
