@@ -12,6 +12,12 @@ run: export WA_KEY_FILE ?= $(CURDIR)/var/keys/master.key
 run: export SANDBOX_STATE_FILE ?= $(CURDIR)/var/sandbox/state.json
 # Plain HTTP beside HTTPS, for the README's walkthrough on loopback (WA_API_HOST's default).
 run: export WA_ALLOW_HTTP ?= 1
+# The egress policy (docs/design.md "Egress policy") refuses loopback: `make run` allows
+# only the webhook sink of the README's walkthrough (sandbox.webhook_sink, port 8080),
+# plus whatever WA_EGRESS_ALLOW says in the environment.
+comma := ,
+WEBHOOK_SINK := 127.0.0.1:8080
+run: export WA_EGRESS_ALLOW := $(WEBHOOK_SINK)$(if $(WA_EGRESS_ALLOW),$(comma)$(WA_EGRESS_ALLOW))
 WA_API_HOST ?= 127.0.0.1
 WA_API_PORT ?= 9090
 WA_API_HTTPS_PORT ?= 9443

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import statistics
 import tempfile
 import threading
@@ -42,7 +43,8 @@ PASSWORD = "Bench!Passw0rd"
 class DeliveredCollector:
     """A local webhook that notes when each message's `delivered` callback arrived."""
 
-    def __init__(self) -> None:
+    def __init__(self, sock: socket.socket) -> None:
+        """``sock``: bound on a port the stack's egress policy allows (``stack.egress.take()``)."""
         self.delivered: dict[str, float] = {}
         self.lock = threading.Lock()
         collector = self
@@ -62,8 +64,11 @@ class DeliveredCollector:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhook"
+        self.server = ThreadingHTTPServer(sock.getsockname(), Handler, bind_and_activate=False)
+        self.server.socket.close()
+        self.server.socket = sock
+        self.server.server_activate()
+        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}/webhook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
@@ -186,7 +191,7 @@ def main() -> None:
         stack = Stack.create(run_dir, servers.env())
         if SHARDS:
             stack.env["WA_SHARDS"] = SHARDS
-        collector = DeliveredCollector()
+        collector = DeliveredCollector(stack.egress.take())
         try:
             others = [name for name in procfile_commands() if name != "core"]
             stack.start(*others)

@@ -47,6 +47,39 @@ def instance_of(name: str) -> str:
 
 
 STOP_TIMEOUT = 15.0  # seconds for a stack's processes to exit before they are killed
+EGRESS_PORTS = 12  # loopback ports a stack's tests may serve webhooks and media links on
+
+
+class ReservedPorts:
+    """Loopback ports held (bound, not listening) from before a stack starts, for the test
+    servers its processes connect to on a user's behalf (the webhook, media links): the
+    stack's ``WA_EGRESS_ALLOW`` names exactly these ``127.0.0.1:<port>``, not all of
+    loopback, although the servers start later. A held port cannot be taken by anything
+    else meanwhile; :meth:`take` hands its socket to the server that listens on it
+    (tests/common/http_servers.py)."""
+
+    def __init__(self, count: int) -> None:
+        self._sockets: list[socket.socket] = []
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", 0))
+            self._sockets.append(sock)
+        self.ports = tuple(sock.getsockname()[1] for sock in self._sockets)
+
+    def allow_list(self) -> str:
+        return ",".join(f"127.0.0.1:{port}" for port in self.ports)
+
+    def take(self) -> socket.socket:
+        """A bound socket on one of the allowed ports, for a server to listen on."""
+        if not self._sockets:
+            raise RuntimeError(f"all {len(self.ports)} egress ports of the stack are taken; raise EGRESS_PORTS")
+        return self._sockets.pop(0)
+
+    def close(self) -> None:
+        for sock in self._sockets:
+            sock.close()
+        self._sockets.clear()
 
 
 @dataclass
@@ -56,11 +89,14 @@ class Stack:
     api_url: str  # plain HTTP (WA_ALLOW_HTTP): what most tests and the bench use
     network_url: str
     https_url: str  # the same API over TLS, with the certificate of GET /v1/certificates/external/ca
+    egress: ReservedPorts = field(default_factory=lambda: ReservedPorts(0))
+    """The ports ``WA_EGRESS_ALLOW`` allows: serve the webhook and media links on them."""
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @classmethod
     def create(cls, run_dir: Path, servers_env: dict[str, str]) -> Stack:
         api_port, https_port, network_port = free_port(), free_port(), free_port()
+        egress = ReservedPorts(EGRESS_PORTS)
         env = {
             **os.environ,
             **servers_env,
@@ -78,9 +114,11 @@ class Stack:
             "SANDBOX_HOST": "127.0.0.1",
             "SANDBOX_PORT": str(network_port),
             "SANDBOX_STATE_FILE": str(run_dir / "sandbox-state.json"),
+            # Only the test servers' ports, not all of loopback (whatever the shell exported).
+            "WA_EGRESS_ALLOW": egress.allow_list(),
         }
         return cls(run_dir, env, f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{network_port}",
-                   f"https://127.0.0.1:{https_port}")
+                   f"https://127.0.0.1:{https_port}", egress)
 
     def start(self, *names: str, count: int | None = None) -> None:
         """Start Procfile processes by name. ``count``: that many instances of each,
@@ -123,6 +161,7 @@ class Stack:
         """Every process signalled at once, so that their graceful shutdowns overlap
         (one after the other they took seconds each)."""
         self._stop_together(list(self.processes))
+        self.egress.close()
 
     def _stop_together(self, names: list[str], sig: int = signal.SIGTERM) -> None:
         running = [proc for name in names if (proc := self.processes.pop(name, None)) and proc.poll() is None]

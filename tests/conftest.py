@@ -28,6 +28,7 @@ def servers_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         env["WA_KEY_FILE"] = str(run_dir / "master.key")
         # Production behaviour unless a test asks otherwise, whatever the shell exported.
         env["WA_ALLOW_HTTP_WEBHOOKS"] = "0"
+        env["WA_EGRESS_ALLOW"] = ""
         yield env
     finally:
         servers.stop()

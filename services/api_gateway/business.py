@@ -10,6 +10,7 @@ from typing import Any
 from pymongo.database import Database
 
 from services.api_gateway.account import control_rpc
+from services.common.egress_rules import EgressAllow
 from services.common.queues import SYNC_TEMPLATES
 from services.media import catalogue
 from services.media import providers as media_providers
@@ -20,8 +21,9 @@ SYNC_TIMEOUT_SECONDS = 5.0
 
 
 class CachedBusiness:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, egress_allow: EgressAllow | None = None) -> None:
         self._db = db
+        self._egress_allow = egress_allow or EgressAllow()
 
     def templates(self, namespace: str, name: str) -> list[dict[str, Any]]:
         return template_store.translations(self._db, namespace, name)
@@ -36,3 +38,9 @@ class CachedBusiness:
 
     def has_media_provider(self, name: str) -> bool:
         return media_providers.exists(self._db, name)
+
+    def media_provider_hosts(self, name: str) -> tuple[str, ...] | None:
+        return media_providers.stored_hosts(self._db, name)
+
+    def egress_allow(self) -> EgressAllow:
+        return self._egress_allow

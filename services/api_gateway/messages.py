@@ -143,7 +143,8 @@ def _resolved(request_: SendRequest) -> dict[str, Any]:
     declared = message_types.get(request_.type)
     if declared is None or declared.resolve is None:
         return request_.content
-    resolved = declared.resolve(request_.content[request_.type], CachedBusiness(state.db()))
+    business = CachedBusiness(state.db(), state.config().egress_allow)
+    resolved = declared.resolve(request_.content[request_.type], business)
     return {**request_.content, "resolved": resolved}
 
 

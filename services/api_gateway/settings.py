@@ -31,8 +31,9 @@ def get_application():
 @bp.patch("/application")
 @auth.require_auth(admin=True)
 def patch_application():
+    config = state.config()
     updates = app_settings.validate_patch(
-        json_body(), allow_http_webhooks=state.config().allow_http_webhooks
+        json_body(), allow_http_webhooks=config.allow_http_webhooks, egress_allow=config.egress_allow
     )
     app_settings.apply_patch(state.db(), updates)
     return respond()

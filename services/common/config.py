@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from services.common.egress_rules import EgressAllow, parse_allow
+
 ALLOWED_SHARD_COUNTS = (1, 2, 4, 8, 16, 32)
 
 
@@ -89,10 +91,25 @@ class CoreConfig:
 @dataclass(frozen=True)
 class MediaConfig:
     concurrency: int = 4  # the media worker's threads
+    # A media link's download (services/media_service/link_download.py), enforced at the
+    # socket: the whole of it, redirects included, and the slowest transfer tolerated (the
+    # bytes of each window from the first byte on, averaged).
+    download_deadline_seconds: float = 600.0  # 100 MB at about 170 KB/s
+    download_min_bytes_per_second: int = 8 * 1024
+    download_rate_window_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> MediaConfig:
-        return cls(concurrency=int(env.get("WA_MEDIA_CONCURRENCY", cls.concurrency)))
+        defaults = cls()
+        return cls(
+            concurrency=int(env.get("WA_MEDIA_CONCURRENCY", defaults.concurrency)),
+            download_deadline_seconds=float(
+                env.get("WA_MEDIA_DOWNLOAD_DEADLINE_SECONDS", defaults.download_deadline_seconds)),
+            download_min_bytes_per_second=int(
+                env.get("WA_MEDIA_DOWNLOAD_MIN_BYTES_PER_SECOND", defaults.download_min_bytes_per_second)),
+            download_rate_window_seconds=float(
+                env.get("WA_MEDIA_DOWNLOAD_RATE_WINDOW_SECONDS", defaults.download_rate_window_seconds)),
+        )
 
 
 @dataclass(frozen=True)
@@ -160,6 +177,13 @@ class Config:
     api_key: str | None = None
     api_version: str = "v2.45.1"
     webhook_timeout_seconds: float = 10.0
+    egress_allow: EgressAllow = field(default_factory=EgressAllow)
+    """``WA_EGRESS_ALLOW``: the internal hosts the server may connect to on a user's or an
+    admin's behalf (media links, providers, the webhook); services/common/egress_rules.py."""
+    tls_ca_bundle: str | None = None
+    """``REQUESTS_CA_BUNDLE`` (else ``CURL_CA_BUNDLE``), the variables requests reads: the CA
+    file media links and the webhook are verified with, since the egress sessions read
+    nothing of the environment themselves (services/common/egress_http.py)."""
     log_level: str = "INFO"
     gateway: GatewayConfig = field(default_factory=GatewayConfig)
     core: CoreConfig = field(default_factory=CoreConfig)
@@ -197,6 +221,8 @@ class Config:
             webhook_timeout_seconds=float(
                 env.get("WA_WEBHOOK_TIMEOUT_SECONDS", defaults.webhook_timeout_seconds)
             ),
+            egress_allow=parse_allow(env.get("WA_EGRESS_ALLOW")),
+            tls_ca_bundle=env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or None,
             log_level=env.get("WA_LOG_LEVEL", defaults.log_level).upper(),
             gateway=GatewayConfig.from_env(env),
             core=CoreConfig.from_env(env),

@@ -23,6 +23,7 @@ MAX_RETRY_SECONDS = 30.0
 DOWNLOAD_ERROR = 400  # "Media download error": the link could not be downloaded
 INTERNAL_ERROR = 1014  # "Internal error": our side (stores unreachable, upload to the network failed)
 NOT_FOUND = 1006  # the medium (or provider) the send named was deleted before it was prepared
+PROVIDER_ERROR = 1009  # the provider's credentials may not go to the link (its ``hosts``), as at send time
 UNSUPPORTED_FORMAT = 2008  # "Media format used is unsupported": the link's type is not one the kind takes
 
 _BY_EXTENSION: dict[str, str] = {extension: mime for mime, extension in media_types.EXTENSIONS.items()}

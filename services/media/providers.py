@@ -3,12 +3,19 @@ downloads the ``link`` of a media message that names ``provider.name``.
 
 The ``media_providers`` collection, one document per provider:
 
-    {_id: name, type: "www", auth: "bearer" | "basic", username?, config_sealed, updated_at}
+    {_id: name, type: "www", auth: "bearer" | "basic", username?, hosts?, config_sealed, updated_at}
 
 ``config_sealed`` is the provider's ``config`` (``{"bearer": token}`` or ``{"basic":
-{"username", "password"}}``) sealed with the master key, as the network token and the
-private keys are (services/protocol/at_rest.py, context ``media-provider:<name>``), so a
-database dump holds no usable credential. ``GET`` answers them masked
+{"username", "password"}}``, with ``"hosts"`` when it has them) sealed with the master
+key, as the network token and the private keys are (services/protocol/at_rest.py,
+context ``media-provider:<name>``), so a database dump holds no usable credential.
+
+``hosts`` (an extension, issue 12): the ``host`` or ``host:port`` its credentials may go
+to (services/common/egress_rules.py ``credentials_refusal``). A provider created without
+it, as the original's clients create them, is stored, but its credentials go nowhere.
+The clear copy serves ``GET`` and the gateway's check at send time; the media service,
+which sends the credentials, trusts only the sealed one, so that whoever can write the
+database cannot point the credentials elsewhere. ``GET`` answers them masked
 (:func:`public`, docs/compatibility.md "Media providers"). The gateway writes them, the
 media service reads them; nothing else touches the collection.
 """
@@ -42,6 +49,8 @@ class Provider:
     bearer: str | None = None
     username: str | None = None
     password: str | None = None
+    hosts: tuple[str, ...] | None = None
+    """Where its credentials may go; None: nowhere (created without ``hosts``)."""
 
     def __post_init__(self) -> None:
         if (self.bearer is None) == (self.username is None or self.password is None):
@@ -59,6 +68,13 @@ class Provider:
         if self.bearer is not None:
             return {"bearer": self.bearer}
         return {"basic": {"username": self.username, "password": self.password}}
+
+    def sealed_fields(self) -> dict[str, Any]:
+        """What is sealed: the ``config``, and the ``hosts`` bound to it."""
+        fields = self.config()
+        if self.hosts is not None:
+            fields["hosts"] = list(self.hosts)
+        return fields
 
     def authorization(self) -> str:
         """The ``Authorization`` header of a download through this provider."""
@@ -79,19 +95,29 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
         config: dict[str, Any] = {"bearer": MASK}
     else:
         config = {"basic": {"username": doc.get("username", ""), "password": MASK}}
-    return {"name": doc["_id"], "type": doc["type"], "config": config}
+    shown: dict[str, Any] = {"name": doc["_id"], "type": doc["type"], "config": config}
+    if doc.get("hosts") is not None:
+        shown["hosts"] = list(doc["hosts"])
+    return shown
 
 
 def save(db: Database, master_key: at_rest.Keys, provider: Provider) -> None:
     """Create the provider, or replace the one of the same name."""
-    sealed = at_rest.seal(master_key, json.dumps(provider.config()).encode(), _context(provider.name))
+    sealed = at_rest.seal(master_key, json.dumps(provider.sealed_fields()).encode(), _context(provider.name))
     fields: dict[str, Any] = {"type": provider.type, "auth": provider.auth, "config_sealed": sealed,
                               "updated_at": utcnow()}
     update: dict[str, Any] = {"$set": fields}
+    unset: dict[str, str] = {}
     if provider.username is not None:
         fields["username"] = provider.username
     else:
-        update["$unset"] = {"username": ""}
+        unset["username"] = ""
+    if provider.hosts is not None:
+        fields["hosts"] = list(provider.hosts)
+    else:
+        unset["hosts"] = ""
+    if unset:
+        update["$unset"] = unset
     db[COLLECTION].update_one({"_id": provider.name}, update, upsert=True)
 
 
@@ -104,16 +130,25 @@ def exists(db: Database, name: str) -> bool:
     return db[COLLECTION].find_one({"_id": name}, {"_id": 1}) is not None
 
 
+def stored_hosts(db: Database, name: str) -> tuple[str, ...] | None:
+    """The clear copy of a provider's ``hosts`` (for the gateway's check at send time);
+    None when it has none or does not exist."""
+    doc = db[COLLECTION].find_one({"_id": name}, {"hosts": 1})
+    hosts = (doc or {}).get("hosts")
+    return tuple(hosts) if hosts is not None else None
+
+
 def load(db: Database, master_key: at_rest.Keys, name: str) -> Provider | None:
     """The provider with its credentials opened, or None when there is none."""
     doc = db[COLLECTION].find_one({"_id": name})
     if doc is None:
         return None
     config = json.loads(at_rest.open_sealed(master_key, bytes(doc["config_sealed"]), _context(name)))
+    hosts = tuple(config["hosts"]) if config.get("hosts") is not None else None
     if "bearer" in config:
-        return Provider(name, doc["type"], bearer=config["bearer"])
+        return Provider(name, doc["type"], bearer=config["bearer"], hosts=hosts)
     basic = config["basic"]
-    return Provider(name, doc["type"], username=basic["username"], password=basic["password"])
+    return Provider(name, doc["type"], username=basic["username"], password=basic["password"], hosts=hosts)
 
 
 def delete(db: Database, name: str) -> bool:

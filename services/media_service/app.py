@@ -24,7 +24,7 @@ from services.common.periodic import Job, Periodic
 from services.common.queues import MEDIA_QUEUE
 from services.media.network_media import NetworkMedia
 from services.media.object_store import ObjectStore
-from services.media_service import inbound, outbound, tasks
+from services.media_service import inbound, link_download, outbound, tasks
 from services.media_service.inbound import Fetching
 from services.media_service.outbound import Preparer
 from services.migrations import prepare_once
@@ -69,9 +69,14 @@ class MediaDeps:
     def preparer(self) -> Preparer:
         """What this process's outbound preparations share."""
         config = self.config
+        media = config.media
+        limits = link_download.Limits(deadline_s=media.download_deadline_seconds,
+                                      min_bytes_per_second=media.download_min_bytes_per_second,
+                                      rate_window_s=media.download_rate_window_seconds)
         return Preparer(db=self.db, store=self.store, master_key=self.master_key, network_url=config.network_url,
                         celery=self.celery, flags=redis_client.connect(config.redis_url),
-                        shape=CachedShape(self.db, config.shards))
+                        shape=CachedShape(self.db, config.shards), egress_allow=config.egress_allow,
+                        download_limits=limits, tls_ca_bundle=config.tls_ca_bundle)
 
 
 @dataclass

@@ -6,7 +6,8 @@ One attempt, for one message (``Preparer.prepare``):
 
 1. claim it (services/media/outbound_media.py): nobody else transfers it meanwhile;
 2. open its bytes: the medium in the object store (by ``id``; its GC clock restarts),
-   or the ``link`` downloaded to a temporary file, with the provider's credentials;
+   or the ``link`` downloaded to a temporary file, with the provider's credentials where
+   its ``hosts`` let them go, under the egress policy (services/media_service/link_download.py);
 3. encrypt them as they stream (services/protocol/media.py, a fresh media key) straight
    into the network's media store (services/media/network_media.py ``NetworkMedia``);
 4. record the ``MediaPayload`` sealed in the message document (it holds the key), or
@@ -37,6 +38,7 @@ from services.cluster.shard_shape import CachedShape
 from services.cluster.sharding import shard_for
 from services.common import kicks
 from services.common.clock import utcnow
+from services.common.egress_rules import EgressAllow
 from services.media import catalogue, outbound_media
 from services.media import preparation_rules as rules
 from services.media import providers as media_providers
@@ -105,6 +107,10 @@ class Preparer:
     shape: CachedShape
     network_media: Callable[[str, str], MediaStore] = NetworkMedia
     download_link: Callable[..., link_download.Downloaded] = link_download.download
+    egress_allow: EgressAllow = field(default_factory=EgressAllow)
+    """``WA_EGRESS_ALLOW``: the internal hosts a link may be on."""
+    download_limits: link_download.Limits = field(default_factory=link_download.Limits)
+    tls_ca_bundle: str | None = None
     clock: Callable[[], datetime] = utcnow
     _renewed_at: float = field(default=0.0, init=False)
 
@@ -224,17 +230,20 @@ class Preparer:
         return Source(medium.mime_type, medium.size, _store_chunks(reader.chunks()), reader.close)
 
     def _open_link(self, kind: media_types.MediaKind, obj: dict[str, Any]) -> Source:
-        authorization = None
+        credentials = None
         provider_name = (obj.get("provider") or {}).get("name")
         if provider_name is not None:
             provider = media_providers.load(self.db, self.master_key, provider_name)
             if provider is None:
                 raise rules.PreparationFailed(rules.NOT_FOUND, f"The media provider {provider_name} was deleted "
                                                                "before the message was sent")
-            authorization = provider.authorization()
+            # The sealed hosts, not the clear copy the gateway checked (services/media/providers.py).
+            credentials = link_download.Credentials(provider.name, provider.authorization(), provider.hosts)
         link = obj["link"]
         try:
-            downloaded = self.download_link(link, authorization=authorization, max_bytes=kind.largest)
+            downloaded = self.download_link(link, credentials=credentials, max_bytes=kind.largest,
+                                            allow=self.egress_allow, limits=self.download_limits,
+                                            ca_bundle=self.tls_ca_bundle)
         except TooLarge as error:
             raise rules.too_large(kind, error.limit) from None
         try:

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from services.common.egress_rules import EgressAllow
+
 
 class Strict(BaseModel):
     """Base of every type's object: unknown keys are errors (1010) and nothing is
@@ -54,6 +56,16 @@ class BusinessEnvironment(Protocol):
 
     def has_media_provider(self, name: str) -> bool:
         """Whether a media provider of that name is configured (spec §8.3)."""
+        ...
+
+    def media_provider_hosts(self, name: str) -> tuple[str, ...] | None:
+        """The ``hosts`` of the media provider ``name`` (where its credentials may go), or
+        None when it has none."""
+        ...
+
+    def egress_allow(self) -> EgressAllow:
+        """The operator's egress exceptions (``WA_EGRESS_ALLOW``), to judge a link whose
+        host is a literal address (services/common/egress_rules.py)."""
         ...
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from pymongo.database import Database
 
+from services.common.egress_rules import EgressAllow
 from services.common.errors import ApiError
 from services.message_types.registry import media_names
 from services.settings.setting_kinds import (
@@ -172,12 +173,14 @@ def _collect(node: dict[str, Any], prefix: str, context: PatchContext, updates: 
             raise ApiError(1009, f"Unknown parameter '{shown(path)}'")
 
 
-def validate_patch(body: Any, *, allow_http_webhooks: bool) -> dict[str, Any]:
-    """Validate a PATCH body into dotted-path updates, or raise ApiError (1009)."""
+def validate_patch(body: Any, *, allow_http_webhooks: bool, egress_allow: EgressAllow | None = None) -> dict[str, Any]:
+    """Validate a PATCH body into dotted-path updates, or raise ApiError (1009).
+    ``egress_allow``: ``WA_EGRESS_ALLOW`` (none: the policy's defaults alone)."""
     if not isinstance(body, dict):
         raise ApiError(1009, "No valid parameters provided")
     updates: dict[str, Any] = {}
-    _collect(body, "", PatchContext(allow_http_webhooks=allow_http_webhooks), updates)
+    context = PatchContext(allow_http_webhooks=allow_http_webhooks, egress_allow=egress_allow or EgressAllow())
+    _collect(body, "", context, updates)
     if not updates:
         raise ApiError(1009, "No valid parameters provided")
     return updates

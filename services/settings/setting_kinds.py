@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from services.common import escaping
+from services.common import egress_rules, escaping
+from services.common.egress_rules import EgressAllow
 
 # Longer than any bound below, short enough that int() never sees a huge string.
 _MAX_DIGITS = 10
@@ -25,6 +26,9 @@ class PatchContext:
     """What validation needs to know about the installation."""
 
     allow_http_webhooks: bool = False
+    egress_allow: EgressAllow = EgressAllow()
+    """``WA_EGRESS_ALLOW``: a webhook URL whose host is a literal address the egress policy
+    refuses (loopback, private, …) must be listed there."""
 
 
 def ascii_whole_number(value: Any) -> int:
@@ -122,14 +126,17 @@ class Pattern:
         return f"string: {self.meaning}{empty}"
 
 
-def check_webhook_url(url: str, *, allow_http: bool) -> None:
-    """HTTPS with a host; plain HTTP only to loopback and only when the installation allows it."""
+def check_webhook_url(url: str, *, allow_http: bool, egress_allow: EgressAllow | None = None) -> None:
+    """HTTPS with a host; plain HTTP only to loopback and only when the installation allows
+    it; and a literal address only where the egress policy lets the dispatcher connect (a
+    name is judged by the dispatcher at each delivery, when it resolves it)."""
     parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and parts.hostname in _LOOPBACK and allow_http:
-        return
-    raise ValueError("HTTPS required")
+    if not (parts.scheme == "https" and parts.hostname) and not (
+            parts.scheme == "http" and parts.hostname in _LOOPBACK and allow_http):
+        raise ValueError("HTTPS required")
+    refused = egress_rules.url_refusal(url, egress_allow or EgressAllow())
+    if refused is not None:
+        raise ValueError(refused)
 
 
 @dataclass(frozen=True)
@@ -143,7 +150,7 @@ class WebhookUrl:
             return value  # no webhook: callbacks wait in the outbox
         if len(value) > self.max_length or not value.isprintable() or " " in value:
             raise ValueError("must be a URL")
-        check_webhook_url(value, allow_http=context.allow_http_webhooks)
+        check_webhook_url(value, allow_http=context.allow_http_webhooks, egress_allow=context.egress_allow)
         return value
 
     def describe(self) -> str:

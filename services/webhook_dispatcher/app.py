@@ -17,7 +17,7 @@ from services.common.mongo import get_db
 from services.common.periodic import Job, Periodic
 from services.common.queues import DISPATCHER_QUEUE
 from services.stats import publisher as stats_publisher
-from services.webhook_dispatcher import metrics, tasks
+from services.webhook_dispatcher import delivery, metrics, tasks
 
 
 @dataclass
@@ -35,6 +35,7 @@ def create_dispatcher(config: Config) -> Dispatcher:
         task_ignore_result=True,
     )
     db = get_db(config)
+    delivery.configure(config.egress_allow, config.tls_ca_bundle)
     tasks.register_tasks(app, config, db)
     kick = tasks.kicker(app)
     periodic = Periodic([

@@ -2,6 +2,12 @@
 
 Nothing here logs or returns the payload, the URL or exception text: the URL may carry
 credentials and requests' messages quote it, so errors are reported by class name only.
+
+Every connection obeys the egress policy (services/common/egress_http.py, with the
+operator's ``WA_EGRESS_ALLOW`` given to :func:`configure` at start): a webhook whose host
+resolves to a refused address (loopback, private, …) is never connected to, and the
+attempt fails as "egress refused", retried with backoff like any other. ``timeout`` is the
+total of an attempt, enforced at the socket (connect, send, every read), not a per-read one.
 """
 
 from __future__ import annotations
@@ -10,12 +16,12 @@ import contextlib
 import json
 import threading
 from dataclasses import dataclass
-from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 
+from services.common.egress_http import EgressRefused, egress_session
+from services.common.egress_rules import EgressAllow
 from services.webhook_dispatcher.retry_policy import is_success
 
 USER_AGENT = "WhatsAppBusinessAPI-Dispatcher/1"
@@ -24,8 +30,13 @@ POOL_SIZE = 32
 # Answers are ignored, but reading a bounded amount lets the connection be reused.
 DRAIN_LIMIT = 64 * 1024
 
+EGRESS_REFUSED = "egress refused"
+"""The error of an attempt the egress policy refused (nothing was connected)."""
+
 _session: requests.Session | None = None
 _session_lock = threading.Lock()
+_egress_allow = EgressAllow()
+_ca_bundle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,21 +46,21 @@ class Outcome:
     error: str | None = None
 
 
-class _NoCookies(DefaultCookiePolicy):
-    # The session is shared by every worker thread; a webhook must not be able to
-    # make one callback's request carry state set by another.
-    def set_ok(self, cookie, request) -> bool:  # noqa: ANN001 (stdlib signature)
-        return False
+def configure(egress_allow: EgressAllow, ca_bundle: str | None = None) -> None:
+    """The operator's egress exceptions (``WA_EGRESS_ALLOW``) and CA bundle
+    (``Config.tls_ca_bundle``), before the first callback."""
+    global _egress_allow, _ca_bundle, _session
+    with _session_lock:
+        _egress_allow, _ca_bundle, _session = egress_allow, ca_bundle, None
 
 
 def _new_session() -> requests.Session:
-    session = requests.Session()
-    session.cookies.set_policy(_NoCookies())
-    # max_retries=0: a retry is a new attempt with its own backoff, decided by the task.
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE, max_retries=0)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+    # Keeps no cookies (it is shared by every worker thread: a webhook must not be able to
+    # make one callback's request carry state set by another), uses no proxy, no retries
+    # (a retry is a new attempt with its own backoff, decided by the task); ``timeout``
+    # is each request's total.
+    return egress_session(_egress_allow, total_timeout=True, pool_connections=4, pool_maxsize=POOL_SIZE,
+                          ca_bundle=_ca_bundle)
 
 
 def shared_session() -> requests.Session:
@@ -109,6 +120,8 @@ def post_callback(
         ) as response:
             status = response.status_code
             _drain(response)
+    except EgressRefused:
+        return Outcome(ok=False, error=EGRESS_REFUSED)
     except requests.Timeout:
         return Outcome(ok=False, error="timeout")
     except (requests.RequestException, ValueError, OSError) as error:

@@ -126,7 +126,8 @@ def register_tasks(app: Celery, config: Config, db: Database) -> None:
     """The dispatcher's tasks, on ``app``, delivering from ``db``. ``shared=False``: they belong to this app
     only (Celery's default also adds a decorated task to every app created after it)."""
     kick = kicker(app)
-    tls = WebhookTls(db, config.dispatcher)  # the webhook CA and the client certificate
+    # The webhook CA and the client certificate.
+    tls = WebhookTls(db, config.dispatcher, base_bundle=config.tls_ca_bundle)
 
     @app.task(name=DELIVER_CALLBACK, shared=False)
     def deliver(callback_id: str) -> str:

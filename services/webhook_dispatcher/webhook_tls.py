@@ -1,7 +1,8 @@
 """The dispatcher's TLS material for webhook POSTs: which CAs it trusts (``verify=``)
 and the client certificate it presents (``cert=``).
 
-Trust: the public CAs requests trusts by default (certifi's bundle) **plus** the webhook
+Trust: the public CAs requests trusts by default (certifi's bundle, or the operator's
+REQUESTS_CA_BUNDLE) **plus** the webhook
 CA uploaded through ``POST /v1/certificates/webhooks/ca`` (spec §10.2). In addition, not
 instead: uploading the CA of a self-signed webhook must not break a webhook URL that is
 later pointed back at a publicly certified host, and a private CA adds trust only for
@@ -52,8 +53,12 @@ def client_cert(config: DispatcherConfig) -> ClientCert:
 
 
 class WebhookTls:
-    def __init__(self, db: Database, config: DispatcherConfig, recheck_seconds: float = RECHECK_SECONDS) -> None:
+    def __init__(self, db: Database, config: DispatcherConfig, recheck_seconds: float = RECHECK_SECONDS,
+                 base_bundle: str | None = None) -> None:
         self._db = db
+        # The operator's bundle (Config.tls_ca_bundle, REQUESTS_CA_BUNDLE) replaces the
+        # public CAs, as it does for every other connection; the uploaded CA adds to it.
+        self._base_bundle = base_bundle or requests.certs.where()
         self._cert = client_cert(config)
         self._recheck_seconds = recheck_seconds
         self._lock = threading.Lock()
@@ -95,7 +100,7 @@ class WebhookTls:
         else:
             bundle = self._directory / f"ca-{found.version}.pem"
             partial = bundle.with_suffix(".partial")  # renamed whole: never read half-written
-            partial.write_text(Path(requests.certs.where()).read_text() + "\n" + found.ca_pem)
+            partial.write_text(Path(self._base_bundle).read_text() + "\n" + found.ca_pem)
             os.replace(partial, bundle)
             self._verify, self._version = str(bundle), found.version
             log.info("webhook CA: the default CAs and the uploaded one (version %s)", found.version)

@@ -108,7 +108,7 @@ class ChaosRun:
             # Several core processes sharing the shards by lease (issue 6, leases).
             self.stack.start("gateway", "media", "dispatcher", "sandbox")
             self.stack.start("core", count=cores)
-        self.webhook = WebhookReceiver()
+        self.webhook = WebhookReceiver(self.stack.egress.take())
         self._register()
         self._create_phones()
 

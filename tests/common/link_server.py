@@ -3,9 +3,11 @@ with optional credentials per file: what a business's own web server or CDN does
 
 from __future__ import annotations
 
-import threading
+import socket
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.common.http_servers import base_url, start_server, stop_server
 
 
 @dataclass
@@ -15,10 +17,14 @@ class Served:
     authorization: str | None = None  # the Authorization header required, if any
     chunked: bool = False  # no Content-Length: Transfer-Encoding: chunked
     status: int = 200
+    location: str | None = None  # with a 3xx status: where it redirects
 
 
 class LinkServer:
-    def __init__(self) -> None:
+    """``sock``: a bound socket to listen on (a port the stack allows,
+    infra/process_stack.py ``ReservedPorts``); else a free port of loopback."""
+
+    def __init__(self, sock: socket.socket | None = None) -> None:
         self.files: dict[str, Served] = {}
         self.requests: list[tuple[str, str | None]] = []  # (path, Authorization) as received
         server = self
@@ -34,6 +40,11 @@ class LinkServer:
                     self._plain(404, b"not found")
                 elif served.authorization is not None and authorization != served.authorization:
                     self._plain(401, b"who are you")
+                elif served.location is not None:
+                    self.send_response(served.status)
+                    self.send_header("Location", served.location)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                 elif served.status != 200:
                     self._plain(served.status, b"no")
                 elif served.chunked:
@@ -62,13 +73,9 @@ class LinkServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._http.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._http.server_address[1]}"
-        # shutdown() waits for serve_forever's next poll: half a second at its default interval.
-        self._thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="link-server", daemon=True)
-        self._thread.start()
+        self._http = start_server(Handler, sock, name="link-server")
+        self.url = base_url(self._http)
+        self.port = self._http.server_address[1]
 
     def serve(self, path: str, served: Served) -> str:
         """Serve ``served`` at ``path``; returns its link."""
@@ -76,5 +83,4 @@ class LinkServer:
         return self.url + path
 
     def close(self) -> None:
-        self._http.shutdown()
-        self._http.server_close()
+        stop_server(self._http)

@@ -102,15 +102,16 @@ def register_business(api, network) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="package")
-def webhook(api, registration) -> WebhookReceiver:
-    receiver = listen_for_callbacks(api)
+def webhook(stack, api, registration) -> WebhookReceiver:
+    receiver = listen_for_callbacks(api, stack)
     yield receiver
     receiver.close()
 
 
-def listen_for_callbacks(api) -> WebhookReceiver:
-    """A webhook receiving every callback, set as the business's webhook URL."""
-    receiver = WebhookReceiver()
+def listen_for_callbacks(api, stack: Stack) -> WebhookReceiver:
+    """A webhook receiving every callback, set as the business's webhook URL, on a port
+    the stack's egress policy allows."""
+    receiver = WebhookReceiver(stack.egress.take())
     answer = api("PATCH", "/v1/settings/application", json={
         "webhooks": {"url": receiver.url, "message": {"sent": True, "delivered": True, "read": True}},
         "callback_backoff_delay_ms": 300, "max_callback_backoff_delay_ms": 2000,
@@ -172,7 +173,7 @@ def own_cluster(servers_env, tmp_path_factory, name: str, *, redis_db: int, shar
         api = api_client(running, log_in_first(running)["with_new_password"].json()["users"][0]["token"])
         network = network_client(running)
         registration = register_business(api, network)
-        webhook = listen_for_callbacks(api)
+        webhook = listen_for_callbacks(api, running)
         yield {"stack": running, "api": api, "network": network, "registration": registration, "webhook": webhook}
         webhook.close()
     finally:

@@ -217,7 +217,7 @@ def test_the_dispatcher_trusts_a_private_webhook_ca_once_uploaded(stack, api, we
     cert_file, key_file = make_leaf(private_ca).write(tmp_path, "webhook")
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_context.load_cert_chain(cert_file, key_file)
-    receiver = WebhookReceiver(tls=server_context)
+    receiver = WebhookReceiver(stack.egress.take(), tls=server_context)
     api("DELETE", "/v1/certificates/webhooks/ca")  # none, whatever ran before
     assert api("GET", "/v1/certificates/webhooks/ca").json()["errors"][0]["code"] == 1006
     phone = new_phone("Wanda")

@@ -1,7 +1,8 @@
 """Outbound media messages through the real processes (gateway, core, media service,
 dispatcher, sandbox) on the real S3 server: every kind by id and by link (served from
 loopback, with and without a provider's credentials), received by the phone byte for
-byte (its sha256), captions and filenames, order behind a large video, failures."""
+byte (its sha256), captions and filenames, order behind a large video, failures. The
+egress policy's refusals are tests/e2e/test_egress.py's."""
 
 from __future__ import annotations
 
@@ -32,8 +33,8 @@ FILES: dict[str, tuple[str, bytes, dict[str, Any]]] = {
 
 
 @pytest.fixture(scope="module")
-def links():
-    server = LinkServer()
+def links(stack):
+    server = LinkServer(stack.egress.take())
     yield server
     server.close()
 
@@ -89,8 +90,9 @@ def test_every_kind_by_link_with_and_without_a_provider(api, webhook, network, n
                                                            chunked=credentials == "basic"))
     obj: dict[str, Any] = {"link": link, **extra}
     if config:
+        # Its credentials go only to the hosts it names (plain http: the stack's WA_EGRESS_ALLOW names the port).
         answer = api("POST", "/v1/settings/application/media/providers",
-                     json=[{"name": provider, "type": "www", "config": config}])
+                     json=[{"name": provider, "type": "www", "config": config, "hosts": [f"127.0.0.1:{links.port}"]}])
         assert answer.status_code == 200, answer.text
         obj["provider"] = {"name": provider}
     phone = new_phone("Media by link")

@@ -25,8 +25,8 @@ PDF = b"%PDF-1.7 " + os.urandom(120 * KB)
 
 
 @pytest.fixture(scope="module")
-def links():
-    server = LinkServer()
+def links(stack):
+    server = LinkServer(stack.egress.take())
     yield server
     server.close()
 

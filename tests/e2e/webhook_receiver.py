@@ -4,6 +4,7 @@ HTTPS when given a TLS context (counting the handshakes it refused)."""
 from __future__ import annotations
 
 import json
+import socket
 import ssl
 import threading
 import time
@@ -11,15 +12,16 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.common.http_servers import base_url, start_server, stop_server
 from tests.common.waiting import wait_for
 
 
 class _TlsServer(ThreadingHTTPServer):
-    """Each connection's handshake in its own thread; a refused one is counted."""
+    """Each connection's handshake in its own thread; a refused one is counted. A
+    subclass per receiver sets ``context`` and ``on_refused`` (:func:`_tls_server_class`)."""
 
-    def __init__(self, address, handler, context: ssl.SSLContext, on_refused: Callable[[], None]) -> None:
-        self.context, self.on_refused = context, on_refused
-        super().__init__(address, handler)
+    context: ssl.SSLContext
+    on_refused: Callable[[], None]
 
     def finish_request(self, request, client_address) -> None:  # noqa: ANN001 - socketserver's signature
         try:
@@ -33,8 +35,16 @@ class _TlsServer(ThreadingHTTPServer):
             secure.close()  # the accepted socket was handed over to it
 
 
+def _tls_server_class(context: ssl.SSLContext, on_refused: Callable[[], None]) -> type[ThreadingHTTPServer]:
+    return type("TlsServer", (_TlsServer,), {"context": context, "on_refused": staticmethod(on_refused)})
+
+
 class WebhookReceiver:
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+    """``sock``: a bound socket to listen on, a port the stack's ``WA_EGRESS_ALLOW``
+    names (``stack.egress.take()``, infra/process_stack.py); else a free loopback port.
+    ``tls``: serve HTTPS with this context."""
+
+    def __init__(self, sock: socket.socket | None = None, tls: ssl.SSLContext | None = None) -> None:
         self.received: list[dict[str, Any]] = []
         self.refused_handshakes = 0
         self.attempts: list[tuple[float, dict[str, Any], int]] = []
@@ -53,14 +63,9 @@ class WebhookReceiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        if tls is None:
-            self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        else:
-            self._server = _TlsServer(("127.0.0.1", 0), Handler, tls, self._refused)
-        scheme = "https" if tls else "http"
-        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}/webhook"
-        # shutdown() waits for serve_forever's next poll: half a second at its default interval.
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        server_class = ThreadingHTTPServer if tls is None else _tls_server_class(tls, self._refused)
+        self._server = start_server(Handler, sock, name="webhook-receiver", server_class=server_class)
+        self.url = base_url(self._server, "https" if tls else "http") + "/webhook"
 
     def refuse(self, predicate: Callable[[dict[str, Any]], bool], times: int) -> None:
         """Answer 500 to the next ``times`` callbacks whose body matches ``predicate``."""
@@ -85,8 +90,7 @@ class WebhookReceiver:
             return status
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        stop_server(self._server)
 
     def statuses(self, message_id: str) -> list[dict[str, Any]]:
         with self._lock:

@@ -1,15 +1,18 @@
 """``POST /v1/settings/application/media/providers`` (spec §8.3): an array holding
 exactly one provider, ``{"name", "type": "www", "config": {"bearer": …} | {"basic":
-{"username", "password"}}}``. Posting a name again replaces that provider."""
+{"username", "password"}}, "hosts"?: ["host" | "host:port", …]}``. Posting a name again
+replaces that provider. ``hosts`` is an extension (issue 12): where the credentials may
+go; without it the provider is stored, but a send naming it is refused."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from services.api_gateway.schemas.common import first_error
+from services.common import egress_rules
 from services.common.errors import ApiError
 from services.media.providers import Provider
 
@@ -17,6 +20,7 @@ NAME_PATTERN = r"^[A-Za-z0-9._~-]{1,64}$"
 """URL-safe (RFC 3986 unreserved), so that ``DELETE …/providers/{name}`` can name it."""
 
 NOT_ONE = "The body must be an array with exactly one media provider"
+MAX_HOSTS = 32
 
 
 class _Strict(BaseModel):
@@ -43,6 +47,25 @@ class _Provider(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     type: Literal["www"]
     config: _Config
+    hosts: list[str] | None = Field(default=None, min_length=1, max_length=MAX_HOSTS)
+
+    @field_validator("hosts")
+    @classmethod
+    def _host_entries(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        normal: list[str] = []
+        for entry in value:
+            if len(entry) > 262:
+                raise PydanticCustomError("provider_host", "each host is host or host:port")
+            try:
+                host, port = egress_rules.parse_host_entry(entry)
+            except ValueError:
+                raise PydanticCustomError("provider_host", "each host is host or host:port") from None
+            shown = egress_rules.host_entry(host, port)
+            if shown not in normal:
+                normal.append(shown)
+        return normal
 
 
 def parse_provider(body: Any) -> Provider:
@@ -56,10 +79,12 @@ def parse_provider(body: Any) -> Provider:
     except ValidationError as error:
         raise _masked(first_error(error)) from None
     config = parsed.config
+    hosts = tuple(parsed.hosts) if parsed.hosts is not None else None
     if config.bearer is not None:
-        return Provider(parsed.name, parsed.type, bearer=config.bearer)
+        return Provider(parsed.name, parsed.type, bearer=config.bearer, hosts=hosts)
     assert config.basic is not None  # _one_kind
-    return Provider(parsed.name, parsed.type, username=config.basic.username, password=config.basic.password)
+    return Provider(parsed.name, parsed.type, username=config.basic.username, password=config.basic.password,
+                    hosts=hosts)
 
 
 def _masked(error: ApiError) -> ApiError:

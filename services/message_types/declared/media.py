@@ -4,8 +4,10 @@
 ``provider.name`` names one, §8.3).
 
 The gateway checks what it can at once (``resolve``): the medium exists and is ready,
-its MIME type is one the kind takes (§8.2, services/message_types/media_types.py), the
-provider exists. What only the transfer can tell (a link that does not answer, a file
+its MIME type is one the kind takes (§8.2, services/message_types/media_types.py), a
+link's host is not an address the egress policy refuses (services/common/egress_rules.py:
+a name is judged by the media service when it resolves it), the provider exists and
+its ``hosts`` name the link's host. What only the transfer can tell (a link that does not answer, a file
 too large) arrives as a ``failed`` status (docs/design.md "Outbound media").
 """
 
@@ -16,6 +18,7 @@ from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
 
+from services.common import egress_rules
 from services.common.errors import ApiError
 from services.common.escaping import shown
 from services.message_types import media_types
@@ -100,10 +103,19 @@ def check_reference(kind: str, obj: dict[str, Any], env: BusinessEnvironment,
         if parsed is None or not media_types.BY_NAME[kind].accepts(parsed):
             raise ApiError(2008, f"Media of type '{shown(mime_type)}' cannot be sent as {kind}")
         return {"source": "id", "media_id": obj["id"].lower(), "mime_type": mime_type}
+    # The link is not quoted: it may carry a token.
+    refused = egress_rules.url_refusal(obj["link"], env.egress_allow())
+    if refused is not None:
+        raise ApiError(1009, f"Parameter '{where}.link' has invalid value: {refused}")
     provider = obj.get("provider")
-    if provider is not None and not env.has_media_provider(provider["name"]):
-        raise ApiError(1009, f"Parameter '{where}.provider.name' has invalid value "
-                             f"'{shown(provider['name'])}': no such media provider")
+    if provider is not None:
+        name = provider["name"]
+        if not env.has_media_provider(name):
+            raise ApiError(1009, f"Parameter '{where}.provider.name' has invalid value "
+                                 f"'{shown(name)}': no such media provider")
+        refused = egress_rules.credentials_refusal(env.media_provider_hosts(name), obj["link"], env.egress_allow())
+        if refused is not None:
+            raise ApiError(1009, f"Parameter '{where}.provider.name' has invalid value '{shown(name)}': {refused}")
     return {"source": "link"}
 
 

@@ -150,6 +150,11 @@ def dispatcher_env(servers_env: dict[str, str]) -> dict[str, str]:
         **os.environ,
         **servers_env,
         "WA_ALLOW_HTTP_WEBHOOKS": "1",
+        # The webhooks of these tests are on loopback, each test's on a port of its own
+        # chosen after a module's worker started: all of 127.0.0.1 is allowed here (the
+        # egress policy itself is tested in tests/integration/common/test_egress_http.py,
+        # test_delivery_http.py and the end-to-end tests, where only exact ports are).
+        "WA_EGRESS_ALLOW": "127.0.0.1/32",
         "WA_WEBHOOK_TIMEOUT_SECONDS": "2",
         # Fast sweeps so the kill/restart test does not wait out production timings.
         "WA_DISPATCHER_SWEEP_SECONDS": "1",

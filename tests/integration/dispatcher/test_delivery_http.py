@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 
+import pytest
+
+from services.common.egress_rules import parse_allow
+from services.webhook_dispatcher import delivery
 from services.webhook_dispatcher.delivery import USER_AGENT, post_callback
+from tests.common.listeners import CountingListener, TricklingServer
 
 PAYLOAD = {"statuses": [{"id": "x", "status": "read", "timestamp": "1518694235"}]}
+
+
+@pytest.fixture(autouse=True)
+def loopback_allowed():
+    """The process-wide session allows 127.0.0.1 (the webhooks here), as the worker's
+    WA_EGRESS_ALLOW would; nothing else on loopback."""
+    delivery.configure(parse_allow("127.0.0.1/32"))
+    yield
+    delivery.configure(parse_allow(""))
 
 
 def test_200_is_ok_and_sends_the_expected_request(webhook):
@@ -45,3 +60,41 @@ def test_silent_webhook_times_out():
         url = f"http://127.0.0.1:{server.getsockname()[1]}/cb"
         outcome = post_callback(url, PAYLOAD, callback_id="cb", timeout=0.3)
     assert outcome == type(outcome)(ok=False, error="timeout")
+
+
+def test_a_webhook_the_egress_policy_refuses_is_never_connected_to():
+    forbidden = CountingListener("127.0.0.2")
+    ipv6 = CountingListener("::1")
+    try:
+        for url in (forbidden.url("/cb"), ipv6.url("/cb"),
+                    "http://169.254.169.254/latest/meta-data/", f"http://[::ffff:127.0.0.2]:{forbidden.port}/cb"):
+            outcome = post_callback(url, PAYLOAD, callback_id="cb", timeout=2)
+            assert outcome == type(outcome)(ok=False, error="egress refused"), url
+        time.sleep(0.2)
+        assert forbidden.connections == 0 and ipv6.connections == 0
+    finally:
+        forbidden.close()
+        ipv6.close()
+
+
+def test_the_timeout_is_the_total_of_the_attempt_not_a_per_read_one():
+    """A webhook that answers a byte every 0.3 s never lets a read time out; the total does."""
+    trickle = TricklingServer(length=100, interval=0.3)
+    try:
+        started = time.monotonic()
+        outcome = post_callback(trickle.url, PAYLOAD, callback_id="cb", timeout=1.0)
+        took = time.monotonic() - started
+    finally:
+        trickle.close()
+    # The status line (200) came in time: the drain of the body is what was cut.
+    assert outcome.ok and took < 1.5, (outcome, took)
+
+
+def test_a_webhook_slow_to_answer_is_a_timeout_at_the_total():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/cb"
+        started = time.monotonic()
+        outcome = post_callback(url, PAYLOAD, callback_id="cb", timeout=0.8)
+    assert outcome == type(outcome)(ok=False, error="timeout") and time.monotonic() - started < 1.3

@@ -131,3 +131,26 @@ def test_sweep_stops_at_the_first_kick_the_broker_refuses(db):
 
     assert tasks.sweep_once(db, grace_seconds=5, schedule=broker_down) == 0
     assert refused == ["lost-2"]  # the most overdue; the others wait for the next sweep
+
+
+def test_a_delivery_the_egress_policy_refuses_is_a_failed_attempt_retried_with_backoff(db, config):
+    """The real ``post_callback``: the webhook resolves to loopback, which this dispatcher
+    (WA_EGRESS_ALLOW unset) does not connect to. Nothing is connected; the attempt counts
+    and the callback waits for its backoff like after any failure."""
+    from services.webhook_dispatcher import delivery
+    from tests.common.listeners import CountingListener
+
+    delivery.configure(config.egress_allow)
+    listener = CountingListener("127.0.0.1")
+    try:
+        app_settings.apply_patch(db, {"webhooks.url": f"http://localhost:{listener.port}/cb",
+                                      "callback_backoff_delay_ms": 1000})
+        _insert(db, "cb")
+        kicks: list[tuple[str, float]] = []
+        result = tasks.deliver_once(db, config, "cb", schedule=lambda cid, delay: kicks.append((cid, delay)))
+        doc = db.pending_callbacks.find_one({"_id": "cb"})
+    finally:
+        listener.close()
+    assert result == "retry" and listener.connections == 0
+    assert doc["attempts"] == 1 and doc["last_error"] == "egress refused"
+    assert kicks == [("cb", 1.0)]

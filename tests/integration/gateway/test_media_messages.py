@@ -98,7 +98,23 @@ def test_providers_are_admin_settings_with_sealed_credentials(client, auth, db, 
     ]
     raw = repr(list(db.media_providers.find()))
     assert "SECRET" not in raw
+    # Created without hosts, as the original's clients create them: stored, but a send naming it
+    # is refused with what to add.
+    assert_error(client.post("/v1/messages", headers=auth, json=link), 400, 1009,
+                 "Parameter 'image.provider.name' has invalid value 'cdn': the provider has no 'hosts', so its "
+                 "credentials go nowhere: add 'hosts' to it, the list of host or host:port its links are on")
+    posted = client.post(url, headers=auth, json=[{"name": "cdn", "type": "www", "config": {"bearer": "tok-SECRET"},
+                                                   "hosts": ["CDN.example", "files.example:8443"]}])
+    assert posted.status_code == 200
+    listed = client.get(url, headers=auth).get_json()["settings"]["application"]["media"]["providers"]
+    assert listed[1] == {"name": "cdn", "type": "www", "config": {"bearer": "********"},
+                         "hosts": ["cdn.example", "files.example:8443"]}
     assert client.post("/v1/messages", headers=auth, json=link).status_code == 201
+    elsewhere = {"to": TO, "type": "image",
+                 "image": {"link": "https://evil.example/a.png", "provider": {"name": "cdn"}}}
+    assert_error(client.post("/v1/messages", headers=auth, json=elsewhere), 400, 1009,
+                 "Parameter 'image.provider.name' has invalid value 'cdn': the link's host evil.example:443 is not "
+                 "one of the provider's 'hosts'")
 
     # The same name again replaces the provider.
     client.post(url, headers=auth, json=[{"name": "cdn", "type": "www",
@@ -106,7 +122,8 @@ def test_providers_are_admin_settings_with_sealed_credentials(client, auth, db, 
     from services.api_gateway.state import EXTENSION
     key = client.application.extensions[EXTENSION].master_key()
     provider = media_providers.load(db, key, "cdn")
-    assert (provider.username, provider.password, provider.bearer) == ("bo", "pw2", None)
+    assert (provider.username, provider.password, provider.bearer, provider.hosts) == ("bo", "pw2", None, None)
+    assert "hosts" not in db.media_providers.find_one({"_id": "cdn"})
 
     assert client.delete(f"{url}/cdn", headers=auth).status_code == 200
     assert_error(client.delete(f"{url}/cdn", headers=auth), 404, 1006, "Media provider 'cdn' not found")

@@ -1,7 +1,7 @@
 import pytest
 
 from services.settings.app_settings import DEFAULTS
-from tests.integration.gateway.conftest import META, assert_error, register
+from tests.integration.gateway.conftest import META, assert_error, bearer, register
 
 PATH = "/v1/settings/application"
 
@@ -137,14 +137,31 @@ def test_http_webhook_allowed_when_configured(config, db, redis):
     from dataclasses import replace
 
     from services.api_gateway.app import create_app
+    from services.common.egress_rules import parse_allow
     from tests.common.factories import logged_in_admin
     from tests.integration.gateway.conftest import NEW_PASSWORD, bearer
 
-    client = create_app(replace(config, allow_http_webhooks=True)).test_client()
     token = logged_in_admin(db, NEW_PASSWORD, config.token_ttl_seconds)
+    # Loopback is an address the egress policy refuses: allowed HTTP is not enough.
+    client = create_app(replace(config, allow_http_webhooks=True)).test_client()
+    response = client.patch(PATH, headers=bearer(token), json={"webhooks": {"url": "http://127.0.0.1:8000/hook"}})
+    assert_error(response, 400, 1009, "Parameter 'webhooks.url' has invalid value 'http://127.0.0.1:8000/hook': "
+                                      "127.0.0.1 is a loopback address, which the server does not connect to "
+                                      "unless WA_EGRESS_ALLOW allows it")
+    client = create_app(replace(config, allow_http_webhooks=True,
+                                egress_allow=parse_allow("127.0.0.1:8000"))).test_client()
     response = client.patch(PATH, headers=bearer(token), json={"webhooks": {"url": "http://127.0.0.1:8000/hook"}})
     assert response.status_code == 200
     assert current(client, bearer(token))["webhooks"]["url"] == "http://127.0.0.1:8000/hook"
+
+
+def test_a_webhook_on_a_refused_literal_address_is_refused_at_patch_time(client, token):
+    for url in ("https://169.254.169.254/latest", "https://10.0.0.8/hook", "https://[::1]:8443/hook",
+                "https://[fd00::8]/hook", "https://[::ffff:127.0.0.1]/hook"):
+        response = client.patch(PATH, headers=bearer(token), json={"webhooks": {"url": url}})
+        assert_error(response, 400, 1009)
+        assert "which the server does not connect to unless WA_EGRESS_ALLOW allows it" in response.get_json()[
+            "errors"][0]["details"]
 
 
 def test_settings_need_admin(client, db, token):

@@ -7,9 +7,11 @@ import base64
 import hashlib
 import io
 import os
+import time
 import uuid
 from dataclasses import replace
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -17,6 +19,7 @@ from services.account import store as account_store
 from services.cluster.shard_shape import CachedShape
 from services.common.celery_app import make_celery
 from services.common.clock import utcnow
+from services.common.egress_rules import parse_allow
 from services.common.queues import MEDIA_QUEUE
 from services.common.redis_client import connect
 from services.media import catalogue, library, outbound_media
@@ -31,6 +34,7 @@ from services.message_types.media_types import MB
 from services.messages import message_store
 from services.protocol.media import decrypt_media
 from tests.common.link_server import LinkServer, Served
+from tests.common.listeners import CountingListener, TricklingServer
 from tests.integration.sandbox.client import Business
 from tests.integration.sandbox.conftest import SandboxProcess
 
@@ -48,6 +52,14 @@ def sandbox():
 
 @pytest.fixture(scope="module")
 def links():
+    server = LinkServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def other_links():
+    """Another host, allowed by the egress policy but named by no provider."""
     server = LinkServer()
     yield server
     server.close()
@@ -77,11 +89,14 @@ def redis(config):
 
 
 @pytest.fixture
-def preparer(config, db, sandbox, business, redis):
+def preparer(config, db, sandbox, business, redis, links, other_links):
     store = ObjectStore.from_config(config)
     store.ensure_bucket()
+    # The link servers' ports, and nothing else of loopback (the sandbox is the network, not a link).
+    allow = parse_allow(f"127.0.0.1:{links.port},127.0.0.1:{other_links.port}")
     return Preparer(db=db, store=store, master_key=KEY, network_url=sandbox.url,
-                    celery=make_celery(config, "media-test"), flags=redis, shape=CachedShape(db, 1))
+                    celery=make_celery(config, "media-test"), flags=redis, shape=CachedShape(db, 1),
+                    egress_allow=allow)
 
 
 def _message(db, kind: str, obj: dict, resolved: dict | None = None) -> str:
@@ -127,10 +142,11 @@ def test_a_medium_by_id_is_encrypted_into_the_network_store(preparer, db, busine
 @pytest.mark.parametrize("credentials", ["none", "bearer", "basic"])
 def test_a_link_is_downloaded_with_its_providers_credentials(preparer, db, business, links, credentials):
     provider = None
+    hosts = (f"127.0.0.1:{links.port}",)
     if credentials == "bearer":
-        provider = media_providers.Provider("cdn", "www", bearer="tok-" + uuid.uuid4().hex)
+        provider = media_providers.Provider("cdn", "www", bearer="tok-" + uuid.uuid4().hex, hosts=hosts)
     elif credentials == "basic":
-        provider = media_providers.Provider("cdn", "www", username="ann", password="p:w ä")
+        provider = media_providers.Provider("cdn", "www", username="ann", password="p:w ä", hosts=hosts)
     body = b"%PDF-1.7 " + os.urandom(200_000)
     link = links.serve(f"/docs/{uuid.uuid4().hex}/report.pdf", Served(
         body, "application/octet-stream", authorization=provider.authorization() if provider else None,
@@ -181,7 +197,8 @@ def test_a_template_header_medium_is_prepared_like_a_media_message(preparer, db,
 
 def test_a_link_the_provider_cannot_open_fails_with_the_download_error(preparer, db, links, redis):
     link = links.serve("/private.png", Served(PNG, "image/png", authorization="Bearer right"))
-    media_providers.save(db, KEY, media_providers.Provider("cdn", "www", bearer="wrong"))
+    media_providers.save(db, KEY, media_providers.Provider("cdn", "www", bearer="wrong",
+                                                           hosts=(f"127.0.0.1:{links.port}",)))
     message_id = _message(db, "image", {"link": link, "provider": {"name": "cdn"}})
     assert preparer.prepare(message_id) == "failed"
     doc = db.messages.find_one({"_id": message_id})
@@ -253,3 +270,110 @@ def test_a_message_no_longer_accepted_is_not_prepared(preparer, db, links):
     db.messages.update_one({"_id": message_id}, {"$set": {"status": "failed"}})  # its ttl ran out
     assert preparer.prepare(message_id) == "skipped"
     assert links.requests == [] or all(path != "/late.png" for path, _ in links.requests)
+
+
+# --- the egress policy, providers bound to hosts, deadlines -------------------------------
+
+
+def _failure(db, message_id: str) -> tuple[int, str]:
+    error = outbound_media.error_of(db.messages.find_one({"_id": message_id}))
+    return error["code"], error["details"]
+
+
+def test_a_provider_without_hosts_sends_its_credentials_nowhere(preparer, db, links):
+    link = links.serve(f"/{uuid.uuid4().hex}.png", Served(PNG, "image/png"))
+    media_providers.save(db, KEY, media_providers.Provider("legacy", "www", bearer="secret-" + uuid.uuid4().hex))
+    message_id = _message(db, "image", {"link": link, "provider": {"name": "legacy"}})
+    assert preparer.prepare(message_id) == "failed"
+    code, details = _failure(db, message_id)
+    assert code == 1009 and "has no 'hosts'" in details and "add 'hosts'" in details
+    assert all(path != urlsplit(link).path for path, _ in links.requests)  # nothing was fetched
+
+
+def test_the_sealed_hosts_decide_not_the_clear_copy(preparer, db, links, other_links):
+    """Whoever can write the database cannot point the credentials elsewhere."""
+    token = "tok-" + uuid.uuid4().hex
+    media_providers.save(db, KEY, media_providers.Provider("cdn", "www", bearer=token,
+                                                           hosts=(f"127.0.0.1:{links.port}",)))
+    db.media_providers.update_one({"_id": "cdn"}, {"$set": {"hosts": [f"127.0.0.1:{other_links.port}"]}})
+    link = other_links.serve(f"/{uuid.uuid4().hex}.png", Served(PNG, "image/png"))
+    message_id = _message(db, "image", {"link": link, "provider": {"name": "cdn"}})
+    assert preparer.prepare(message_id) == "failed"
+    assert _failure(db, message_id)[0] == 1009
+    assert all(token not in (auth or "") for _, auth in other_links.requests)
+
+
+def test_credentials_do_not_follow_a_redirect_to_a_host_the_provider_does_not_name(preparer, db, business, links,
+                                                                                   other_links):
+    token = "tok-" + uuid.uuid4().hex
+    media_providers.save(db, KEY, media_providers.Provider("cdn", "www", bearer=token,
+                                                           hosts=(f"127.0.0.1:{links.port}",)))
+    target = other_links.serve(f"/signed/{uuid.uuid4().hex}.png", Served(PNG, "image/png"))
+    start = links.serve(f"/{uuid.uuid4().hex}.png", Served(b"", status=302, location=target,
+                                                           authorization=f"Bearer {token}"))
+    message_id = _message(db, "image", {"link": start, "provider": {"name": "cdn"}})
+    assert preparer.prepare(message_id) == "ready"
+    assert _received(db, business, message_id, "image")[1] == PNG
+    assert (urlsplit(start).path, f"Bearer {token}") in links.requests  # the named host got them
+    assert [auth for path, auth in other_links.requests if path == urlsplit(target).path] == [None]
+
+
+@pytest.mark.parametrize("target", ["localhost", "127.0.0.2", "[::1]"])
+def test_a_link_or_redirect_to_a_refused_address_fetches_nothing(preparer, db, links, target):
+    listener = CountingListener("::1" if target == "[::1]" else "127.0.0.2" if target == "127.0.0.2" else "127.0.0.1")
+    try:
+        refused_link = f"http://{target}:{listener.port}/a.png"
+        direct = _message(db, "image", {"link": refused_link})
+        assert preparer.prepare(direct) == "failed"
+        code, details = _failure(db, direct)
+        assert code == 400 and details.startswith("The media link was refused: ") and "loopback address" in details
+        assert details.endswith("which the server does not connect to unless WA_EGRESS_ALLOW allows it")
+        redirecting = links.serve(f"/{uuid.uuid4().hex}.png", Served(b"", status=302, location=refused_link))
+        via = _message(db, "image", {"link": redirecting})
+        assert preparer.prepare(via) == "failed"
+        code, details = _failure(db, via)
+        assert code == 400 and details.startswith("The media link's redirect was refused: ")
+        time.sleep(0.2)
+        assert listener.connections == 0
+    finally:
+        listener.close()
+
+
+def test_a_redirect_to_another_scheme_is_refused(preparer, db, links):
+    redirecting = links.serve(f"/{uuid.uuid4().hex}.png", Served(b"", status=301, location="file:///etc/passwd"))
+    message_id = _message(db, "image", {"link": redirecting})
+    assert preparer.prepare(message_id) == "failed"
+    assert _failure(db, message_id) == (400, "The media link's redirect was refused: only http and https URLs are "
+                                             "fetched")
+
+
+def test_a_trickling_link_is_cut_at_the_deadline_and_not_tried_again(preparer, db):
+    trickle = TricklingServer(length=10_000, interval=0.25)
+    preparer.egress_allow = parse_allow(f"127.0.0.1:{trickle.port}")
+    preparer.download_limits = replace(preparer.download_limits, deadline_s=1.5)
+    try:
+        message_id = _message(db, "image", {"link": trickle.url})
+        started = time.monotonic()
+        assert preparer.prepare(message_id) == "failed"
+        took = time.monotonic() - started
+    finally:
+        trickle.close()
+    assert _failure(db, message_id) == (400, "The media link took longer to download than the 1.5 s a download "
+                                             "may take")
+    assert 1.4 < took < 2.5, took
+
+
+def test_a_link_slower_than_the_minimum_rate_is_cut(preparer, db):
+    trickle = TricklingServer(length=10_000, interval=0.05)  # about 20 bytes a second
+    preparer.egress_allow = parse_allow(f"127.0.0.1:{trickle.port}")
+    preparer.download_limits = replace(preparer.download_limits, min_bytes_per_second=1000, rate_window_s=1.0)
+    try:
+        message_id = _message(db, "image", {"link": trickle.url})
+        started = time.monotonic()
+        assert preparer.prepare(message_id) == "failed"
+        took = time.monotonic() - started
+    finally:
+        trickle.close()
+    assert _failure(db, message_id) == (400, "The media link downloaded slower than the 1000 bytes per second a "
+                                             "download must keep up")
+    assert took < 2.5, took

@@ -134,3 +134,18 @@ def test_importing_a_process_reads_no_environment():
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env={"WA_SHARDS": "3", "PATH": ""},
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_egress_settings():
+    from services.common.egress_rules import EgressAllow, parse_allow
+
+    config = Config.from_env({"WA_EGRESS_ALLOW": "127.0.0.1:8080, 10.0.0.0/8",
+                              "WA_MEDIA_DOWNLOAD_DEADLINE_SECONDS": "3", "REQUESTS_CA_BUNDLE": "/etc/ca.pem"})
+    assert config.egress_allow == parse_allow("127.0.0.1:8080,10.0.0.0/8")
+    assert config.media.download_deadline_seconds == 3.0 and config.tls_ca_bundle == "/etc/ca.pem"
+    defaults = Config.from_env({})
+    assert defaults.egress_allow == EgressAllow() and defaults.tls_ca_bundle is None
+    assert (defaults.media.download_deadline_seconds, defaults.media.download_min_bytes_per_second,
+            defaults.media.download_rate_window_seconds) == (600.0, 8192, 30.0)
+    with pytest.raises(ValueError, match="WA_EGRESS_ALLOW"):
+        Config.from_env({"WA_EGRESS_ALLOW": "hooks.internal"})

@@ -69,3 +69,25 @@ def test_a_provider_has_exactly_one_credential():
         Provider("a", "www")
     with pytest.raises(ValueError):
         Provider("a", "www", bearer="t", username="u", password="p")
+
+
+def test_hosts_are_parsed_normalised_and_kept():
+    provider = parse_provider([{"name": "cdn", "type": "www", "config": {"bearer": "t"},
+                                "hosts": ["CDN.Example.", "cdn.example", "files.example:8443", "[::1]:8080"]}])
+    assert provider.hosts == ("cdn.example", "files.example:8443", "[::1]:8080")
+    assert provider.sealed_fields() == {"bearer": "t", "hosts": ["cdn.example", "files.example:8443", "[::1]:8080"]}
+    # Created as the original's clients create them: stored, with no hosts.
+    legacy = parse_provider([{"name": "old", "type": "www", "config": {"bearer": "t"}}])
+    assert legacy.hosts is None and legacy.sealed_fields() == {"bearer": "t"}
+
+
+@pytest.mark.parametrize("hosts", [[], ["a b"], ["https://cdn.example"], ["cdn.example:0"], "cdn.example", [1],
+                                   ["h"] * 33])
+def test_invalid_hosts_are_refused(hosts):
+    code, details = error_of([{"name": "a", "type": "www", "config": {"bearer": "t"}, "hosts": hosts}])
+    assert code == 1009 and details.startswith("Parameter 'hosts"), details
+
+
+def test_get_shows_the_hosts():
+    assert public({"_id": "cdn", "type": "www", "auth": "bearer", "hosts": ["cdn.example"]}) == {
+        "name": "cdn", "type": "www", "config": {"bearer": MASK}, "hosts": ["cdn.example"]}

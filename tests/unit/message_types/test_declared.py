@@ -3,6 +3,7 @@
 import pytest
 
 from services import message_types
+from services.common.egress_rules import parse_allow
 from services.common.errors import ApiError
 
 
@@ -110,15 +111,23 @@ MEDIUM = "f043afd0-f0ae-4b9c-ab3d-696fb4c8cd68"
 class Business:
     """What the gateway's ``CachedBusiness`` answers, from a dict (the hooks are pure)."""
 
-    def __init__(self, media=None, providers=()):
+    def __init__(self, media=None, providers=(), hosts=("x.example",), allow=""):
         self.media = media or {}
         self.providers = set(providers)
+        self.hosts = hosts
+        self.allow = parse_allow(allow)
 
     def media_type(self, media_id):
         return self.media.get(media_id.lower())
 
     def has_media_provider(self, name):
         return name in self.providers
+
+    def media_provider_hosts(self, name):
+        return self.hosts
+
+    def egress_allow(self):
+        return self.allow
 
 
 def resolve(type_name, obj, env):
@@ -178,6 +187,39 @@ def test_a_link_may_name_only_a_configured_provider():
 def test_numbers_too_large_to_store_are_invalid_not_a_crash(obj):
     assert error_of("template", obj)[0] == 1009
 
+
+
+@pytest.mark.parametrize(("link", "refused"), [
+    ("http://127.0.0.1:8080/a.png", "127.0.0.1 is a loopback address"),
+    ("https://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),
+    ("http://[::1]/a.png", "::1 is a loopback address"),
+    ("http://10.0.0.7/a.png", "10.0.0.7 is a private address"),
+    ("http://2130706433/a.png", "127.0.0.1 is a loopback address"),
+    ("http://[::ffff:10.0.0.7]/a.png", "::ffff:a00:7 carries 10.0.0.7, a private address"),
+])
+def test_a_link_to_a_refused_literal_address_is_refused_at_send_time(link, refused):
+    code, details = resolve_error("image", {"link": link}, Business())
+    assert code == 1009
+    assert details == (f"Parameter 'image.link' has invalid value: {refused}, which the server does not connect "
+                       "to unless WA_EGRESS_ALLOW allows it")
+    assert link not in details  # a link may carry a token
+    if "::ffff" not in link:  # an allowed IPv4 network does not allow its mapped IPv6 form
+        allowing = Business(allow="127.0.0.0/8,10.0.0.0/8,::1,169.254.169.254")
+        assert resolve("image", {"link": link}, allowing) == {"source": "link"}
+
+
+def test_a_provider_must_name_the_links_host_and_have_hosts_at_all():
+    env = Business(providers={"cdn"}, hosts=("cdn.example",))
+    assert resolve("image", {"link": "https://cdn.example/a.png", "provider": {"name": "cdn"}}, env) == {
+        "source": "link"}
+    code, details = resolve_error("image", {"link": "https://evil.example/a.png", "provider": {"name": "cdn"}}, env)
+    assert (code, details) == (1009, "Parameter 'image.provider.name' has invalid value 'cdn': the link's host "
+                                     "evil.example:443 is not one of the provider's 'hosts'")
+    code, details = resolve_error("image", {"link": "http://cdn.example/a.png", "provider": {"name": "cdn"}}, env)
+    assert code == 1009 and "over https only" in details
+    legacy = Business(providers={"old"}, hosts=None)
+    code, details = resolve_error("image", {"link": "https://cdn.example/a.png", "provider": {"name": "old"}}, legacy)
+    assert code == 1009 and "add 'hosts' to it" in details
 
 def test_hsm_numbers_are_bounded_too():
     base = {"namespace": "ns", "element_name": "n", "language": {"policy": "fallback", "code": "en"}}

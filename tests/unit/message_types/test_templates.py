@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from services import message_types
+from services.common.egress_rules import EgressAllow
 from services.common.errors import ApiError
 from services.message_types import templates
 
@@ -73,6 +74,12 @@ class Business:
 
     def has_media_provider(self, name: str) -> bool:
         return name in self.providers
+
+    def media_provider_hosts(self, name: str) -> tuple[str, ...] | None:
+        return ("x.example",)
+
+    def egress_allow(self) -> EgressAllow:
+        return EgressAllow()
 
     def templates(self, namespace: str, name: str) -> list[dict[str, Any]]:
         return [t for t in self.cached if t["namespace"] == namespace and t["name"] == name]

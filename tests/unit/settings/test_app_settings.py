@@ -2,14 +2,15 @@ from pathlib import Path
 
 import pytest
 
+from services.common.egress_rules import parse_allow
 from services.common.errors import ApiError
 from services.settings import app_settings
 
 COMPATIBILITY = Path(__file__).resolve().parents[3] / "docs" / "compatibility.md"
 
 
-def patch(body, *, allow_http=False):
-    return app_settings.validate_patch(body, allow_http_webhooks=allow_http)
+def patch(body, *, allow_http=False, egress=""):
+    return app_settings.validate_patch(body, allow_http_webhooks=allow_http, egress_allow=parse_allow(egress))
 
 
 def rejected(body) -> str:
@@ -177,11 +178,31 @@ def test_every_key_of_spec_14_is_declared():
 def test_http_webhooks_only_on_loopback_and_only_when_allowed():
     body = {"webhooks": {"url": "http://127.0.0.1:8080/hook"}}
     with pytest.raises(ApiError):
-        patch(body)
-    assert patch(body, allow_http=True)
+        patch(body, egress="127.0.0.1:8080")
+    assert patch(body, allow_http=True, egress="127.0.0.1:8080")
     with pytest.raises(ApiError):
         patch({"webhooks": {"url": "http://example.com/hook"}}, allow_http=True)
     assert patch({"webhooks": {"url": ""}}) == {"webhooks.url": ""}
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8080/hook", "https://127.0.0.1/hook", "https://10.1.2.3/hook", "https://169.254.169.254/",
+    "https://[::1]:8443/hook", "https://[fd00::1]/hook", "https://[::ffff:192.168.1.1]/hook", "https://100.64.0.1/",
+    "https://0.0.0.0/", "https://2130706433/hook",
+])
+def test_a_webhook_on_a_literal_address_the_egress_policy_refuses_is_refused(url):
+    with pytest.raises(ApiError) as caught:
+        patch({"webhooks": {"url": url}}, allow_http=True)
+    assert caught.value.code == 1009
+    assert "which the server does not connect to unless WA_EGRESS_ALLOW allows it" in caught.value.details
+
+
+def test_a_webhook_the_operator_allows_and_a_public_or_named_one_are_accepted():
+    assert patch({"webhooks": {"url": "https://10.1.2.3/hook"}}, egress="10.0.0.0/8")
+    assert patch({"webhooks": {"url": "https://[::1]:8443/hook"}}, egress="[::1]:8443")
+    assert patch({"webhooks": {"url": "https://93.184.215.14/hook"}})
+    # A name is judged where it is resolved, at each delivery (the dispatcher).
+    assert patch({"webhooks": {"url": "https://hooks.internal/x"}})
 
 
 def test_status_switches():

@@ -1,5 +1,6 @@
 import pytest
 
+from services.common.egress_rules import parse_allow
 from services.settings.setting_kinds import (
     Boolean,
     IndexedUrls,
@@ -53,7 +54,8 @@ def test_patterns_are_ascii_and_bounded():
 def test_indexed_urls_follow_the_webhook_url_rules():
     kind = IndexedUrls(max_entries=2)
     assert kind.parse({"0": "https://a.example/cb", "1": ""}, CONTEXT) == {"0": "https://a.example/cb", "1": ""}
-    assert kind.parse({"0": "http://127.0.0.1/cb"}, PatchContext(allow_http_webhooks=True))
+    assert kind.parse({"0": "http://127.0.0.1/cb"}, PatchContext(allow_http_webhooks=True,
+                                                               egress_allow=parse_allow("127.0.0.1:80")))
     for value in ({"0": "http://127.0.0.1/cb"}, {"0": 5}, {"x": ""}, {"0": "", "1": "", "2": ""}, ["https://a"]):
         with pytest.raises(ValueError):
             kind.parse(value, CONTEXT)
