@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from services.common.egress_rules import parse_allow
+from services.webhook_dispatcher import delivery
 from tests.common.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[3]
@@ -186,3 +188,12 @@ def producer(config):
         yield app
     finally:
         app.close()
+
+
+@pytest.fixture
+def loopback_allowed():
+    """The process-wide delivery session allows 127.0.0.1 (the webhooks of these tests),
+    as the worker's WA_EGRESS_ALLOW would; nothing else on loopback."""
+    delivery.configure(parse_allow("127.0.0.1/32"))
+    yield
+    delivery.configure(parse_allow(""))

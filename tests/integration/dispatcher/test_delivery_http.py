@@ -8,22 +8,13 @@ import time
 
 import pytest
 
-from services.common.egress_rules import parse_allow
-from services.webhook_dispatcher import delivery
 from services.webhook_dispatcher.delivery import USER_AGENT, post_callback
 from tests.common.listeners import CountingListener, TricklingServer
 
 PAYLOAD = {"statuses": [{"id": "x", "status": "read", "timestamp": "1518694235"}]}
 
 
-@pytest.fixture(autouse=True)
-def loopback_allowed():
-    """The process-wide session allows 127.0.0.1 (the webhooks here), as the worker's
-    WA_EGRESS_ALLOW would; nothing else on loopback."""
-    delivery.configure(parse_allow("127.0.0.1/32"))
-    yield
-    delivery.configure(parse_allow(""))
-
+pytestmark = pytest.mark.usefixtures("loopback_allowed")
 
 def test_200_is_ok_and_sends_the_expected_request(webhook):
     outcome = post_callback(webhook.url, PAYLOAD, callback_id="cb-1", timeout=2)

@@ -9,6 +9,7 @@ import ssl
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import requests.certs
 
 from services.certificates import store
@@ -20,6 +21,8 @@ from tests.e2e.webhook_receiver import WebhookReceiver
 
 PAYLOAD = {"statuses": [{"id": "x", "status": "read", "timestamp": "1518694235"}]}
 NOW = datetime.now(UTC)
+
+pytestmark = pytest.mark.usefixtures("loopback_allowed")
 
 
 def https_receiver(server: Issued, directory: Path, client_ca: Issued | None = None) -> WebhookReceiver:
