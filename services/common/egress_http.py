@@ -235,12 +235,12 @@ class _Checked:
 
     def _new_conn(self) -> socket.socket:
         host = self.host
-        budget = self.budget if self.budget is not None else current_budget()
-        self.budget = budget
+        # The budget of the request being sent: a pooled connection the server closed is
+        # reopened here before ``request`` runs, and must not carry the last one's.
+        budget = self.budget = current_budget()
         timeout = self.timeout if isinstance(self.timeout, int | float) else None
-        which = None
         if budget is not None:
-            timeout, which = budget.wait_limit(timeout)
+            budget.wait_limit(timeout)  # nothing is resolved once the deadline has passed
         try:
             infos = self.resolver(host.strip("[]").rstrip("."), self.port, 0, socket.SOCK_STREAM)
         except socket.gaierror as error:
@@ -264,16 +264,15 @@ class _Checked:
             if literal is not None:
                 raise _Refusal(egress_rules.refusal(literal, self.port, self.allow) or refusals[0])
             raise _Refusal(f"{name} resolves to {refusals[0]}")
-        try:
-            return self._connect(allowed, timeout)
-        except ConnectTimeoutError:
-            if budget is not None and which is not None:
-                budget.cut = which
-            raise
+        return self._connect(allowed, timeout, budget)
 
-    def _connect(self, candidates: list[tuple[Any, ...]], timeout: float | None) -> socket.socket:
+    def _connect(self, candidates: list[tuple[Any, ...]], socket_timeout: float | None,
+                 budget: Budget | None) -> socket.socket:
+        # Each address waits at most what the budget has left after the resolution and
+        # the addresses before it: N addresses that fail slowly cannot outlast it.
         last: OSError | None = None
         for family, kind, proto, sockaddr in candidates:
+            timeout, which = budget.wait_limit(socket_timeout) if budget is not None else (socket_timeout, None)
             sock = socket.socket(family, kind, proto)
             try:
                 for option in self.socket_options or ():
@@ -284,6 +283,8 @@ class _Checked:
                 sock.connect(sockaddr)
             except TimeoutError as error:
                 sock.close()
+                if budget is not None and which is not None:
+                    budget.cut = which
                 raise ConnectTimeoutError(self, f"Connection to {self.host} timed out") from error  # type: ignore[arg-type]
             except OSError as error:
                 sock.close()

@@ -24,6 +24,9 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -157,7 +160,7 @@ def literal_address(host: str) -> IPAddress | None:
     host = host.strip()
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
-    host = host.split("%", 1)[0]  # an IPv6 zone
+    host = host.split("%", 1)[0].rstrip(".")  # an IPv6 zone; a fully qualified spelling
     try:
         return ipaddress.ip_address(host)
     except ValueError:
@@ -237,31 +240,50 @@ def refusal(address: IPAddress, port: int, allow: EgressAllow, host: str | None 
     return f"{address} carries {carried}, {kind}" if carried is not None else f"{address} is {kind}"
 
 
+@dataclass(frozen=True)
+class UrlParts:
+    scheme: str  # lower case
+    host: str  # as normal_host gives it
+    port: int | None
+
+
+def split_url(url: str) -> UrlParts:
+    """A URL's scheme, host and port as the connection will see them. requests connects
+    to the host urllib3's ``parse_url`` finds, and urllib.parse reads some URLs
+    differently (a backslash ends urllib3's authority but not urlsplit's:
+    ``https://evil\\@good/`` goes to ``evil``): a URL the two read differently is
+    refused (ValueError), so no check here can judge another host than the one
+    connected to."""
+    try:
+        ours = urlsplit(url)
+        ours_port = ours.port
+        theirs = parse_url(url)
+    except (ValueError, LocationParseError):
+        raise ValueError("not a valid URL") from None
+    scheme, host = ours.scheme.lower(), normal_host(ours.hostname or "")
+    if ((theirs.scheme or "").lower(), normal_host(theirs.host or ""), theirs.port) != (
+            scheme, host, ours_port):
+        raise ValueError("ambiguous (URL parsers read its host differently)")
+    return UrlParts(scheme, host, ours_port)
+
+
 def url_refusal(url: str, allow: EgressAllow) -> str | None:
     """What can be told of a URL without resolving it: a scheme other than http(s), no
     host, or a host that is a refused literal address. None: it may be tried (a name is
     judged when it is resolved, services/common/egress_http.py)."""
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "it is not a valid URL"
-    scheme = parts.scheme.lower()
-    if scheme not in SCHEMES:
+        parts = split_url(url)
+    except ValueError as error:
+        return f"it is {error}"
+    if parts.scheme not in SCHEMES:
         return "only http and https URLs are fetched"
-    if not parts.hostname:
+    if not parts.host:
         return "it has no host"
-    address = literal_address(parts.hostname)
+    address = literal_address(parts.host)
     if address is None:
         return None
-    reason = refusal(address, port or DEFAULT_PORTS[scheme], allow)
+    reason = refusal(address, parts.port or DEFAULT_PORTS[parts.scheme], allow)
     return f"{reason}, which the server does not connect to unless {ALLOW_VARIABLE} allows it" if reason else None
-
-
-def host_port(url: str) -> tuple[str, int]:
-    """A URL's (normalised host, port), the port defaulting to its scheme's."""
-    parts = urlsplit(url)
-    return normal_host(parts.hostname or ""), parts.port or DEFAULT_PORTS.get(parts.scheme.lower(), 0)
 
 
 def parse_host_entry(entry: str) -> tuple[str, int | None]:
@@ -305,13 +327,11 @@ def credentials_refusal(hosts: tuple[str, ...] | None, url: str, allow: EgressAl
         return ("the provider has no 'hosts', so its credentials go nowhere: add 'hosts' to it, "
                 "the list of host or host:port its links are on")
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "the link is not a valid URL"
-    scheme = parts.scheme.lower()
-    host = normal_host(parts.hostname or "")
-    port = port or DEFAULT_PORTS.get(scheme, 0)
+        parts = split_url(url)
+    except ValueError as error:
+        return f"the link is {error}"
+    scheme, host = parts.scheme, parts.host
+    port = parts.port or DEFAULT_PORTS.get(scheme, 0)
     named = False
     for entry in hosts:
         try:

@@ -59,18 +59,22 @@ class WebhookTls:
         # The operator's bundle (Config.tls_ca_bundle, REQUESTS_CA_BUNDLE) replaces the
         # public CAs, as it does for every other connection; the uploaded CA adds to it.
         self._base_bundle = base_bundle or requests.certs.where()
+        # What ``verify`` is with no CA uploaded: a request's ``verify=True`` would
+        # override the operator's bundle the session was given.
+        self._default_verify: Verify = base_bundle or True
         self._cert = client_cert(config)
         self._recheck_seconds = recheck_seconds
         self._lock = threading.Lock()
         self._directory = Path(tempfile.mkdtemp(prefix="wa-webhook-ca-"))
         weakref.finalize(self, shutil.rmtree, self._directory, True)
-        self._verify: Verify = True
+        self._verify: Verify = self._default_verify
         self._retired: str | None = None  # the bundle before: a request may still be opening it
         self._version: str | None = None
         self._next_check = 0.0
 
     def verify(self) -> Verify:
-        """``True`` (the default CAs) or the path of a bundle with the uploaded CA too."""
+        """The default CAs (``True``, or the operator's bundle) or the path of a bundle
+        with the uploaded CA too."""
         with self._lock:
             now = time.monotonic()
             if now >= self._next_check:
@@ -95,7 +99,7 @@ class WebhookTls:
         found = store.load_webhook_ca(self._db) if version is not None else None
         previous = self._verify
         if found is None:
-            self._verify, self._version = True, None
+            self._verify, self._version = self._default_verify, None
             log.info("webhook CA: the default CAs only")
         else:
             bundle = self._directory / f"ca-{found.version}.pem"
@@ -106,4 +110,4 @@ class WebhookTls:
             log.info("webhook CA: the default CAs and the uploaded one (version %s)", found.version)
         if self._retired is not None:
             Path(self._retired).unlink(missing_ok=True)
-        self._retired = previous if isinstance(previous, str) else None
+        self._retired = previous if isinstance(previous, str) and previous != self._default_verify else None

@@ -255,3 +255,46 @@ def test_a_silent_server_is_cut_at_the_deadline_before_its_headers():
 
 def test_transfer_cut_is_a_socket_timeout():
     assert issubclass(TransferCut, TimeoutError)
+
+
+def test_a_pooled_connection_reopened_after_the_server_closed_it_has_the_new_requests_budget(tmp_path):
+    # The server drops idle keep-alive connections after 0.2 s; urllib3 then reopens the
+    # pooled connection (HTTPS: before the request is made), which must obey the budget
+    # of the request being sent, not the spent one of the request before.
+    cert_file, key_file = _certificate(tmp_path, "hooks.test")
+    handler = type("Hello", (_Hello,), {"hits": [], "timeout": 0.2})
+    server = start_server(handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    try:
+        port = server.server_address[1]
+        session = egress_session(parse_allow(f"127.0.0.1:{port}"), total_timeout=True,
+                                 resolver=resolver_of(["127.0.0.1"]), ca_bundle=str(cert_file))
+        url = f"https://hooks.test:{port}/"
+        assert session.get(url, timeout=0.5).text == "hello"
+        time.sleep(0.8)  # the first request's budget is spent, and the server closed the connection
+        assert session.get(url, timeout=0.5).text == "hello"
+        assert len(handler.hits) == 2
+    finally:
+        stop_server(server)
+
+
+def test_a_resolution_that_outlasts_the_deadline_connects_nowhere():
+    listener = CountingListener("127.0.0.1")
+    slow = resolver_of(["127.0.0.1"])
+
+    def slow_resolver(*args, **kwargs):
+        time.sleep(0.5)
+        return slow(*args, **kwargs)
+
+    try:
+        session = egress_session(parse_allow(f"127.0.0.1:{listener.port}"), resolver=slow_resolver)
+        budget = Budget.lasting(0.3)
+        with transfer(budget), pytest.raises(requests.RequestException):
+            session.get(listener.url(host="media.test"), timeout=(5, 5))
+        assert budget.cut == "deadline"
+        time.sleep(0.2)
+        assert listener.connections == 0
+    finally:
+        listener.close()

@@ -75,3 +75,29 @@ def test_a_webhook_asking_for_a_client_certificate_gets_the_configured_one(db, t
         assert receiver.bodies() == [PAYLOAD]
     finally:
         receiver.close()
+
+
+def test_the_operators_ca_bundle_is_trusted_with_or_without_an_uploaded_ca(db, tmp_path):
+    operators_ca, uploaded_ca = make_ca("Operator CA"), make_ca("Webhook CA")
+    operators_bundle = tmp_path / "operator-ca.pem"
+    operators_bundle.write_text(operators_ca.cert_pem)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    behind_operators_ca = https_receiver(make_leaf(operators_ca), tmp_path / "a")
+    behind_uploaded_ca = https_receiver(make_leaf(uploaded_ca), tmp_path / "b")
+    tls = WebhookTls(db, DispatcherConfig(), recheck_seconds=0, base_bundle=str(operators_bundle))
+    try:
+        # None uploaded: the operator's bundle (REQUESTS_CA_BUNDLE), not certifi's.
+        assert tls.post(behind_operators_ca.url, PAYLOAD, callback_id="cb-1", timeout=5).ok
+        assert not tls.post(behind_uploaded_ca.url, PAYLOAD, callback_id="cb-2", timeout=5).ok
+
+        store.set_webhook_ca(db, uploaded_ca.cert_pem, NOW)
+        assert tls.post(behind_uploaded_ca.url, PAYLOAD, callback_id="cb-3", timeout=5).ok
+        assert tls.post(behind_operators_ca.url, PAYLOAD, callback_id="cb-4", timeout=5).ok
+
+        store.delete_webhook_ca(db)
+        assert tls.post(behind_operators_ca.url, PAYLOAD, callback_id="cb-5", timeout=5).ok
+        assert tls.verify() == str(operators_bundle) and operators_bundle.exists()
+    finally:
+        behind_operators_ca.close()
+        behind_uploaded_ca.close()

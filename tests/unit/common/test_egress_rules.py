@@ -135,6 +135,7 @@ def test_the_allow_list_allows_cidrs_and_exact_endpoints_only():
     ("127.0.0.1", "127.0.0.1"), ("[::1]", "::1"), ("::ffff:127.0.0.1", "::ffff:7f00:1"),
     ("127.1", "127.0.0.1"), ("0x7f.1", "127.0.0.1"), ("2130706433", "127.0.0.1"), ("0177.0.0.1", "127.0.0.1"),
     ("fe80::1%eth0", "fe80::1"), ("example.com", None), ("1.example", None), ("localhost", None),
+    ("127.0.0.1.", "127.0.0.1"), ("169.254.169.254.", "169.254.169.254"), ("0x7f.1.", "127.0.0.1"),
 ])
 def test_literal_addresses_in_every_spelling(host, expected):
     found = literal_address(host)
@@ -157,6 +158,12 @@ def test_literal_addresses_in_every_spelling(host, expected):
     ("http://[::ffff:169.254.169.254]/", "::ffff:a9fe:a9fe carries 169.254.169.254, a link-local address"),
     ("https://10.0.0.5/x", "10.0.0.5 is a private address"),
     ("https://100.100.100.200/x", "100.100.100.200 is a shared (CGNAT) address"),
+    ("http://169.254.169.254./latest/", "169.254.169.254 is a link-local address"),
+    # urllib3 (what requests connects with) ends the authority at a backslash: the
+    # connection would go to 127.0.0.1 while urlsplit reads cdn.example.
+    ("http://127.0.0.1\\@cdn.example/x", "it is ambiguous"),
+    ("https://evil.example\\@cdn.example/x", "it is ambiguous"),
+    ("https://cdn.example/x?q=a\\b", None),
 ])
 def test_urls(url, expected):
     found = url_refusal(url, NONE)
@@ -205,6 +212,11 @@ def test_credentials_over_http_only_to_a_host_the_allow_list_names():
     assert "over https only" in credentials_refusal(hosts, "http://127.0.0.1:8080/a", NONE)
     assert credentials_refusal(hosts, "http://127.0.0.1:8080/a", parse_allow("127.0.0.1:8080")) is None
     assert credentials_refusal(hosts, "http://127.0.0.1:8080/a", parse_allow("127.0.0.0/8")) is None
+
+
+def test_credentials_never_go_where_url_parsers_disagree_on_the_host():
+    found = credentials_refusal(("cdn.example",), "https://evil.example\\@cdn.example/a.png", NONE)
+    assert found is not None and "ambiguous" in found
 
 
 def test_a_provider_without_hosts_sends_its_credentials_nowhere():
