@@ -27,21 +27,26 @@ def _throttle_keys(username: str) -> throttle_rules.LoginKeys:
 @bp.post("/login")
 def login():
     credentials = auth.basic_credentials()
-    username, password = credentials or ("", "")
     redis = state.redis_client()
+    if credentials is None:
+        if throttle_rules.exceeded(throttle_store.standing(redis, _throttle_keys(""))) is not None:
+            raise ApiError(1015, RATE_LIMITED)
+        raise auth.denied()
+    username, password = credentials
     keys = _throttle_keys(username)
-    standing = throttle_store.standing(redis, keys)
+    standing = throttle_store.reserve(redis, keys)  # a bad login until it succeeds
     if throttle_rules.exceeded(standing) is not None:
         raise ApiError(1015, RATE_LIMITED)
-    if credentials is None:
-        raise auth.denied()
     db = state.db()
-    user_store.ensure_admin(db)
-    user = user_store.authenticate(db, username, password)
+    try:
+        user_store.ensure_admin(db)
+        user = user_store.authenticate(db, username, password)
+    except Exception:
+        throttle_store.release(redis, keys, logged_in_before=None)  # the server failed, not the password
+        raise
     if user is None:
-        throttle_store.record_failure(redis, keys)
         raise auth.denied()
-    throttle_store.record_success(redis, keys, standing)
+    throttle_store.release(redis, keys, logged_in_before=standing)
 
     body = parse(LoginBody, json_body())
     if body.new_password is not None:

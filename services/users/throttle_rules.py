@@ -21,6 +21,7 @@ hash of the name, so the keys stay short and hold no raw request data.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from dataclasses import dataclass
 
 PREFIX = "gateway:login"
@@ -49,8 +50,22 @@ class LoginKeys:
     known_address: str
 
 
+def address_bucket(address: str) -> str:
+    """What an address is counted as: an IPv6 address as its /64, since any IPv6 host
+    holds at least a /64 and could change its address on every attempt; an IPv4 address
+    as itself."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed.ipv4_mapped or parsed) if isinstance(parsed, ipaddress.IPv6Address) else str(parsed)
+
+
 def keys_for(username: str, address: str) -> LoginKeys:
     account = hashlib.sha256(username.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    address = address_bucket(address)
     return LoginKeys(
         counts=(f"{PREFIX}:address:{address}", f"{PREFIX}:account_address:{account}:{address}",
                 f"{PREFIX}:account:{account}"),
@@ -71,6 +86,12 @@ class Standing:
         """From the values of ``counts + (known_address,)``, as one MGET returns them."""
         *counts, known = values
         return cls(tuple(int(value or 0) for value in counts), known is not None)
+
+    @classmethod
+    def before_reserved(cls, counts: list[int], known: bytes | str | None) -> Standing:
+        """From the counts just incremented for this attempt (throttle_store.reserve):
+        the bad logins before it."""
+        return cls(tuple(count - 1 for count in counts), known is not None)
 
 
 def exceeded(standing: Standing) -> Limit | None:

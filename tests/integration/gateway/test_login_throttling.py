@@ -81,3 +81,33 @@ def test_a_scrypt_hash_is_rehashed_to_argon2id_at_the_next_successful_login(clie
     assert rehashed.startswith("$argon2id$v=19$m=32768,t=2,p=1$")
     assert client.post("/v1/users/login", headers=basic("admin", NEW_PASSWORD)).status_code == 200
     assert db.users.find_one({"_id": "admin"})["password_hash"] == rehashed  # today's parameters: left alone
+
+
+def test_an_ipv6_client_is_counted_by_its_64_whatever_address_it_takes_in_it(proxied_client, db):
+    insert_admin(db, NEW_PASSWORD)
+    for number in range(throttle_rules.PER_ADDRESS.failures):
+        _login(proxied_client, "wrong", client_ip=f"2001:db8:1:2::{number + 1:x}", username=f"user{number}")
+    assert_error(_login(proxied_client, NEW_PASSWORD, client_ip="2001:db8:1:2:ffff::9"), 429, 1015)
+    assert _login(proxied_client, NEW_PASSWORD, client_ip="2001:db8:1:3::1").status_code == 200
+
+
+def test_parallel_bad_logins_get_no_more_tries_than_the_limit(proxied_client, db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    insert_admin(db, NEW_PASSWORD)
+    attempts = 4 * throttle_rules.PER_ACCOUNT_ADDRESS.failures
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda _: _login(proxied_client, "wrong", client_ip="198.51.100.7").status_code,
+                                 range(attempts)))
+    # Each attempt is counted before its password is checked: no more than the limit
+    # are ever checked, however they interleave.
+    assert statuses.count(401) == throttle_rules.PER_ACCOUNT_ADDRESS.failures
+    assert statuses.count(429) == attempts - throttle_rules.PER_ACCOUNT_ADDRESS.failures
+
+
+def test_a_good_login_is_not_counted_as_a_bad_one(proxied_client, db):
+    insert_admin(db, NEW_PASSWORD)
+    for _ in range(3 * throttle_rules.PER_ACCOUNT_ADDRESS.failures):
+        assert _login(proxied_client, NEW_PASSWORD, client_ip="198.51.100.8").status_code == 200
+    for _ in range(throttle_rules.PER_ACCOUNT_ADDRESS.failures):
+        assert_error(_login(proxied_client, "wrong", client_ip="198.51.100.8"), 401, 1005)

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import pytest
+
 from services.users.throttle_rules import (
     LIMITS,
     PER_ACCOUNT,
     PER_ACCOUNT_ADDRESS,
     PER_ADDRESS,
     Standing,
+    address_bucket,
     exceeded,
     keys_for,
 )
@@ -53,3 +56,19 @@ def test_keys_separate_addresses_and_accounts_and_hold_no_raw_name():
     weird = keys_for("admin\r\n:\udcff" + "x" * 5000, "1.2.3.4")
     for key in (*weird.counts, weird.known_address):
         assert len(key) < 120 and "\n" not in key and "admin" not in key
+
+
+@pytest.mark.parametrize(("address", "bucket"), [
+    ("198.51.100.7", "198.51.100.7"),
+    ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+    ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+    ("::ffff:198.51.100.7", "198.51.100.7"),
+    ("unknown", "unknown"),
+])
+def test_addresses_are_counted_by_bucket(address, bucket):
+    assert address_bucket(address) == bucket
+
+
+def test_the_standing_before_a_reserved_attempt_excludes_it():
+    assert Standing.before_reserved([1, 5, 50], None) == Standing((0, 4, 49), False)
+    assert Standing.before_reserved([1, 1, 1], b"1").known_address
