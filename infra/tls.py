@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.credentials import write_private
+
 
 @dataclass(frozen=True)
 class ServerTls:
@@ -15,6 +17,5 @@ class ServerTls:
 
     def combined_pem(self, into: Path) -> Path:
         """Certificate and key in one file, as mongod's --tlsCertificateKeyFile wants them."""
-        into.write_bytes(self.cert_file.read_bytes() + self.key_file.read_bytes())
-        into.chmod(0o600)
+        write_private(into, self.cert_file.read_text() + self.key_file.read_text())
         return into

@@ -102,7 +102,10 @@ def insert_new(collection: Collection, docs: list[dict]) -> set[int]:
         collection.insert_many(docs, ordered=False)
     except BulkWriteError as error:
         write_errors = error.details.get("writeErrors", [])
-        if any(item.get("code") != DUPLICATE_KEY for item in write_errors):
+        # A write concern error (the majority never acknowledged, e.g. a step-down while
+        # waiting) comes as a BulkWriteError with no writeErrors at all: not accepted.
+        if error.details.get("writeConcernErrors") or any(item.get("code") != DUPLICATE_KEY
+                                                          for item in write_errors):
             raise
         return {item["index"] for item in write_errors}
     return set()

@@ -45,7 +45,10 @@ class ResealCount:
 
     @property
     def complete(self) -> bool:
-        return self.unreadable == 0
+        """Every blob is known to open under the newest key. A record written meanwhile
+        is not known to be: its writer may not have been restarted since the newest key
+        was added (a process seals under the newest key it has read): a second run tells."""
+        return self.unreadable == 0 and self.changed_meanwhile == 0
 
 
 def reseal_field(collection: Collection, field: str, context_of: Callable[[dict[str, Any]], bytes],

@@ -51,6 +51,9 @@ def report(counts: list[ResealCount], newest_id: str) -> str:
               f"{c.changed_meanwhile} changed meanwhile, {c.unreadable} unreadable" for c in counts]
     if all(count.complete for count in counts):
         lines.append("every sealed field opens under the newest key: older keys may be removed")
+    elif not any(count.unreadable for count in counts):
+        lines.append("some records were written meanwhile: run again (once every process has been restarted "
+                     "with the newest key) before removing an older key")
     else:
         lines.append("some blobs open under no configured key (the log names them and their key ids): "
                      "put the key they need back in the key file and run again; keep the older keys until then")
