@@ -11,7 +11,7 @@ run: export WA_ALLOW_HTTP_WEBHOOKS ?= 1
 run: export WA_KEY_FILE ?= $(CURDIR)/var/keys/master.key
 run: export SANDBOX_STATE_FILE ?= $(CURDIR)/var/sandbox/state.json
 # Plain HTTP beside HTTPS, for the README's walkthrough on loopback (WA_API_HOST's default).
-run: export WA_ALLOW_HTTP ?= 1
+run: export WA_ALLOW_HTTP ?= $(if $(filter 127.% localhost ::1,$(WA_API_HOST)),1,)
 # The egress policy (docs/design.md "Egress policy") refuses loopback: `make run` allows
 # only the webhook sink of the README's walkthrough (sandbox.webhook_sink, port 8080),
 # plus whatever WA_EGRESS_ALLOW says in the environment.

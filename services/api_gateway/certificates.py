@@ -9,12 +9,13 @@ The certificate installed here is served by every gateway worker within a few se
 from __future__ import annotations
 
 import logging
+import ssl
 
 from flask import Blueprint, Response, request
 
 from services.api_gateway import auth, state
 from services.api_gateway.envelope import respond
-from services.api_gateway.tls_listener import default_hostnames
+from services.api_gateway.tls_listener import build_context, default_hostnames
 from services.certificates import bundle_rules, store
 from services.common.clock import utcnow
 from services.common.errors import ApiError
@@ -45,6 +46,12 @@ def install_external():
         certificate = bundle_rules.parse_server_bundle(_pem_body(), utcnow())
     except bundle_rules.BundleError as error:
         raise ApiError(1009, str(error)) from None
+    try:
+        # What every worker will do with it: a bundle OpenSSL refuses (a key too small for
+        # its security level) is refused here, not installed to fail every handshake.
+        build_context(certificate)
+    except ssl.SSLError as error:
+        raise ApiError(1009, f"The certificate cannot be served: {error.reason or 'refused by OpenSSL'}") from None
     version = store.install_external(state.db(), state.master_key(), certificate, utcnow())
     log.info("HTTPS certificate installed by %s (version %s)", auth.principal().username, version)
     return respond(status=201)

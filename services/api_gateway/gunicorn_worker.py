@@ -61,6 +61,14 @@ class TlsConn(TConn):
             self.parser = http.get_parser(self.cfg, self.sock, self.client)
         super().init()
 
+    def close(self, graceful=False):
+        # A failed handshake closed the socket already; gunicorn closes every connection
+        # it finishes, and a second close of a closed socket raised in its bookkeeping
+        # (its count of open connections went down twice).
+        if self.sock.fileno() < 0:
+            return
+        super().close(graceful)
+
 
 class EnvelopeThreadWorker(ThreadWorker):
     def init_process(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import selectors
 import socket
 import ssl
 import tempfile
@@ -33,9 +34,13 @@ from services.protocol import at_rest
 log = logging.getLogger(__name__)
 
 RECHECK_SECONDS = 3.0
-# A client that opens a connection and then stalls its handshake holds a worker thread
-# (as a stalled request does) for this long at most.
+# A client that opens a connection and then stalls its handshake, however it drips its
+# bytes, holds a worker thread for this long at most (a total, not a per-read timeout).
 HANDSHAKE_TIMEOUT_SECONDS = 10.0
+# After its handshake, a client that sends no request within this long is closed: the
+# gthread worker waits as long for the first bytes of a plain connection (its
+# DEFAULT_WORKER_DATA_TIMEOUT), and the ClientHello has already passed that wait.
+FIRST_REQUEST_SECONDS = 5.0
 
 
 class HandshakeFailed(Exception):
@@ -72,21 +77,31 @@ class ServerTls:
         self._next_check = 0.0
 
     def context(self) -> ssl.SSLContext:
-        """The context to serve with now. While MongoDB is unreachable the last one is
-        kept; before there is one at all, the error goes to the caller."""
-        with self._lock:
-            now = time.monotonic()
-            if self._context is not None and now < self._next_check:
+        """The context to serve with now. When the stored certificate cannot be had or
+        served (MongoDB unreachable, a key that does not open, a certificate OpenSSL
+        refuses) the one in use is kept; before there is one at all, the error goes to
+        the caller. One thread rechecks at a time; the others serve meanwhile with the
+        context in use rather than wait for MongoDB."""
+        context = self._context
+        if context is not None and time.monotonic() < self._next_check:
+            return context
+        if not self._lock.acquire(blocking=context is None):
+            return context  # type: ignore[return-value]  # another thread is rechecking
+        try:
+            if self._context is not None and time.monotonic() < self._next_check:
                 return self._context
             try:
                 self._refresh()
-            except PyMongoError as error:
+            except Exception as error:
                 if self._context is None:
                     raise
-                log.warning("MongoDB unreachable: serving the certificate in use (%s)", error.__class__.__name__)
-            self._next_check = now + self._recheck_seconds
+                log.warning("serving the certificate in use: the stored one cannot be had (%s)",
+                            error.__class__.__name__)
+            self._next_check = time.monotonic() + self._recheck_seconds
             assert self._context is not None
             return self._context
+        finally:
+            self._lock.release()
 
     def _refresh(self) -> None:
         version = store.external_version(self._db)
@@ -112,13 +127,50 @@ class ServerTls:
             # The server's fault, but one line per connection, not a traceback each.
             log.error("no certificate to serve: %s", error.__class__.__name__)
             raise HandshakeFailed() from None
-        sock.settimeout(HANDSHAKE_TIMEOUT_SECONDS)
         try:
-            secure = context.wrap_socket(sock, server_side=True)
+            secure = context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        except (ssl.SSLError, OSError) as error:
+            log.debug("TLS handshake failed: %s", escape_unprintable(str(error)))
+            sock.close()
+            raise HandshakeFailed() from None
+        try:
+            _handshake_within(secure, HANDSHAKE_TIMEOUT_SECONDS)
+            secure.setblocking(True)
+            if not secure.pending() and not _readable_within(secure, FIRST_REQUEST_SECONDS):
+                raise TimeoutError("no request after the handshake")
         except (ssl.SSLError, OSError) as error:
             # A scanner, a plain-HTTP client on the HTTPS port, a client that does not trust
-            # the certificate: one line at debug level, as gunicorn logs a closed connection.
-            log.debug("TLS handshake failed: %s", escape_unprintable(str(error)))
+            # the certificate, a stalled one: one line at debug level, as gunicorn logs a
+            # closed connection.
+            log.debug("TLS handshake failed: %s", escape_unprintable(str(error) or error.__class__.__name__))
+            secure.close()
             raise HandshakeFailed() from None
-        secure.setblocking(True)
         return secure
+
+
+def _handshake_within(secure: ssl.SSLSocket, seconds: float) -> None:
+    """The server side of the handshake, ended (TimeoutError) when it takes longer than
+    ``seconds`` in all, however slowly the client drips its bytes."""
+    deadline = time.monotonic() + seconds
+    secure.setblocking(False)
+    while True:
+        try:
+            secure.do_handshake()
+            return
+        except ssl.SSLWantReadError:
+            want = selectors.EVENT_READ
+        except ssl.SSLWantWriteError:
+            want = selectors.EVENT_WRITE
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not _ready_within(secure, want, remaining):
+            raise TimeoutError("TLS handshake took too long")
+
+
+def _readable_within(sock: socket.socket, seconds: float) -> bool:
+    return _ready_within(sock, selectors.EVENT_READ, seconds)
+
+
+def _ready_within(sock: socket.socket, events: int, seconds: float) -> bool:
+    with selectors.DefaultSelector() as selector:
+        selector.register(sock, events)
+        return bool(selector.select(timeout=seconds))

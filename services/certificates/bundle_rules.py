@@ -11,11 +11,11 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -43,7 +43,7 @@ class ServerCertificate:
     """What an HTTPS listener serves: its key, its certificate and the chain above it,
     each in PEM, and the CA(s) a client should trust (``GET /v1/certificates/external/ca``)."""
 
-    key_pem: str
+    key_pem: str = field(repr=False)  # never in a log line or a traceback
     cert_pem: str
     chain_pem: str
     ca_pem: str
@@ -78,8 +78,13 @@ def parse_server_bundle(text: str, now: datetime) -> ServerCertificate:
     key = _load_key(keys[0])
     chain = [_load_certificate(section) for section in certs]
     leaf, issuers = chain[0], chain[1:]
-    if not _same_public_key(key.public_key(), leaf.public_key()):
+    if not _same_public_key(key.public_key(), _public_key(leaf)):
         raise BundleError("The private key does not match the certificate")
+    if _is_ca(leaf):
+        # Its key would then be served: the first certificate must be the server's own.
+        raise BundleError("The first certificate is a CA certificate, not the server's")
+    if not all(_is_ca(issuer) for issuer in issuers):
+        raise BundleError("A certificate after the first is not a CA certificate")
     for certificate in chain:
         check_validity(certificate, now)
     for child, issuer in zip(chain, issuers, strict=False):
@@ -127,7 +132,7 @@ def is_signed_by(child: x509.Certificate, issuer: x509.Certificate) -> bool:
         return False
     try:
         child.verify_directly_issued_by(issuer)
-    except (InvalidSignature, ValueError, TypeError):
+    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
         return False
     return True
 
@@ -211,6 +216,8 @@ def _general_name(name: str) -> x509.GeneralName:
 def _load_key(section: str):
     try:
         key = serialization.load_pem_private_key(section.encode(), password=None)
+    except UnsupportedAlgorithm:
+        raise BundleError("The private key type is not supported") from None
     except (ValueError, TypeError):
         # TypeError: an encrypted key, which the gateway could not open without its password.
         raise BundleError("The private key could not be read (it must be PEM and not encrypted)") from None
@@ -227,11 +234,20 @@ def _load_certificate(section: str) -> x509.Certificate:
         raise BundleError("A certificate could not be read") from None
 
 
+def _public_key(certificate: x509.Certificate):
+    try:
+        return certificate.public_key()
+    except (UnsupportedAlgorithm, ValueError):
+        raise BundleError("The certificate's key type is not supported") from None
+
+
 def _is_ca(certificate: x509.Certificate) -> bool:
     try:
         return bool(certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
     except x509.ExtensionNotFound:
         return False
+    except (x509.DuplicateExtension, ValueError):
+        raise BundleError("A certificate's extensions could not be read") from None
 
 
 def _same_public_key(first, second) -> bool:

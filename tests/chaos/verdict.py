@@ -39,7 +39,8 @@ def outcome(attempt: Attempt) -> str:
         return "unanswered"
     if attempt.accepted:
         return "201"
-    return "5xx" if attempt.failed else str(attempt.status)
+    # The exact status, so a summary tells a 503 (unavailable, try again) from a 500.
+    return str(attempt.status)
 
 
 @dataclass

@@ -8,10 +8,12 @@ import os
 import socket
 import ssl
 import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
 
+from services.api_gateway import tls_listener
 from services.api_gateway.tls_listener import HandshakeFailed, ServerTls
 from services.certificates import bundle_rules, store
 from tests.common.pki import bundle, make_ca, make_leaf
@@ -58,3 +60,69 @@ def test_a_client_that_is_not_speaking_tls_fails_the_handshake_quietly(config, d
         tls.handshake(server_side)
     server_side.close()
     client_side.close()
+
+
+def test_a_handshake_dripped_byte_by_byte_is_cut_at_its_total_deadline(config, db, monkeypatch):
+    monkeypatch.setattr(tls_listener, "HANDSHAKE_TIMEOUT_SECONDS", 1.0)
+    tls = ServerTls(config, db, lambda: MASTER)
+    tls.context()
+    server_side, client_side = socket.socketpair()
+    stop = threading.Event()
+
+    def drip():
+        # A TLS record header announcing 512 bytes, then one byte every 0.2 s: no single
+        # read ever waits long, only the whole handshake does.
+        client_side.sendall(b"\x16\x03\x01\x02\x00")
+        while not stop.wait(0.2):
+            try:
+                client_side.sendall(b"\x00")
+            except OSError:
+                return
+
+    dripper = threading.Thread(target=drip, daemon=True)
+    dripper.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(HandshakeFailed):
+            tls.handshake(server_side)
+        assert time.monotonic() - started < 2.0
+    finally:
+        stop.set()
+        dripper.join(timeout=2)
+        client_side.close()
+
+
+def test_a_client_silent_after_its_handshake_is_closed_instead_of_holding_a_thread(config, db, monkeypatch):
+    monkeypatch.setattr(tls_listener, "FIRST_REQUEST_SECONDS", 0.5)
+    tls = ServerTls(config, db, lambda: MASTER)
+    tls.context()
+    ca_pem = store.load_external(db, MASTER)
+    server_side, client_side = socket.socketpair()
+    outcome: list[object] = []
+
+    def serve():
+        try:
+            outcome.append(tls.handshake(server_side))
+        except HandshakeFailed as failed:
+            outcome.append(failed)
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    context = ssl.create_default_context(cadata=ca_pem.certificate.ca_pem)
+    secure = context.wrap_socket(client_side, server_hostname="localhost")  # handshakes, then says nothing
+    thread.join(timeout=5)
+    secure.close()
+    assert len(outcome) == 1 and isinstance(outcome[0], HandshakeFailed)
+
+
+def test_a_stored_certificate_that_cannot_be_served_leaves_the_one_in_use(config, db):
+    keys = {"current": MASTER}
+    tls = ServerTls(config, db, lambda: keys["current"], recheck_seconds=0)
+    first = tls.context()
+    ca = make_ca("Operator CA")
+    now = datetime.now(UTC)
+    store.install_external(db, MASTER, bundle_rules.parse_server_bundle(bundle(make_leaf(ca), ca), now), now)
+    keys["current"] = os.urandom(32)  # a key that does not open the new one
+    assert tls.context() is first
+    keys["current"] = MASTER
+    assert tls.context() is not first

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 
 from services.certificates import bundle_rules
 from services.certificates.bundle_rules import TOO_FEW_SECTIONS, BundleError
-from tests.common.pki import bundle, make_ca, make_leaf
+from tests.common.pki import Issued, bundle, make_ca, make_leaf
 
 NOW = datetime.now(UTC)
 
@@ -176,3 +176,23 @@ def test_the_ca_fingerprint_is_openssls_sha256_of_the_ca():
     expected = hashlib.sha256(der).hexdigest().upper()
     assert made.ca_fingerprint().replace(":", "") == expected
     assert made.ca_fingerprint() != bundle_rules.generate_default(NOW, ["localhost"]).ca_fingerprint()
+
+
+def test_a_ca_certificate_is_refused_as_the_servers_certificate():
+    root = make_ca("Root")
+    intermediate = make_ca("Intermediate", issuer=root)
+    with pytest.raises(BundleError, match="first certificate is a CA"):
+        bundle_rules.parse_server_bundle(bundle(intermediate, root), NOW)
+
+
+def test_an_issuer_that_is_not_a_ca_is_refused():
+    root = make_ca("Root")
+    not_a_ca = make_leaf(root, ("issuer.example",))
+    server = make_leaf(Issued(not_a_ca.key, not_a_ca.certificate), ("localhost",))
+    with pytest.raises(BundleError, match="not a CA certificate"):
+        bundle_rules.parse_server_bundle(bundle(server, not_a_ca, root), NOW)
+
+
+def test_the_private_key_is_not_in_the_repr():
+    made = bundle_rules.generate_default(NOW, ["localhost"])
+    assert "PRIVATE KEY" not in repr(made) and made.key_pem.split("\n")[1] not in repr(made)

@@ -40,7 +40,7 @@ def test_a_5xx_that_reached_the_phone_is_a_false_failure_but_an_unanswered_one_i
     verdict = judge(_sent(("a", 500), ("b", None), ("c", 503)), [], _at_phone("a", "b"))
     assert verdict.failed_but_delivered == ["a"]
     assert verdict.unanswered_delivered == 1
-    assert verdict.outbound == {"5xx": 2, "unanswered": 1}
+    assert verdict.outbound == {"500": 1, "503": 1, "unanswered": 1}
     assert [p for p in verdict.problems() if "5xx" in p]
 
 
