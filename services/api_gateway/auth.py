@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from flask import g, request
 
 from services.api_gateway import state
+from services.api_gateway.operations import Access
 from services.common.errors import ApiError
 from services.users import store as user_store
 from services.users.password_rules import PASSWORD_POLICY_DETAILS, password_problem
@@ -96,6 +97,7 @@ def require_auth(*, admin: bool = False, allow_apikey: bool = False) -> Callable
             g.principal = principal
             return view(*args, **kwargs)
 
+        wrapper.access = Access(admin=admin, apikey=allow_apikey)  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate
