@@ -15,16 +15,21 @@ A route declares itself with :func:`operation`::
 - ``answers`` maps each success status to the model of the payload keys that sit
   beside ``meta`` (``None``: ``meta`` only), or to a media type string for an answer
   that is not JSON (a medium's bytes, a certificate's text).
-- ``errors`` lists the error codes the route itself raises; the document adds what
+- ``errors`` lists the error codes the route itself raises, each at the HTTP status of
+  services/common/errors.py's table, or as ``(code, status)`` where the route answers it
+  at another status (``ApiError(..., http_status=...)``); the document adds what
   every route may answer (401 without a token, 403 for a non-admin on an admin route,
   1025 for an unreadable body, 503/1016 during an outage).
+- ``headers`` are the request headers the route reads besides ``Authorization``
+  (:class:`Header`).
 - ``extension`` says why the operation (or a part of it) goes beyond the original
   On-Premises API; the document marks it ``x-extension``.
 
 The declaration is an attribute of the view function; ``functools.wraps`` (used by
 every decorator here) copies it to the wrappers, so the order of the decorators does
 not matter. Who may call a route is declared by ``auth.require_auth`` in the same way
-(``access``).
+(``access``); a route without that guard (anonymous, or ``Basic`` for the login)
+declares its access with :func:`access`.
 """
 
 from __future__ import annotations
@@ -40,6 +45,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 Answer = type[BaseModel] | str | None
 """A payload model, a media type (not JSON), or ``None`` (``{"meta"}`` only)."""
 
+DeclaredError = int | tuple[int, int]
+"""An error code at its table status, or ``(code, HTTP status)`` where the route overrides it."""
+
+
+@dataclass(frozen=True)
+class Header:
+    """A request header a route reads (``Idempotency-Key``); ``extension`` as for operations."""
+
+    name: str
+    description: str
+    max_length: int | None = None
+    extension: str | None = None
+
 
 @dataclass(frozen=True)
 class Operation:
@@ -48,10 +66,11 @@ class Operation:
     body: type[BaseModel] | None = None
     raw_body: str | None = None  # the media type of a body that is not JSON (uploads)
     query: type[BaseModel] | None = None
-    errors: tuple[int, ...] = ()
+    errors: tuple[DeclaredError, ...] = ()
     extension: str | None = None
     description: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    headers: tuple[Header, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,13 +86,24 @@ class Access:
 
 def operation(summary: str, *, answers: Mapping[int, Answer], body: type[BaseModel] | None = None,
               raw_body: str | None = None, query: type[BaseModel] | None = None,
-              errors: tuple[int, ...] = (), extension: str | None = None, description: str = "",
-              tags: tuple[str, ...] = ()) -> Callable[[F], F]:
+              errors: tuple[DeclaredError, ...] = (), extension: str | None = None, description: str = "",
+              tags: tuple[str, ...] = (), headers: tuple[Header, ...] = ()) -> Callable[[F], F]:
     declared = Operation(summary=summary, answers=dict(answers), body=body, raw_body=raw_body, query=query,
-                         errors=tuple(errors), extension=extension, description=description, tags=tuple(tags))
+                         errors=tuple(errors), extension=extension, description=description, tags=tuple(tags),
+                         headers=tuple(headers))
 
     def decorate(view: F) -> F:
         view.operation = declared  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def access(declared: Access) -> Callable[[F], F]:
+    """Declare who may call a route that ``auth.require_auth`` does not guard."""
+
+    def decorate(view: F) -> F:
+        view.access = declared  # type: ignore[attr-defined]
         return view
 
     return decorate

@@ -4,7 +4,17 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.common.openapi_check import CheckedFlaskClient
 from tests.common.private_servers import PrivateRedis
+
+
+@pytest.fixture(autouse=True)
+def _answers_checked_against_openapi(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every gateway test client checks each answer against the served OpenAPI document
+    (tests/common/openapi_check.py), including the clients tests build themselves."""
+    from services.api_gateway.app import GatewayFlask
+
+    monkeypatch.setattr(GatewayFlask, "test_client_class", CheckedFlaskClient)
 
 
 @pytest.fixture

@@ -47,7 +47,9 @@ class _Provider(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     type: Literal["www"]
     config: _Config
-    hosts: list[str] | None = Field(default=None, min_length=1, max_length=MAX_HOSTS)
+    hosts: list[str] | None = Field(default=None, min_length=1, max_length=MAX_HOSTS, json_schema_extra={
+        "x-extension": "where the credentials may be sent (issue 12); without it a send naming the provider "
+                       "is refused"})
 
     @field_validator("hosts")
     @classmethod
