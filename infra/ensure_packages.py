@@ -1,7 +1,7 @@
 """Install-time check for the system pieces pip cannot provide.
 
-redis-server comes from apt, and so do the shared libraries the wheel's mongod links
-against (libcurl4, libssl3, liblzma5: present on a full Debian 12, not on slim
+redis-server and chromium (the docs page's browser test) come from apt, and so do the
+shared libraries the wheel's mongod links against (libcurl4, libssl3, liblzma5: present on a full Debian 12, not on slim
 images). mongod and weed themselves come with requirements/dev.txt, so for those this
 just reports what is wrong. Exits non-zero if anything the launcher needs is missing.
 """
@@ -17,6 +17,9 @@ from infra.mongo_server import mongod_path, mongod_problem
 from infra.s3_server import weed_path
 
 REDIS_PACKAGES = ["redis-server"]
+# The headless browser of the docs page's test (tests/e2e/test_docs_page.py).
+BROWSER_PACKAGES = ["chromium"]
+CHROMIUM = "/usr/bin/chromium"
 MONGOD_LIBRARIES = ["libcurl4", "libssl3", "liblzma5"]
 
 
@@ -41,6 +44,12 @@ def ensure_redis() -> bool:
     return shutil.which("redis-server") is not None
 
 
+def ensure_chromium() -> bool:
+    if not os.path.exists(CHROMIUM):
+        _apt_install(BROWSER_PACKAGES)
+    return os.path.exists(CHROMIUM)
+
+
 def missing_libraries(binary: str) -> list[str]:
     """Shared libraries ``binary`` needs that the dynamic loader cannot find."""
     try:
@@ -58,6 +67,9 @@ def ensure_mongod_libraries() -> None:
 
 def main() -> int:
     ok = ensure_redis()
+    if not ensure_chromium():
+        print(f"{CHROMIUM} missing: apt-get install chromium", file=sys.stderr)
+        ok = False
     ensure_mongod_libraries()
     problem = mongod_problem()
     if problem:

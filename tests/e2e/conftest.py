@@ -12,6 +12,7 @@ import requests
 from infra.process_stack import Stack
 from infra.redis_server import with_db
 from tests.common.health import is_connected
+from tests.common.openapi_check import check_requests_response, checked_request
 from tests.common.waiting import wait_for
 from tests.e2e.webhook_receiver import WebhookReceiver
 
@@ -40,8 +41,8 @@ def first_logins(stack: Stack) -> dict[str, requests.Response]:
 def log_in_first(stack: Stack) -> dict[str, requests.Response]:
     """The first two logins ever made on this stack, kept for the first-login test."""
     url = f"{stack.api_url}/v1/users/login"
-    refused = requests.post(url, auth=("admin", "secret"), timeout=10)
-    accepted = requests.post(url, auth=("admin", "secret"), json={"new_password": NEW_PASSWORD}, timeout=10)
+    refused = checked_request("POST", url, auth=("admin", "secret"), timeout=10)
+    accepted = checked_request("POST", url, auth=("admin", "secret"), json={"new_password": NEW_PASSWORD}, timeout=10)
     return {"without_new_password": refused, "with_new_password": accepted}
 
 
@@ -58,6 +59,8 @@ def api_client(stack: Stack, token: str) -> Callable[..., requests.Response]:
     # requests reports as RemoteDisconnected and never retries for a POST: a new
     # connection per request takes that race out of the tests.
     session.headers["Connection"] = "close"
+    # Every answer checked against the served OpenAPI document (tests/common/openapi_check.py).
+    session.hooks["response"].append(check_requests_response)
 
     def call(method: str, path: str, **kwargs: Any) -> requests.Response:
         return session.request(method, f"{stack.api_url}{path}", timeout=30, **kwargs)

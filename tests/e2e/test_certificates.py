@@ -20,6 +20,7 @@ import requests
 
 from services.api_gateway.tls_listener import RECHECK_SECONDS
 from services.certificates.bundle_rules import TOO_FEW_SECTIONS
+from tests.common.openapi_check import checked_request
 from tests.common.pki import bundle, make_ca, make_leaf
 from tests.common.waiting import wait_for
 from tests.e2e.conftest import NEW_PASSWORD
@@ -207,7 +208,7 @@ def test_a_broken_bundle_is_refused_and_the_certificate_in_use_stays(stack, api,
 def test_certificates_are_for_admins_only(stack, api, tmp_path):
     for method, path in (("GET", "/v1/certificates/external/ca"), ("POST", "/v1/certificates/external"),
                          ("GET", "/v1/certificates/webhooks/ca"), ("DELETE", "/v1/certificates/webhooks/ca")):
-        answer = requests.request(method, f"{stack.api_url}{path}", timeout=10)
+        answer = checked_request(method, f"{stack.api_url}{path}", timeout=10)
         assert answer.status_code == 401, (method, path, answer.text)
 
 

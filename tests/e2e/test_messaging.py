@@ -6,8 +6,7 @@ import json
 import re
 import uuid
 
-import requests
-
+from tests.common.openapi_check import checked_request
 from tests.e2e.conftest import NEW_PASSWORD
 
 
@@ -31,8 +30,8 @@ def test_first_login_requires_a_new_password(stack, first_logins):
     accepted = first_logins["with_new_password"].json()["users"][0]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+00:00", accepted["expires_after"])
     url = f"{stack.api_url}/v1/users/login"
-    assert requests.post(url, auth=("admin", "secret"), timeout=10).status_code == 401
-    again = requests.post(url, auth=("admin", NEW_PASSWORD), timeout=10)
+    assert checked_request("POST", url, auth=("admin", "secret"), timeout=10).status_code == 401
+    again = checked_request("POST", url, auth=("admin", NEW_PASSWORD), timeout=10)
     assert again.status_code == 200 and again.json()["users"][0]["token"] != accepted["token"]
 
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from tests.common.openapi_check import checked_request
 from tests.common.waiting import wait_for
 
 META = {"api_status": "stable", "version": "v2.45.1"}
@@ -109,11 +110,11 @@ def test_an_oversized_body_is_413_before_it_is_read(stack, token):
 
 
 def test_options_is_enveloped_with_allow(stack):
-    answer = requests.options(f"{stack.api_url}/v1/messages", timeout=10)
+    answer = checked_request("OPTIONS", f"{stack.api_url}/v1/messages", timeout=10)
     assert answer.status_code == 200
     assert answer.json() == {"meta": META}
     assert {"POST", "OPTIONS"} <= {m.strip() for m in answer.headers["Allow"].split(",")}
-    unknown = requests.options(f"{stack.api_url}/v1/nowhere", timeout=10)
+    unknown = checked_request("OPTIONS", f"{stack.api_url}/v1/nowhere", timeout=10)
     assert unknown.status_code == 404 and unknown.json()["errors"][0]["code"] == 1006
 
 
