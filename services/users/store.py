@@ -46,6 +46,10 @@ class TokenHolder:
     token_hash: str
 
 
+class UserExists(Exception):
+    """A user of that name exists already."""
+
+
 class TokenExpired(Exception):
     """The token was issued but has expired (it is deleted now)."""
 
@@ -99,10 +103,37 @@ def _rehash(db: Database, username: str, stored: str, password: str) -> None:
                         {"$set": {"password_hash": password_rules.hash_password(password)}})
 
 
-def change_password(db: Database, username: str, new_password: str) -> None:
+def create_user(db: Database, username: str, password: str) -> None:
+    """A plain user (ROLE_USER) with ``password`` (checked by the caller); UserExists for
+    a name taken, the admin's included, even before its first login."""
+    now = utcnow()
+    try:
+        db.users.insert_one({
+            "_id": username, "password_hash": password_rules.hash_password(password), "role": ROLE_USER,
+            "must_change_password": False, "created_at": now, "password_changed_at": now,
+        })
+    except DuplicateKeyError:
+        raise UserExists(username) from None
+
+
+def role_of(db: Database, username: str) -> str | None:
+    """The stored role of ``username``; None when there is no such user."""
+    doc = db.users.find_one({"_id": username}, {"role": 1})
+    return None if doc is None else doc.get("role", ROLE_USER)
+
+
+def delete_user(db: Database, username: str) -> bool:
+    """Delete the user and every token it holds; False when there was no such user.
+    The tokens go even then: a token whose user is gone must not outlive it."""
+    deleted = db.users.delete_one({"_id": username}).deleted_count == 1
+    db.tokens.delete_many({"username": username})
+    return deleted
+
+
+def change_password(db: Database, username: str, new_password: str) -> bool:
     """Set a password (checked against the policy by the caller), which also ends the
-    default password's obligation to change it."""
-    db.users.update_one(
+    default password's obligation to change it; False when there is no such user."""
+    changed = db.users.update_one(
         {"_id": username},
         {
             "$set": {
@@ -114,6 +145,7 @@ def change_password(db: Database, username: str, new_password: str) -> None:
     )
     # Tokens issued under the old password stop working.
     db.tokens.delete_many({"username": username})
+    return changed.matched_count == 1
 
 
 # --- tokens --------------------------------------------------------------------------
