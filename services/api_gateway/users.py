@@ -82,13 +82,17 @@ def login():
     throttle_store.release(redis, keys, logged_in_before=standing)
 
     body = parse(LoginBody, json_body())
+    stamp = user.password_stamp
     if body.new_password is not None:
         auth.check_password_policy(body.new_password)
-        user_store.change_password(db, username, body.new_password)
+        stamp = user_store.change_password(db, username, body.new_password)
     elif user.must_change_password:
         raise ApiError(1024, "Log in again with 'new_password' in the body to set a new password")
 
-    token, expires_at = user_store.issue_token(db, username, user.role, state.config().token_ttl_seconds)
+    issued = user_store.issue_token_if_current(db, username, user.role, stamp, state.config().token_ttl_seconds)
+    if issued is None:
+        raise auth.denied()  # the password changed, or the user was deleted, while it was checked
+    token, expires_at = issued
     answer = LoginAnswer(users=[LoginToken(token=token, expires_after=auth.format_expires_after(expires_at))])
     return respond(answer.model_dump(mode="json"))
 
@@ -151,7 +155,7 @@ def update_user(username: str):
         return refused
     body = parse(UpdateUserBody, json_body())
     auth.check_password_policy(body.password)
-    if not user_store.change_password(state.db(), username, body.password):
+    if user_store.change_password(state.db(), username, body.password) is None:
         raise ApiError(1006, NO_SUCH_USER)
     return respond(users_answer(username))
 
