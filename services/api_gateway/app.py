@@ -59,6 +59,9 @@ class GatewayFlask(Flask):
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
     app = GatewayFlask(__name__)
+    # werkzeug answers a path with "//" (a name with an encoded "/" in it) with a 308
+    # redirect outside the envelope: such a path is simply unknown (404/1006).
+    app.url_map.merge_slashes = False
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.json.sort_keys = False  # type: ignore[attr-defined]
 

@@ -1,0 +1,175 @@
+"""Schemathesis against the served OpenAPI document, through real processes of this
+module's own (its database, its Redis database): generated requests, valid and not, on
+every operation, with a valid admin token.
+
+Each answer must not be a server error, must have a status, content type and body the
+document declares (schemathesis' checks, and the test clients' own check), and a
+rejected (4xx) request must change nothing: the application settings, and the users
+the request names, read back unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.common.openapi_check import check_requests_response, checked_request
+from tests.e2e.conftest import NEW_PASSWORD, own_cluster
+
+TARGET_REQUESTS = 2000
+MAX_ROUNDS = 6
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Operations left out, each with why: they would end the fuzzer's own session.
+EXCLUDED = {
+    "users.logout": "revokes the token the fuzzer calls with",
+}
+# A path parameter naming a user names this one, never the admin whose token the fuzzer
+# holds: changing its password or deleting it would end the run, not test anything.
+USER_PARAMETERS = ("username", "user")
+VICTIM = "fuzz-victim"
+VICTIM_PASSWORD = "V1ctim!Passw0rd"
+SETTINGS = "/v1/settings/application"
+
+
+@pytest.fixture(scope="module")
+def cluster(servers_env, tmp_path_factory):
+    with own_cluster(servers_env, tmp_path_factory, "openapi_fuzz", redis_db=9, shards=1, cores=1) as running:
+        yield running
+
+
+@dataclass
+class Fuzzer:
+    base_url: str
+    document: dict[str, Any]
+    token: str = ""
+    sent: Counter[str] = field(default_factory=Counter)
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def __post_init__(self) -> None:
+        self.session.hooks["response"].append(check_requests_response)
+        self.log_in()
+
+    def log_in(self) -> None:
+        answer = checked_request("POST", f"{self.base_url}/v1/users/login", auth=("admin", NEW_PASSWORD), timeout=30)
+        assert answer.status_code == 200, f"the fuzzer's admin cannot log in again: {answer.text}"
+        self.token = answer.json()["users"][0]["token"]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def read(self, path: str) -> Any:
+        answer = self.session.get(f"{self.base_url}{path}", headers=self.headers, timeout=30)
+        body = answer.json()
+        body.pop("meta", None)
+        return answer.status_code, body
+
+    def ensure_victim(self) -> None:
+        """The user the path parameters name exists, so that changing or deleting it can succeed."""
+        if "/v1/users" in self.document["paths"]:
+            answer = self.session.post(f"{self.base_url}/v1/users", headers=self.headers, timeout=30,
+                                       json={"username": VICTIM, "password": VICTIM_PASSWORD})
+            assert answer.status_code in (201, 500), answer.text  # 500/1014: it exists already
+
+    def settings(self) -> Any:
+        return self.read(SETTINGS)
+
+    def named_users(self, case: Any) -> dict[str, Any]:
+        """What the users this request names look like now (where the API can show a user)."""
+        if "/v1/users/{username}" not in self.document["paths"]:
+            return {}
+        names = {value for name, value in (case.path_parameters or {}).items() if name in USER_PARAMETERS}
+        if isinstance(case.body, dict) and isinstance(case.body.get("username"), str):
+            names.add(case.body["username"])
+        return {name: self.read(f"/v1/users/{requests.utils.quote(name, safe='')}") for name in names}
+
+    def run(self, case: Any, before: Any) -> Any:
+        """One request and its checks; the settings as they are after it."""
+        users_before = self.named_users(case)
+        response = case.call_and_validate(base_url=self.base_url, session=self.session, headers=self.headers,
+                                          checks=CHECKS, timeout=30)
+        self.sent[case.operation.definition.raw["operationId"]] += 1
+        if response.status_code == 401 and self.settings()[0] == 401:
+            self.log_in()  # the request ended the session (it must then have been accepted)
+        after = self.settings()
+        if 400 <= response.status_code < 500:
+            label = f"{case.method} {case.formatted_path} -> {response.status_code}"
+            assert after == before, f"rejected request changed the settings: {label}"
+            assert self.named_users(case) == users_before, f"rejected request changed a user: {label}"
+        return after
+
+
+def operations(schema: Any) -> list[Any]:
+    found = [result.ok() for result in schema.get_all_operations()]
+    return [operation for operation in found if operation.definition.raw["operationId"] not in EXCLUDED]
+
+
+def fuzz(fuzzer: Fuzzer, operation: Any, mode: schemathesis.GenerationMode, examples: int) -> int:
+    """Up to ``examples`` generated cases of one operation; how many were sent."""
+    user_parameters = {parameter.name: VICTIM for parameter in operation.path_parameters
+                       if parameter.name in USER_PARAMETERS}
+    if user_parameters:
+        fuzzer.ensure_victim()
+    strategy = operation.as_strategy(generation_mode=mode, path_parameters=user_parameters or None)
+    state = {"settings": fuzzer.settings(), "sent": 0}
+
+    @given(case=strategy)
+    @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck), print_blob=True)
+    def one(case: Any) -> None:
+        state["settings"] = fuzzer.run(case, state["settings"])
+        state["sent"] += 1
+
+    try:
+        one()
+    except Exception as error:  # noqa: BLE001 - a mode that cannot generate anything here is not a failure
+        if type(error).__name__ not in {"Unsatisfiable", "NoValidExamples"} or state["sent"]:
+            raise
+        print(f"fuzz: {operation.label} {mode.value}: nothing to generate ({type(error).__name__})", file=sys.stderr)
+    return state["sent"]
+
+
+def test_generated_requests_break_nothing(cluster):
+    stack = cluster["stack"]
+    document = checked_request("GET", f"{stack.api_url}/v1/openapi.json", timeout=30).json()
+    # From the served document as a dict: loaded from its URL, schemathesis would leave
+    # that URL's own operation out.
+    schema = schemathesis.openapi.from_dict(document)
+    fuzzer = Fuzzer(stack.api_url, document)
+    chosen = operations(schema)
+    assert chosen, "the document has no operation"
+    modes = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
+    per_round = max(2, math.ceil(TARGET_REQUESTS / (len(chosen) * len(modes))))
+    exhausted: set[tuple[str, str]] = set()
+    for _ in range(MAX_ROUNDS):
+        for operation in chosen:
+            for mode in modes:
+                key = (operation.label, mode.value)
+                if key in exhausted:
+                    continue
+                # Fewer than asked: hypothesis ran out of distinct cases (an operation
+                # without parameters has one), so another round would only repeat them.
+                if fuzz(fuzzer, operation, mode, per_round) < per_round:
+                    exhausted.add(key)
+        if sum(fuzzer.sent.values()) >= TARGET_REQUESTS:
+            break
+
+    for operation_id, count in sorted(fuzzer.sent.items()):
+        print(f"fuzzed {operation_id}: {count} requests", file=sys.stderr)
+    print(f"fuzzed in all: {sum(fuzzer.sent.values())} requests; excluded: {EXCLUDED}", file=sys.stderr)
+    assert sum(fuzzer.sent.values()) >= TARGET_REQUESTS
+    assert set(fuzzer.sent) == {operation.definition.raw["operationId"] for operation in chosen}
