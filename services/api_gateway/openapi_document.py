@@ -37,7 +37,9 @@ _PATH_VARIABLE = re.compile(r"<(?:([^:<>]+):)?([^<>]+)>")
 _CONVERTER_TYPES = {"int": "integer", "float": "number"}
 
 # What any route may answer besides what it declares (services/api_gateway/app.py's handlers).
-OUTAGE_ERRORS: tuple[tuple[int, int], ...] = ((1016, 503),)
+OUTAGE_ERRORS: tuple[tuple[int, int], ...] = ((1016, 503),)  # an outage, or a send shed under load
+# Every route belongs to a request-rate class (docs/compatibility.md "Request-rate limits").
+RATE_LIMITED: tuple[tuple[int, int], ...] = ((1015, 429),)
 BODY_ERRORS: tuple[tuple[int, int], ...] = ((1025, 400), (1025, 413))  # unreadable or too large
 BAD_TOKEN = (1005, 401)
 NOT_ADMIN = (1005, 403)
@@ -94,7 +96,7 @@ def error_groups(operation: Operation, access: Access, *, reads_body: bool) -> d
     """HTTP status -> the error codes answered at it: the declared ones and those every
     route of this kind may answer."""
     pairs = [_with_status(error) for error in operation.errors]
-    pairs += OUTAGE_ERRORS
+    pairs += OUTAGE_ERRORS + RATE_LIMITED
     if reads_body:
         pairs += BODY_ERRORS
     if not access.anonymous:

@@ -170,6 +170,7 @@ def test_errors_are_grouped_by_status_with_their_codes(document):
     assert responses["403"]["x-error-codes"] == [1005]  # admin only
     assert responses["413"]["x-error-codes"] == [1025]
     assert responses["422"]["x-error-codes"] == [1009]
+    assert responses["429"]["x-error-codes"] == [1015]
     assert responses["503"]["x-error-codes"] == [1016]
     schema = responses["400"]["content"]["application/json"]["schema"]
     validator = Draft202012Validator({**schema, "components": document["components"]})
@@ -180,9 +181,9 @@ def test_errors_are_grouped_by_status_with_their_codes(document):
 
 def test_routes_without_a_body_or_a_token_declare_no_such_errors(document):
     picture = document["paths"]["/v1/things/{thing_id}/picture"]["get"]["responses"]
-    assert set(picture) == {"200", "404", "503"}
+    assert set(picture) == {"200", "404", "429", "503"}
     listing = document["paths"]["/v1/things"]["get"]["responses"]
-    assert set(listing) == {"200", "401", "503"}
+    assert set(listing) == {"200", "401", "429", "503"}
 
 
 def test_security_follows_the_declared_access(document):
