@@ -132,3 +132,10 @@ def test_the_test_client_refuses_an_answer_that_breaks_the_document(config, db, 
 
     with pytest.raises(OpenApiMismatch, match=r"drift \(GET /v1/test-drift\) 200: \$\.thing: 'not a number'"):
         drifting.test_client().get("/v1/test-drift")
+
+
+def test_a_path_with_an_encoded_slash_is_unknown_not_redirected(client, auth):
+    # werkzeug would merge the "//" with a 308 redirect, outside the envelope and the document.
+    answer = client.get("/v1/users/%2Fsomeone", headers=auth)
+    assert answer.status_code == 404
+    assert answer.get_json()["errors"][0]["code"] == 1006
