@@ -23,6 +23,7 @@ from services.api_gateway import (
     media,
     messages,
     outages,
+    profile,
     services_gc,
     settings,
     shards,
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 MAX_CONTENT_LENGTH = 1024 * 1024
 
 BLUEPRINTS = (users.bp, messages.bp, contacts.bp, settings.bp, account.bp, shards.bp, health.bp, stats.bp,
-              media.bp, services_gc.bp, certificates.bp)
+              media.bp, services_gc.bp, certificates.bp, profile.bp)
 
 
 class GatewayFlask(Flask):
