@@ -9,11 +9,12 @@ import time
 from typing import Any
 
 from sandbox.changes import Changes
-from sandbox.errors import ApiError, bad_request, forbidden, not_a_user
+from sandbox.errors import ApiError, bad_request, forbidden, not_a_user, not_found
 from sandbox.network import keys
 from sandbox.network.certificates import CertificateAuthority, CertificateError
 from sandbox.network.directory import Directory
 from sandbox.network.media_store import MediaStore
+from sandbox.network.profiles import ProfileStore, check_profile
 from sandbox.network.registration import BUSINESS, PHONE, Registry
 from sandbox.network.relay import Relay
 from sandbox.network.templates import TemplateStore
@@ -37,6 +38,7 @@ class Network:
         self.templates = TemplateStore(changes)
         self.media = MediaStore()
         """Encrypted media files; in memory unless the app gives it a directory (--state-file)."""
+        self.profiles = ProfileStore(changes)
 
     # -- registration ------------------------------------------------------
     def request_code(self, body: Any) -> dict[str, Any]:
@@ -173,6 +175,38 @@ class Network:
                 self.relay.queue_notification(user.wa_id, {"kind": "templates"})
         return template
 
+    # -- business profiles -----------------------------------------------------
+    def publish_profile(self, wa_id: str, body: Any) -> dict[str, Any]:
+        """A business's whole profile (sandbox/network/profiles.py); its photo must be
+        a blob it uploaded first. Answers the revision the network holds."""
+        user = self.registry.get(wa_id)
+        if user is None or user.kind != BUSINESS:
+            raise forbidden("only a business publishes a profile", code="not_a_business")
+        profile = check_profile(body)
+        if profile["photo"] is not None and self.media.size(profile["photo"]["id"]) != profile["photo"]["size"]:
+            raise bad_request("'photo.size' is not the size of the blob", code="photo_size_mismatch")
+        return {"revision": self.profiles.publish(wa_id, profile)}
+
+    def business_profile(self, wa_id: str) -> dict[str, Any]:
+        """What a phone is shown of business ``wa_id``: its name and what it published
+        (empty until it publishes). 404 ``not_a_business`` for anyone else."""
+        user = self.registry.get(wa_id)
+        if user is None or user.kind != BUSINESS:
+            raise not_found(f"{wa_id} is not a business", code="not_a_business")
+        published = self.profiles.get(wa_id) or {}
+        photo = published.get("photo")
+        return {"wa_id": wa_id, "name": user.name, "revision": published.get("revision", 0),
+                "about": published.get("about", ""), "business_profile": published.get("business_profile"),
+                "photo": {key: photo[key] for key in ("mime_type", "size", "sha256")} if photo else None}
+
+    def business_photo(self, wa_id: str) -> dict[str, Any]:
+        """The published photo's blob id and type; 404 ``no_photo`` when there is none."""
+        self.business_profile(wa_id)
+        photo = (self.profiles.get(wa_id) or {}).get("photo")
+        if photo is None:
+            raise not_found(f"{wa_id} has no profile photo", code="no_photo")
+        return photo
+
     def ack(self, wa_id: str, ids: list[str]) -> int:
         return self.relay.ack(wa_id, ids)
 
@@ -200,6 +234,7 @@ class Network:
             "directory": self.directory.to_dict(),
             "relay": self.relay.to_dict(),
             "templates": self.templates.to_dict(),
+            "profiles": self.profiles.to_dict(),
         }
 
     def load(self, data: dict[str, Any]) -> None:
@@ -209,3 +244,4 @@ class Network:
         self.directory.load(data.get("directory", {}))
         self.relay.load(data.get("relay", {}))
         self.templates.load(data.get("templates", []))
+        self.profiles.load(data.get("profiles", {}))

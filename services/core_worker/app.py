@@ -18,11 +18,12 @@ from services.common.queues import (
     CHECK_CONTACTS,
     CHECK_CONTACTS_LATER,
     CONTROL_QUEUE,
+    PUBLISH_PROFILE,
     REQUEST_CODE,
     SYNC_TEMPLATES,
     VERIFY_CODE,
 )
-from services.core_worker import recovery, shard_consumers, tasks
+from services.core_worker import profile_publisher, recovery, shard_consumers, tasks
 from services.core_worker.context import CoreContext
 
 
@@ -46,10 +47,12 @@ def create_core(config: Config) -> Core:
     app.conf.task_acks_late = False
     app.conf.task_routes = {
         name: {"queue": CONTROL_QUEUE}
-        for name in (REQUEST_CODE, VERIFY_CODE, SYNC_TEMPLATES, CHECK_CONTACTS, CHECK_CONTACTS_LATER)
+        for name in (REQUEST_CODE, VERIFY_CODE, SYNC_TEMPLATES, CHECK_CONTACTS, CHECK_CONTACTS_LATER, PUBLISH_PROFILE)
     }
     context = CoreContext(config, app)
     shard_consumers.install(app, context)
     tasks.register_tasks(app, context)
-    periodic = Periodic([Job("recovery-sweep", recovery.SWEEP_INTERVAL, lambda: recovery.sweep(context))])
+    periodic = Periodic([Job("recovery-sweep", recovery.SWEEP_INTERVAL, lambda: recovery.sweep(context)),
+                         Job("profile-publish", profile_publisher.PUBLISH_INTERVAL,
+                             lambda: profile_publisher.publish_if_due(context))])
     return Core(config, app, context, periodic)

@@ -107,3 +107,8 @@ class NetworkClient:
         if not isinstance(templates, list):
             raise NetworkError("GET /templates: malformed answer")
         return templates
+
+    def put_profile(self, profile: dict[str, Any]) -> int:
+        """Publish the business's whole profile (``revision``, ``about``,
+        ``business_profile``, ``photo``); the revision the network holds after it."""
+        return int(self._call("PUT", "/profile", profile).get("revision", 0))

@@ -14,12 +14,13 @@ from services.common.queues import (
     CHECK_CONTACTS_LATER,
     DRAIN_INBOUND,
     DRAIN_OUTBOUND,
+    PUBLISH_PROFILE,
     REQUEST_CODE,
     SYNC_TEMPLATES,
     VERIFY_CODE,
     shard_queue,
 )
-from services.core_worker import contact_checker, inbound, outbound, registration, template_cache
+from services.core_worker import contact_checker, inbound, outbound, profile_publisher, registration, template_cache
 from services.core_worker.context import CoreContext
 from services.core_worker.failures import LeaseLost
 from services.core_worker.network_client import NetworkError
@@ -107,3 +108,7 @@ def register_tasks(app: Celery, ctx: CoreContext) -> None:
     @app.task(name=CHECK_CONTACTS_LATER, shared=False)
     def check_contacts_later(check_id: str) -> None:
         contact_checker.run_request(ctx, check_id)
+
+    @app.task(name=PUBLISH_PROFILE, shared=False)
+    def publish_profile() -> bool:
+        return profile_publisher.publish(ctx)
