@@ -4,38 +4,26 @@ and the backoff after a failure."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from datetime import timedelta
 
 import pytest
 import requests
 
-from services.common.celery_app import make_celery
 from services.common.clock import utcnow
 from services.core_worker import profile_publisher, registration
-from services.core_worker.context import CoreContext
 from services.media.object_store import ObjectStore
 from services.profile import photos
 from services.profile import store as profile_store
-from tests.integration.sandbox.conftest import SandboxProcess, free_port
+from tests.integration.core import test_contact_checker
+from tests.integration.sandbox.conftest import free_port
+
+# The same sandbox process and core context as the contacts checker's tests.
+sandbox, _context = test_contact_checker.sandbox, test_contact_checker._context
 
 BUSINESS = {"cc": "1", "phone_number": "5550188", "vname": "Publisher"}
 PHONE = "15550188001"
 JPEG = b"\xff\xd8\xff\xe0" + os.urandom(8192)
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    proc = SandboxProcess().start()
-    try:
-        yield proc
-    finally:
-        proc.stop()
-
-
-def _context(config, network_url: str) -> CoreContext:
-    return CoreContext(dataclasses.replace(config, network_url=network_url), make_celery(config, "core-test"))
 
 
 @pytest.fixture

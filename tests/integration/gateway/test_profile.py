@@ -6,41 +6,21 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import uuid
-from dataclasses import replace
 from urllib.parse import urlsplit
 
 import pytest
-from minio import Minio
 
 from services.profile import photo_rules
 from tests.common.factories import issue_token
+from tests.integration.gateway import test_media
 from tests.integration.gateway.conftest import META, assert_error, bearer
+
+# A bucket of each test's own, so that "nothing left behind" can be checked by listing it.
+config, s3, objects = test_media.config, test_media.s3, test_media.objects
 
 JPEG = b"\xff\xd8\xff\xe0" + os.urandom(2048)
 PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(1024)
 WEBSITES_MESSAGE = "Max number of websites allowed is 2"
-
-
-@pytest.fixture
-def config(config):
-    return replace(config, s3_bucket=f"test-profile-{uuid.uuid4().hex[:12]}")
-
-
-@pytest.fixture
-def s3(config):
-    client = Minio(config.s3_endpoint, config.s3_access_key, config.s3_secret_key, secure=config.s3_secure)
-    yield client
-    if client.bucket_exists(config.s3_bucket):
-        for item in client.list_objects(config.s3_bucket, recursive=True):
-            client.remove_object(config.s3_bucket, item.object_name)
-        client.remove_bucket(config.s3_bucket)
-
-
-def objects(s3, config) -> list[str]:
-    if not s3.bucket_exists(config.s3_bucket):
-        return []
-    return [item.object_name for item in s3.list_objects(config.s3_bucket, recursive=True)]
 
 
 def revision(db) -> int:
