@@ -41,7 +41,7 @@ def set_shards():
 
 
 @bp.get("")
-@auth.require_auth()
+@auth.require_auth(admin=True)  # registration's, like setting it (docs/compatibility.md "Who may call what")
 def get_shards():
     shape = shard_shape.read(state.db(), state.config().shards)
     return respond({"account": {"shards": shape.shards}})
