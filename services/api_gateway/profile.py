@@ -41,6 +41,7 @@ bp = Blueprint("profile", __name__, url_prefix="/v1/settings")
 bp.register_error_handler(StoreUnavailable, store_unavailable)
 
 PHOTO_FIELD = "File"  # the Postman collection's multipart field
+PHOTO_TYPES = "image/*"  # image/jpeg, the original's, or image/png: the photo is served as the type it is
 NO_PHOTO = "No profile photo is set"
 EMPTY_PHOTO = "Request body is empty: the image is the body"
 NOT_AN_IMAGE = "The profile photo must be a JPEG or PNG image"
@@ -120,7 +121,7 @@ def _uploaded_photo() -> bytes:
 
 
 @bp.post("/profile/photo")
-@operation("Set the profile photo", raw_body="image/jpeg", answers={201: None}, errors=(1008, 1009),
+@operation("Set the profile photo", raw_body=PHOTO_TYPES, answers={201: None}, errors=(1008, 1009),
            description="The image is the raw body (or the multipart/form-data field `File`): JPEG or PNG, "
                        "recognised by its bytes, at most 5 MiB.",
            extension="PNG is accepted besides JPEG; the 5 MiB bound is this server's", tags=("Profile",))
@@ -151,7 +152,7 @@ def _photo_response() -> Response:
 
 
 @bp.get("/profile/photo")
-@operation("Get the profile photo", query=PhotoQuery, answers={200: "image/jpeg"}, errors=(1006, 1009),
+@operation("Get the profile photo", query=PhotoQuery, answers={200: PHOTO_TYPES}, errors=(1006, 1009),
            description="The image's bytes (image/png for a PNG), or with `?format=link` "
                        "`{\"settings\": {\"profile\": {\"photo\": {\"link\"}}}}`.",
            extension=LINK_EXTENSION, tags=("Profile",))
@@ -179,7 +180,7 @@ def _anonymous(view: Any) -> Any:
 
 
 @bp.get("/profile/photo/link/<token>")
-@operation("Get the profile photo by its link", answers={200: "image/jpeg"}, errors=(1006,),
+@operation("Get the profile photo by its link", answers={200: PHOTO_TYPES}, errors=(1006,),
            extension=LINK_EXTENSION, tags=("Profile",))
 @_anonymous
 def photo_by_link(token: str):
