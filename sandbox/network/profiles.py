@@ -1,9 +1,11 @@
 """What each business publishes about itself: its about text, photo and business profile.
 
 A business's client sends the whole profile (``PUT /network/v1/profile``) with the
-revision its own database gave it; the network keeps the highest revision it was sent
-and ignores an older one, so two publishes that cross (a retry finishing after a newer
-change) cannot leave the older profile in place. The photo's bytes are a blob of the
+revision its own database gave it and that database's ``epoch``; within an epoch the
+network keeps the highest revision it was sent and ignores an older one, so two
+publishes that cross (a retry finishing after a newer change) cannot leave the older
+profile in place. Another epoch (the client's database was replaced, its revisions
+start again) replaces what is held. The photo's bytes are a blob of the
 media store (uploaded first, like any medium; a profile photo is public, not end-to-end
 encrypted), named here by id with its type, size and hash. Phones read a business's
 profile through ``/sandbox/v1/phones/{wa_id}/business/{business_wa_id}``.
@@ -20,6 +22,7 @@ from sandbox.validation import require_object
 PROFILE = "profile"
 """Journal record kind (sandbox/changes.py): ``(PROFILE, business wa_id)``."""
 
+EPOCH_MAX = 64
 ABOUT_MAX = 139
 TEXT_MAX = 256
 PHOTO_TYPES = ("image/jpeg", "image/png")
@@ -61,7 +64,8 @@ def check_profile(body: Any) -> dict[str, Any]:
     revision = body.get("revision")
     if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
         raise bad_request("'revision' must be a positive integer")
-    return {"revision": revision, "about": _text(body.get("about", ""), "about", ABOUT_MAX),
+    return {"revision": revision, "epoch": _text(body.get("epoch", ""), "epoch", EPOCH_MAX),
+            "about": _text(body.get("about", ""), "about", ABOUT_MAX),
             "business_profile": _business(body.get("business_profile", {})), "photo": _photo(body.get("photo"))}
 
 
@@ -71,9 +75,10 @@ class ProfileStore:
         self.profiles: dict[str, dict[str, Any]] = {}
 
     def publish(self, wa_id: str, profile: dict[str, Any]) -> int:
-        """Keep ``profile`` (checked) unless a newer revision is held; the revision held."""
+        """Keep ``profile`` (checked) unless a newer revision of its epoch is held; the
+        revision held."""
         held = self.profiles.get(wa_id)
-        if held is not None and held["revision"] >= profile["revision"]:
+        if held is not None and held.get("epoch", "") == profile["epoch"] and held["revision"] >= profile["revision"]:
             return int(held["revision"])
         self.profiles[wa_id] = profile
         self._changes.mark(PROFILE, wa_id)

@@ -46,9 +46,7 @@ def publish(ctx: CoreContext) -> bool:
     if account is None or not profile.unpublished:
         return True
     try:
-        photo_id = _photo_on_network(ctx, account.network_token, profile)
-        body = _body(profile, photo_id)
-        ctx.network(account.network_token).put_profile(body)
+        photo_id = _send(ctx, account.network_token, profile)
     except (*FAILURES, PhotoMissing) as error:
         retry_at = profile_store.publish_failed(ctx.db, profile.revision)
         log.warning("profile revision %d not published (%s); next attempt at %s",
@@ -68,14 +66,29 @@ def publish_if_due(ctx: CoreContext) -> None:
         publish(ctx)
 
 
-def _photo_on_network(ctx: CoreContext, token: str, profile: Profile) -> str | None:
-    """The network's blob id of the current photo, uploaded unless the last publish
-    already did."""
+def _send(ctx: CoreContext, token: str, profile: Profile) -> str | None:
+    """The photo (unless the network has it), then the profile; the photo's blob id."""
+    photo_id = _photo_on_network(ctx, token, profile, reuse=True)
+    try:
+        ctx.network(token).put_profile(_body(profile, photo_id))
+    except NetworkRejected as error:
+        if error.code != "media_not_found" or profile.photo is None:
+            raise
+        # The blob published earlier is gone from the network (its media store was
+        # reset): upload the photo again rather than retry the same id forever.
+        photo_id = _photo_on_network(ctx, token, profile, reuse=False)
+        ctx.network(token).put_profile(_body(profile, photo_id))
+    return photo_id
+
+
+def _photo_on_network(ctx: CoreContext, token: str, profile: Profile, *, reuse: bool) -> str | None:
+    """The network's blob id of the current photo: the one the last publish uploaded
+    when ``reuse`` and it is the same photo, else uploaded now."""
     photo = profile.photo
     if photo is None:
         return None
     published = profile.published
-    if published.get("photo_sha256") == photo.sha256 and published.get("photo_network_id"):
+    if reuse and published.get("photo_sha256") == photo.sha256 and published.get("photo_network_id"):
         return str(published["photo_network_id"])
     return _upload(ctx, token, photo)
 
@@ -95,6 +108,7 @@ def _body(profile: Profile, photo_id: str | None) -> dict:
     photo = profile.photo
     return {
         "revision": profile.revision,
+        "epoch": profile.epoch,
         "about": profile.about,
         "business_profile": profile.business,
         "photo": ({"id": photo_id, "mime_type": photo.mime_type, "size": photo.size, "sha256": photo.sha256}

@@ -4,12 +4,14 @@ One document::
 
     {_id: "business", about: str | None, business: {address, description, email,
      vertical, websites}, photo: {object_key, mime_type, size, sha256} | None,
-     revision: int, published: {revision, photo_sha256, photo_network_id},
+     revision: int, epoch: str, published: {revision, photo_sha256, photo_network_id},
      publish_attempts: int, publish_retry_at: datetime | None, updated_at}
 
 MongoDB is the truth; the network gets a copy. Every change adds one to ``revision``
 (in the same write); the core publishes the whole profile with its revision and then
-records ``published.revision``. A profile whose ``revision`` is ahead of
+records ``published.revision``. ``epoch``, random and set when the document is created, tells
+the network that revisions started again (a new database for the same number), so it
+does not ignore them as older. A profile whose ``revision`` is ahead of
 ``published.revision`` is still to be published: a kick, the core's periodic job and
 its connection to the network all look for that, so a publish lost to a crash or an
 outage is sent again (docs/design.md "Profile").
@@ -17,6 +19,7 @@ outage is sent again (docs/design.md "Profile").
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,6 +62,7 @@ class Profile:
     business: dict[str, Any]
     photo: Photo | None
     revision: int = 0
+    epoch: str = ""
     published: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -70,7 +74,8 @@ class Profile:
         doc = doc or {}
         business = {**EMPTY_BUSINESS, **(doc.get("business") or {})}
         return cls(about=doc.get("about") or "", business=business, photo=Photo.from_doc(doc.get("photo")),
-                   revision=doc.get("revision", 0), published=doc.get("published") or {})
+                   revision=doc.get("revision", 0), epoch=doc.get("epoch", ""),
+                   published=doc.get("published") or {})
 
 
 def load(db: Database) -> Profile:
@@ -83,7 +88,7 @@ def _change(db: Database, changes: dict[str, Any], *, before: bool = False) -> d
     return accepted(db, COLLECTION).find_one_and_update(
         {"_id": DOC_ID},
         {"$set": {**changes, "updated_at": utcnow(), "publish_attempts": 0, "publish_retry_at": None},
-         "$inc": {"revision": 1}},
+         "$inc": {"revision": 1}, "$setOnInsert": {"epoch": uuid.uuid4().hex}},
         upsert=True,
         return_document=ReturnDocument.BEFORE if before else ReturnDocument.AFTER,
     )

@@ -62,6 +62,19 @@ def test_the_network_gets_the_whole_profile_and_the_photo_once(ctx, db, config, 
     assert not profile_store.due_for_publishing(db)
 
 
+def test_a_photo_the_network_lost_is_uploaded_again(ctx, db, config, sandbox):
+    photos.save(db, ObjectStore.from_config(config), JPEG, "image/jpeg")
+    assert profile_publisher.publish(ctx)
+    # As if the network's media store had been reset since the last publish.
+    db.profile.update_one({}, {"$set": {"published.photo_network_id": "A" * 32}})
+    profile_store.set_about(db, "after the reset")
+    assert profile_publisher.publish(ctx)
+    seen = shown(sandbox)
+    assert seen["about"] == "after the reset"
+    assert requests.get(sandbox.url + seen["photo"]["link"], timeout=10).content == JPEG
+    assert db.profile.find_one()["published"]["photo_network_id"] != "A" * 32
+
+
 def test_a_failed_publish_waits_longer_each_time(ctx, db, config):
     unreachable = _context(config, f"http://127.0.0.1:{free_port()}")
     profile_store.set_about(db, "later")

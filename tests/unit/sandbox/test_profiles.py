@@ -14,7 +14,7 @@ PHOTO = {"id": "blob-0123456789abcdef", "mime_type": "image/png", "size": 10, "s
 
 def test_a_publish_is_completed_with_empty_fields():
     assert check_profile({"revision": 1}) == {
-        "revision": 1, "about": "",
+        "revision": 1, "epoch": "", "about": "",
         "business_profile": {"address": "", "description": "", "email": "", "vertical": "", "websites": []},
         "photo": None,
     }
@@ -23,6 +23,8 @@ def test_a_publish_is_completed_with_empty_fields():
 @pytest.mark.parametrize("body", [
     {}, {"revision": 0}, {"revision": True}, {"revision": "1"},
     {"revision": 1, "about": "x" * 140},
+    {"revision": 1, "epoch": 7},
+    {"revision": 1, "epoch": "e" * 65},
     {"revision": 1, "business_profile": {"address": "x" * 257}},
     {"revision": 1, "business_profile": {"websites": ["a", "b", "c"]}},
     {"revision": 1, "business_profile": "shop"},
@@ -51,3 +53,11 @@ def test_the_highest_revision_is_kept_and_journaled():
     assert replica.to_dict() == profiles.to_dict()
     replica.apply_record((PROFILE, "15550001"), None)
     assert replica.get("15550001") is None
+
+
+def test_another_epoch_replaces_whatever_its_revision():
+    profiles = ProfileStore()
+    profiles.publish("15550001", check_profile({"revision": 9, "epoch": "old", "about": "old"}))
+    assert profiles.publish("15550001", check_profile({"revision": 1, "epoch": "new", "about": "new"})) == 1
+    assert profiles.publish("15550001", check_profile({"revision": 1, "epoch": "new", "about": "again"})) == 1
+    assert profiles.get("15550001")["about"] == "new"
