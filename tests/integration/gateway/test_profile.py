@@ -78,6 +78,14 @@ def test_a_raw_photo_comes_back_byte_identical(client, auth, db, s3, config, dat
     assert objects(s3, config) == [photo["object_key"]]
 
 
+def test_a_photo_sent_as_curl_sends_it_is_read_raw(client, auth):
+    # curl --data-binary without -H labels the body a form: it is still the image.
+    answer = client.post("/v1/settings/profile/photo", data=JPEG,
+                         headers={**auth, "Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 201, answer.get_json()
+    assert client.get("/v1/settings/profile/photo", headers=auth).data == JPEG
+
+
 def test_a_multipart_photo_is_read_from_its_file_field(client, auth):
     answer = client.post("/v1/settings/profile/photo", headers=auth,
                          data={"File": (io.BytesIO(JPEG), "me.jpg", "image/jpeg")})
