@@ -27,6 +27,7 @@ from services.api_gateway.schemas.profile import (
     BusinessProfileAnswer,
     BusinessProfileBody,
     PhotoLinkAnswer,
+    PhotoLinkQuery,
     PhotoQuery,
     parse_business_profile,
 )
@@ -164,7 +165,7 @@ def get_photo():
     db = state.db()
     if profile_store.load(db).photo is None:
         raise ApiError(1006, NO_PHOTO)
-    link = url_for("profile.photo_by_link", token=photos.new_link_token(db), _external=True)
+    link = url_for("profile.photo_by_link", token=photos.new_link_token(db), _external=True)  # ?token=…
     return respond(PhotoLinkAnswer.model_validate(
         {"settings": {"profile": {"photo": {"link": link}}}}).model_dump(mode="json"))
 
@@ -179,12 +180,15 @@ def _anonymous(view: Any) -> Any:
     return wrapper
 
 
-@bp.get("/profile/photo/link/<token>")
-@operation("Get the profile photo by its link", answers={200: PHOTO_TYPES}, errors=(1006,),
-           extension=LINK_EXTENSION, tags=("Profile",))
+@bp.get("/profile/photo/link")
+@operation("Get the profile photo by its link", query=PhotoLinkQuery, answers={200: PHOTO_TYPES},
+           errors=(1006, 1008, 1009), extension=LINK_EXTENSION, tags=("Profile",))
 @_anonymous
-def photo_by_link(token: str):
-    if not photos.link_valid(state.db(), token):
+def photo_by_link():
+    # The token rides in the query string, which the access log leaves out (it logs the
+    # path only: services/api_gateway/gunicorn_conf.py), as it leaves out every credential.
+    query = parse(PhotoLinkQuery, request.args.to_dict())
+    if not photos.link_valid(state.db(), query.token):
         raise ApiError(1006, "This link is not valid or has expired")
     return _photo_response()
 

@@ -16,6 +16,7 @@ TEXT_MAX = 256  # address, description
 EMAIL_MAX = 128
 WEBSITES_MAX = 2
 WEBSITE_MAX = 256  # including the scheme
+LINK_TOKEN_MAX = 128  # a link's token is 43 characters: anything much longer is not one
 TOO_MANY_WEBSITES = f"Max number of websites allowed is {WEBSITES_MAX}"
 
 Vertical = Literal[
@@ -82,6 +83,12 @@ class PhotoQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     format: Literal["link"] | None = None
+
+
+class PhotoLinkQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    token: str = Field(max_length=LINK_TOKEN_MAX)
 
 
 # -- answers ------------------------------------------------------------------

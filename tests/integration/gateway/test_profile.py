@@ -132,10 +132,13 @@ def test_the_link_serves_the_photo_without_a_login_until_it_is_removed(client, a
     client.post("/v1/settings/profile/photo", headers=auth, data=JPEG)
     answer = client.get("/v1/settings/profile/photo?format=link", headers=auth)
     assert answer.status_code == 200
-    link = answer.get_json()["settings"]["profile"]["photo"]["link"]
-    path = urlsplit(link).path
+    link = urlsplit(answer.get_json()["settings"]["profile"]["photo"]["link"])
+    assert link.path == "/v1/settings/profile/photo/link" and link.query.startswith("token=")
+    path = f"{link.path}?{link.query}"
     assert client.get(path).data == JPEG
     assert_error(client.get(path[:-3] + "xyz"), 404, 1006)
+    assert_error(client.get(link.path), 400, 1008)
+    assert_error(client.get(f"{link.path}?token={'x' * 129}"), 400, 1009)
     client.delete("/v1/settings/profile/photo", headers=auth)
     assert_error(client.get(path), 404, 1006)
 
@@ -144,7 +147,7 @@ def test_an_expired_link_serves_nothing(client, auth, db):
     client.post("/v1/settings/profile/photo", headers=auth, data=JPEG)
     link = client.get("/v1/settings/profile/photo?format=link", headers=auth).get_json()
     db.profile_photo_links.update_many({}, {"$set": {"expires_at": db.profile.find_one()["updated_at"]}})
-    assert_error(client.get(urlsplit(link["settings"]["profile"]["photo"]["link"]).path), 404, 1006)
+    assert_error(client.get(link["settings"]["profile"]["photo"]["link"]), 404, 1006)
 
 
 # -- business profile -----------------------------------------------------------------
