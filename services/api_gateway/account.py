@@ -11,6 +11,7 @@ from typing import Any
 
 from celery.exceptions import TimeoutError as CeleryTimeout
 from flask import Blueprint, current_app
+from pydantic import ValidationError
 
 from services.api_gateway import auth, state
 from services.api_gateway.envelope import respond
@@ -96,8 +97,16 @@ def request_code():
     registration = validate_registration(json_body())
     payload, status = control_rpc(REQUEST_CODE, registration.rpc_kwargs())
     if status == 202:
-        return respond(RegistrationAnswer.model_validate(payload).model_dump(mode="json"), status=202)
+        return respond(_code_sent(payload).model_dump(mode="json"), status=202)
     return respond(status=status)
+
+
+def _code_sent(payload: dict[str, Any]) -> RegistrationAnswer:
+    try:
+        return RegistrationAnswer.model_validate(payload)
+    except ValidationError:
+        log.error("the core's registration answer is malformed")
+        raise ApiError(1014, "The core service returned a malformed answer") from None
 
 
 @bp.post("/verify")

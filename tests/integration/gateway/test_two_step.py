@@ -89,6 +89,12 @@ def test_registration_refused_for_its_pin(client, auth, core, answer, status):
     assert_error(client.post("/v1/account", headers=auth, json={**NUMBER, "cert": CERT}), status, code, details)
 
 
+def test_a_malformed_core_answer_is_no_500(client, auth, core):
+    core.answer = {"http_status": 202, "payload": {"account": "Acme"}}
+    assert_error(client.post("/v1/account", headers=auth, json={**NUMBER, "cert": CERT}), 500, 1014,
+                 "The core service returned a malformed answer")
+
+
 def test_already_registered_answers_meta_only(client, auth, core):
     core.answer = {"http_status": 201, "payload": {"ignored": True}}
     response = client.post("/v1/account", headers=auth, json={**NUMBER, "cert": CERT})
