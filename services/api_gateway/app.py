@@ -27,6 +27,7 @@ from services.api_gateway import (
     settings,
     shards,
     stats,
+    support,
     users,
 )
 from services.api_gateway.envelope import error_response, respond
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 MAX_CONTENT_LENGTH = 1024 * 1024
 
 BLUEPRINTS = (users.bp, messages.bp, contacts.bp, settings.bp, account.bp, shards.bp, health.bp, stats.bp,
-              media.bp, services_gc.bp, certificates.bp)
+              media.bp, services_gc.bp, certificates.bp, support.bp)
 
 
 class GatewayFlask(Flask):

@@ -14,6 +14,7 @@ from services.common.queues import (
     CHECK_CONTACTS_LATER,
     DRAIN_INBOUND,
     DRAIN_OUTBOUND,
+    MESSAGE_GC,
     REQUEST_CODE,
     SYNC_TEMPLATES,
     VERIFY_CODE,
@@ -23,6 +24,7 @@ from services.core_worker import contact_checker, inbound, outbound, registratio
 from services.core_worker.context import CoreContext
 from services.core_worker.failures import LeaseLost
 from services.core_worker.network_client import NetworkError
+from services.messages import gc as message_gc
 from services.stats import counters as stats_counters
 
 log = logging.getLogger(__name__)
@@ -107,3 +109,8 @@ def register_tasks(app: Celery, ctx: CoreContext) -> None:
     @app.task(name=CHECK_CONTACTS_LATER, shared=False)
     def check_contacts_later(check_id: str) -> None:
         contact_checker.run_request(ctx, check_id)
+
+    @app.task(name=MESSAGE_GC, shared=False)
+    def message_gc_step(run_id: str) -> None:
+        """One slice of a message GC run (services/messages/gc.py)."""
+        message_gc.run(ctx.db, app, run_id)
