@@ -27,6 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery
+from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -106,10 +107,15 @@ def step(db: Database, celery: Celery, kind: RunKind, run_id: str,
         _finish(db, celery, kind, run_id, "failed", int(record.get(kind.counted) or 0),
                 f"{error.__class__.__name__} while deleting")
         return
-    total = int(record.get(kind.counted) or 0) + done.deleted
+    # $inc, not a total computed here: a step repeated at the same time (a resumed run
+    # whose kick was not lost after all) adds what it deleted instead of overwriting.
+    update: dict[str, Any] = {"$inc": {kind.counted: done.deleted}}
     if not done.finished:
-        db[RUNS].update_one({"_id": kind.key, "run": run_id, "status": "processing"},
-                            {"$set": {kind.counted: total, "progress": done.progress, "started_at": utcnow()}})
+        update["$set"] = {"progress": done.progress, "started_at": utcnow()}
+    counted = db[RUNS].find_one_and_update({"_id": kind.key, "run": run_id}, update,
+                                           return_document=ReturnDocument.AFTER)
+    total = int((counted or {}).get(kind.counted) or 0)
+    if not done.finished:
         celery.send_task(kind.task, args=[run_id], queue=kind.queue)
         return
     _finish(db, celery, kind, run_id, "complete", total, None)
@@ -120,8 +126,7 @@ def _finish(db: Database, celery: Celery, kind: RunKind, run_id: str, status: st
     payload = callback_payload(kind, status, count=total if error is None else None, error=error)
     enqueue_callback(db, celery, callback_id(kind, run_id), payload)
     db[RUNS].update_one({"_id": kind.key, "run": run_id},
-                        {"$set": {"status": status, kind.counted: total, "finished_at": utcnow()},
-                         "$unset": {"progress": ""}})
+                        {"$set": {"status": status, "finished_at": utcnow()}, "$unset": {"progress": ""}})
     log.info("%s run %s %s: %d deleted", kind.key, run_id, status, total)
 
 
@@ -135,8 +140,13 @@ def resume(db: Database, celery: Celery, kind: RunKind) -> None:
     """Kick the run a worker that starts should finish (its predecessor may have died
     in it, or its kick was lost)."""
     run_id = unfinished(db, kind)
-    if run_id is not None:
+    if run_id is None:
+        return
+    try:
         celery.send_task(kind.task, args=[run_id], queue=kind.queue)
+    except Exception:  # the broker is down: the next request starts the run again
+        log.warning("could not resume %s run %s; a request after %s starts it again", kind.key, run_id,
+                    ABANDONED_AFTER, exc_info=True)
 
 
 def last_runs(db: Database) -> dict[str, dict[str, Any]]:
