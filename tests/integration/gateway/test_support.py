@@ -5,6 +5,7 @@ runs; keyed per node with several live core nodes; admin only."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -86,3 +87,10 @@ def test_the_message_gc_route_answers_processing_and_joins_a_run_under_way(clien
     first = db.service_runs.find_one({"_id": "message_gc"})
     client.put("/v1/services/message/gc", headers=auth)
     assert db.service_runs.find_one({"_id": "message_gc"})["run"] == first["run"]
+
+
+def test_the_monitoring_apikey_does_not_open_support(config, db, redis):
+    from services.api_gateway.app import create_app
+
+    client = create_app(replace(config, api_key="monitoring-key-123")).test_client()
+    assert_error(client.get("/v1/support", headers={"Authorization": "Apikey monitoring-key-123"}), 401, 1005)
