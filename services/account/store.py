@@ -17,7 +17,7 @@ REGISTERED = "registered"
 _TOKEN_CONTEXT = b"network-token"
 _PIN_CONTEXT = b"two-step-pin"
 TWO_STEP_FIELD = "two_step_pin_sealed"
-_REGISTRATION_FIELDS = {"state": 1, "cc": 1, "phone_number": 1, "wa_id": 1}
+_REGISTRATION_FIELDS = {"state": 1, "cc": 1, "phone_number": 1, "wa_id": 1, "vname": 1}
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Registration:
     cc: str | None
     phone_number: str | None
     wa_id: str | None
+    vname: str | None = None
 
     @property
     def registered(self) -> bool:
@@ -50,7 +51,7 @@ def load_registration(db: Database) -> Registration | None:
     if doc is None:
         return None
     return Registration(state=doc.get("state"), cc=doc.get("cc"), phone_number=doc.get("phone_number"),
-                        wa_id=doc.get("wa_id"))
+                        wa_id=doc.get("wa_id"), vname=doc.get("vname"))
 
 
 def is_registered(db: Database) -> bool:

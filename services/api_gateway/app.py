@@ -27,6 +27,7 @@ from services.api_gateway import (
     settings,
     shards,
     stats,
+    support,
     two_step,
     users,
 )
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 MAX_CONTENT_LENGTH = 1024 * 1024
 
 BLUEPRINTS = (users.bp, messages.bp, contacts.bp, settings.bp, account.bp, shards.bp, health.bp, stats.bp,
-              media.bp, services_gc.bp, certificates.bp, two_step.bp)
+              media.bp, services_gc.bp, certificates.bp, two_step.bp, support.bp)
 
 
 class GatewayFlask(Flask):

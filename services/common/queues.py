@@ -25,6 +25,7 @@ PREPARE_OUTBOUND_MEDIA = "media.prepare_outbound"  # one accepted media message,
 SWEEP_OUTBOUND_MEDIA = "media.sweep_outbound"  # re-kicks preparations whose kick was lost
 ENABLE_TWO_STEP = "core.enable_two_step"  # RPC: the network holds the PIN's verifier, then the account
 DISABLE_TWO_STEP = "core.disable_two_step"  # RPC
+MESSAGE_GC = "core.message_gc"  # one slice of a run of the message garbage collection (services/messages/gc.py)
 
 
 def shard_queue(shard: int) -> str:

@@ -16,6 +16,7 @@ from services.common.queues import (
     DRAIN_INBOUND,
     DRAIN_OUTBOUND,
     ENABLE_TWO_STEP,
+    MESSAGE_GC,
     REQUEST_CODE,
     SYNC_TEMPLATES,
     VERIFY_CODE,
@@ -25,6 +26,7 @@ from services.core_worker import contact_checker, inbound, outbound, registratio
 from services.core_worker.context import CoreContext
 from services.core_worker.failures import LeaseLost
 from services.core_worker.network_client import NetworkError
+from services.messages import gc as message_gc
 from services.stats import counters as stats_counters
 
 log = logging.getLogger(__name__)
@@ -119,3 +121,7 @@ def register_tasks(app: Celery, ctx: CoreContext) -> None:
     @app.task(name=DISABLE_TWO_STEP, shared=False)
     def disable_two_step() -> dict:
         return two_step.disable(ctx)
+    @app.task(name=MESSAGE_GC, shared=False)
+    def message_gc_step(run_id: str) -> None:
+        """One slice of a message GC run (services/messages/gc.py)."""
+        message_gc.run(ctx.db, app, run_id)
