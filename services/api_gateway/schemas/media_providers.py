@@ -6,21 +6,25 @@ go; without it the provider is stored, but a send naming it is refused."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, field_validator, model_validator
+from pydantic.json_schema import JsonDict
 from pydantic_core import PydanticCustomError
 
 from services.api_gateway.schemas.common import first_error
 from services.common import egress_rules
 from services.common.errors import ApiError
-from services.media.providers import Provider
+from services.media.providers import MASK, Provider
 
 NAME_PATTERN = r"^[A-Za-z0-9._~-]{1,64}$"
 """URL-safe (RFC 3986 unreserved), so that ``DELETE …/providers/{name}`` can name it."""
 
 NOT_ONE = "The body must be an array with exactly one media provider"
 MAX_HOSTS = 32
+HOSTS_EXTENSION: JsonDict = {"x-extension": "where the credentials may go (issue 12): without it a send naming the "
+                                  "provider is refused, so that a link cannot carry them to any host"}
+MASKING_EXTENSION: JsonDict = {"x-extension": "secrets are answered masked: answers end up in clients' logs"}
 
 
 class _Strict(BaseModel):
@@ -47,7 +51,8 @@ class _Provider(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     type: Literal["www"]
     config: _Config
-    hosts: list[str] | None = Field(default=None, min_length=1, max_length=MAX_HOSTS)
+    hosts: list[str] | None = Field(default=None, min_length=1, max_length=MAX_HOSTS,
+                                    description="host or host:port", json_schema_extra=HOSTS_EXTENSION)
 
     @field_validator("hosts")
     @classmethod
@@ -94,3 +99,47 @@ def _masked(error: ApiError) -> ApiError:
         path = details.split("'")[1]
         return ApiError(error.code, f"Parameter '{path}' has invalid value")
     return error
+
+
+ProvidersBody = RootModel[Annotated[list[_Provider], Field(min_length=1, max_length=1)]]
+"""What the OpenAPI document shows; ``parse_provider`` validates each item with ``_Provider``."""
+
+
+class _ShownBasic(BaseModel):
+    username: str
+    password: str = Field(description=f"always {MASK}")
+
+
+class _ShownConfig(BaseModel):
+    model_config = ConfigDict(json_schema_extra=MASKING_EXTENSION)
+
+    bearer: str | None = Field(default=None, description=f"always {MASK}")
+    basic: _ShownBasic | None = None
+
+
+class ShownProvider(BaseModel):
+    name: str
+    type: Literal["www"]
+    config: _ShownConfig
+    hosts: list[str] | None = Field(default=None, json_schema_extra=HOSTS_EXTENSION)
+
+
+class _ProvidersMedia(BaseModel):
+    providers: list[ShownProvider]
+
+
+class _ProvidersApplication(BaseModel):
+    media: _ProvidersMedia
+
+
+class _ProvidersSettings(BaseModel):
+    application: _ProvidersApplication
+
+
+class MediaProvidersAnswer(BaseModel):
+    settings: _ProvidersSettings
+
+    @classmethod
+    def of(cls, providers: list[dict[str, Any]]) -> MediaProvidersAnswer:
+        """From ``services.media.providers.listed``."""
+        return cls.model_validate({"settings": {"application": {"media": {"providers": providers}}}})
