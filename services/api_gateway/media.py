@@ -20,7 +20,7 @@ from services.api_gateway import auth, outages, state
 from services.api_gateway.account import control_rpc, rpc_timeout
 from services.api_gateway.envelope import error_response, respond
 from services.api_gateway.operations import operation
-from services.api_gateway.schemas.media import MEDIUM_BYTES, UPLOAD_BODY, MediaAnswer, MediaId
+from services.api_gateway.schemas.media import ANY_MEDIUM, UPLOAD_DESCRIPTION, MediaAnswer, MediaId
 from services.common.errors import ApiError, invalid
 from services.common.escaping import shown
 from services.common.queues import FETCH_INBOUND_MEDIA, MEDIA_QUEUE
@@ -88,9 +88,8 @@ def classify(header: str | None) -> media_types.Classified:
 
 
 @bp.post("")
-@operation("Upload a medium", raw_body=UPLOAD_BODY, answers={201: MediaAnswer}, errors=(1008, 1009, 1025),
-           description="The body is the file, its Content-Type the medium's type; each kind has its size limit.",
-           tags=("Media",))
+@operation("Upload a medium", raw_body=ANY_MEDIUM, answers={201: MediaAnswer}, errors=(1008, 1009, 1016, 1025),
+           description=UPLOAD_DESCRIPTION, tags=("Media",))
 @auth.require_auth()
 def upload():
     classified = classify(request.headers.get("Content-Type"))
@@ -127,7 +126,7 @@ def not_found(media_id: str) -> ApiError:
 
 
 @bp.get("/<media_id>")
-@operation("Download a medium", answers={200: MEDIUM_BYTES}, errors=(1006, 1014, 1016), tags=("Media",))
+@operation("Download a medium", answers={200: ANY_MEDIUM}, errors=(1006, 1014, 1016), tags=("Media",))
 @auth.require_auth()
 def download(media_id: str):
     parsed = catalogue.parse_id(media_id)

@@ -23,8 +23,9 @@ class _Answered(BaseModel):
 
 
 class _Patched(BaseModel):
-    # An unknown key is refused (1009 "Unknown parameter"); null counts as not sent.
-    model_config = ConfigDict(extra="forbid")
+    # An unknown key is refused (1009 "Unknown parameter"); null counts as not sent; as
+    # in the kinds, a JSON string is never a boolean nor a number a number's string.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 def _tree(settings: tuple[Setting, ...]) -> dict[str, Any]:

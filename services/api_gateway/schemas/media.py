@@ -1,14 +1,27 @@
-"""``/v1/media`` answers (spec §8.1): the upload's id; the download is the medium's bytes."""
+"""``/v1/media`` (spec §8.1): the upload is the file itself, the download its bytes;
+what each kind takes and its size limit are services/message_types/media_types.py."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
-MEDIUM_BYTES = "application/octet-stream"
-"""The download's media type in the document: the medium's own type is its Content-Type."""
+from services.message_types.media_types import KINDS, MediaKind, shown_size
 
-UPLOAD_BODY = "application/octet-stream"
-"""The upload is the file itself, sent with its own Content-Type (image/jpeg, …)."""
+ANY_MEDIUM = "*/*"
+"""The upload's and the download's media type: the medium's own (any valid type is a
+document); the upload names it in its Content-Type."""
+
+
+def _kind_line(kind: MediaKind) -> str:
+    types = ", ".join(sorted(kind.mime_types)) if kind.mime_types is not None else "any other type"
+    limit = shown_size(kind.max_bytes)
+    if kind.animated_max_bytes is not None:
+        limit += f" ({shown_size(kind.animated_max_bytes)} animated)"
+    return f"- {kind.name}: {types}; at most {limit}"
+
+
+UPLOAD_DESCRIPTION = "\n".join(
+    ["The body is the file; its Content-Type is the medium's type. Each kind takes:", *map(_kind_line, KINDS)])
 
 
 class MediaId(BaseModel):

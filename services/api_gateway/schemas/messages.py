@@ -178,7 +178,7 @@ class _SendEnvelope(BaseModel):
 
     # Unknown top-level keys are ignored, as the original does (Cloud API clients send
     # ``messaging_product``).
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
     to: str | int = Field(description="The recipient: a wa_id, or a phone number in any usual spelling "
                                       "(national numbers are in the business's country)")
