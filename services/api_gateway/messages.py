@@ -60,7 +60,8 @@ def require_registered(account: Registration | None = None) -> Registration:
 IDEMPOTENCY_HEADER = HeaderParam(
     idempotency.HEADER,
     f"1 to {idempotency.MAX_KEY_LENGTH} printable ASCII characters: the same key from the same user within 24 hours "
-    "answers the first send again (header Idempotent-Replayed: true) and sends nothing more",
+    "answers the first send again (header Idempotent-Replayed: true) and sends nothing more; "
+    "the key sent again with another body is refused with 422 and error 1009",
     extension="a retry after a lost answer must not send the message twice (the IETF httpapi draft's model)")
 TEMPLATE_ERRORS = (2000, 2001, 2002, 2003, 2004, 2005, 2006, 2008, 2009, 2010, 2012)
 """What a template (``services/message_types/templates.py``) or a medium's type refuses."""

@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from flask import Blueprint, Response, g, request
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from services.api_gateway import auth, state, stats_sources
 from services.api_gateway.envelope import respond
@@ -41,12 +41,10 @@ _PARAMETER = re.compile(r"<(?:[^:>]*:)?([^>]+)>")
 
 def _format() -> str | None:
     """None (JSON) or ``prometheus``; anything else is refused before any work."""
-    if "format" not in request.args:
-        return None
-    value = request.args.get("format", "")
-    if value != PROMETHEUS:
-        raise invalid("format", shown(value))
-    return PROMETHEUS
+    try:
+        return StatsQuery.model_validate(request.args.to_dict()).format
+    except ValidationError:
+        raise invalid("format", shown(request.args.get("format", ""))) from None
 
 
 def _answer(kind: str, metrics, by_node: stats_sources.ByNode, wanted: str | None,

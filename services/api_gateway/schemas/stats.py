@@ -15,6 +15,7 @@ PROMETHEUS_TEXT = PROMETHEUS_CONTENT_TYPE
 
 
 class StatsQuery(BaseModel):
+    # Other query parameters are ignored, as they always were.
     format: Literal["prometheus"] | None = Field(default=None, description="prometheus: the text exposition format")
 
 
