@@ -10,14 +10,15 @@ to agreeing on what they accept).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.api_gateway.schemas.common import require_object
 from services.common.errors import ApiError, invalid, missing
 
-BLOCKING = ("wait", "no_wait")
+Blocking = Literal["wait", "no_wait"]
+BLOCKING = get_args(Blocking)
 DEFAULT_BLOCKING: Final = "no_wait"
 MAX_CONTACTS = 1000
 CHECK_FIELDS = ("contacts", "blocking", "force_check")
@@ -84,7 +85,7 @@ class _Body(BaseModel):
 class CheckBody(_Body):
     contacts: list[str] = Field(min_length=1, max_length=MAX_CONTACTS,
                                 description="Phone numbers in any usual spelling (national: the business's country)")
-    blocking: Literal["wait", "no_wait"] = DEFAULT_BLOCKING
+    blocking: Blocking = DEFAULT_BLOCKING
     force_check: bool = False
 
 

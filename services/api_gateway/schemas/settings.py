@@ -11,12 +11,12 @@ from pydantic import BaseModel
 from services.settings.settings_schema import ApplicationSettings
 
 
-class _Settings(BaseModel):
+class ApplicationSettingsGroup(BaseModel):
     application: ApplicationSettings  # type: ignore[valid-type]
 
 
 class ApplicationSettingsAnswer(BaseModel):
-    settings: _Settings
+    settings: ApplicationSettingsGroup
 
     @classmethod
     def of(cls, effective: dict[str, Any]) -> ApplicationSettingsAnswer:

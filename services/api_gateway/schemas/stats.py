@@ -53,11 +53,11 @@ WebMetrics = metrics_model("WebMetrics", WEB)
 """``/metrics``: these keys sit beside ``meta`` (spec §11.2)."""
 
 
-class _AppStats(_Closed):
+class AppStats(_Closed):
     app: AppMetrics  # type: ignore[valid-type]
 
 
-class _DbStats(_Closed):
+class DbStats(_Closed):
     db: DbMetrics  # type: ignore[valid-type]
 
 
@@ -65,8 +65,8 @@ _PER_NODE = 'One core node (or none): its stats; several: keyed by node ("<hostn
 
 
 class AppStatsAnswer(BaseModel):
-    stats: _AppStats | dict[str, _AppStats] = Field(description=_PER_NODE)
+    stats: AppStats | dict[str, AppStats] = Field(description=_PER_NODE)
 
 
 class DbStatsAnswer(BaseModel):
-    stats: _DbStats | dict[str, _DbStats] = Field(description=_PER_NODE)
+    stats: DbStats | dict[str, DbStats] = Field(description=_PER_NODE)
