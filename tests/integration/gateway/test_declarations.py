@@ -4,6 +4,8 @@ generated from these declarations, so a route without one would be missing from 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import BaseModel
 
@@ -45,3 +47,15 @@ def test_the_idempotency_key_is_a_declared_extension(app):
     send = app.view_functions["messages.send"]
     [header] = declared_operation(send).headers
     assert header.name == "Idempotency-Key" and header.extension
+
+
+@pytest.mark.parametrize("blueprint", DECLARED_BLUEPRINTS)
+def test_every_declared_model_gives_a_json_schema(app, blueprint):
+    for rule, view in routes(app, blueprint):
+        operation = declared_operation(view)
+        for accepted in (operation.body, operation.query):
+            if accepted is not None:
+                assert json.dumps(accepted.model_json_schema(mode="validation")), rule.rule
+        for answer in operation.answers.values():
+            if isinstance(answer, type):
+                assert json.dumps(answer.model_json_schema(mode="serialization")), rule.rule
