@@ -20,6 +20,10 @@ A route declares itself with :func:`operation`::
   1025 for an unreadable body, 503/1016 during an outage).
 - ``extension`` says why the operation (or a part of it) goes beyond the original
   On-Premises API; the document marks it ``x-extension``.
+- ``text_answers`` maps a status to a media type it may answer instead of its JSON
+  model, as the query asks (``?format=prometheus``: ``text/plain; version=0.0.4``).
+- ``headers`` lists the request headers the route reads beyond ``Authorization``
+  (:class:`HeaderParam`), each with its own ``extension`` when the original has none.
 
 The declaration is an attribute of the view function; ``functools.wraps`` (used by
 every decorator here) copies it to the wrappers, so the order of the decorators does
@@ -42,6 +46,17 @@ Answer = type[BaseModel] | str | None
 
 
 @dataclass(frozen=True)
+class HeaderParam:
+    """A request header the route reads (``Idempotency-Key``); ``extension``: why, when
+    the original API has no such header."""
+
+    name: str
+    description: str
+    extension: str | None = None
+    required: bool = False
+
+
+@dataclass(frozen=True)
 class Operation:
     summary: str
     answers: Mapping[int, Answer]
@@ -52,6 +67,8 @@ class Operation:
     extension: str | None = None
     description: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    headers: tuple[HeaderParam, ...] = field(default_factory=tuple)
+    text_answers: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -68,9 +85,11 @@ class Access:
 def operation(summary: str, *, answers: Mapping[int, Answer], body: type[BaseModel] | None = None,
               raw_body: str | None = None, query: type[BaseModel] | None = None,
               errors: tuple[int, ...] = (), extension: str | None = None, description: str = "",
-              tags: tuple[str, ...] = ()) -> Callable[[F], F]:
+              tags: tuple[str, ...] = (), headers: tuple[HeaderParam, ...] = (),
+              text_answers: Mapping[int, str] | None = None) -> Callable[[F], F]:
     declared = Operation(summary=summary, answers=dict(answers), body=body, raw_body=raw_body, query=query,
-                         errors=tuple(errors), extension=extension, description=description, tags=tuple(tags))
+                         errors=tuple(errors), extension=extension, description=description, tags=tuple(tags),
+                         headers=tuple(headers), text_answers=dict(text_answers or {}))
 
     def decorate(view: F) -> F:
         view.operation = declared  # type: ignore[attr-defined]

@@ -153,9 +153,10 @@ def _photo_response() -> Response:
 
 
 @bp.get("/profile/photo")
-@operation("Get the profile photo", query=PhotoQuery, answers={200: PHOTO_TYPES}, errors=(1006, 1009),
-           description="The image's bytes (image/png for a PNG), or with `?format=link` "
-                       "`{\"settings\": {\"profile\": {\"photo\": {\"link\"}}}}`.",
+@operation("Get the profile photo", query=PhotoQuery, answers={200: PhotoLinkAnswer},
+           text_answers={200: PHOTO_TYPES}, errors=(1006, 1009),
+           description="The image's bytes (image/jpeg, or image/png for a PNG); with `?format=link`, a link "
+                       "to them.",
            extension=LINK_EXTENSION, tags=("Profile",))
 @auth.require_auth(admin=True)
 def get_photo():
