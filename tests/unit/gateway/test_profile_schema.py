@@ -41,40 +41,32 @@ def test_more_than_two_websites_has_the_originals_message():
     assert code_of(lambda: parse_business_profile(body)) == (1009, TOO_MANY_WEBSITES)
 
 
-@pytest.mark.parametrize("website, valid", [
+WEBSITES = [
     ("https://a.example", True), ("HTTP://A.EXAMPLE/path?q=1", True), ("https://a.example/" + "x" * 238, True),
     ("https://a.example/" + "x" * 239, False), ("a.example", False), ("ftp://a.example", False),
     ("https://", False), ("https://a b.example", False), ("javascript:alert(1)", False),
-])
-def test_websites_are_http_urls_of_at_most_256_characters(website, valid):
-    call = lambda: parse_business_profile({"websites": [website]})  # noqa: E731
-    if valid:
-        assert call().given() == {"websites": [website]}
-    else:
-        assert code_of(call)[0] == 1009
-
-
-@pytest.mark.parametrize("email, valid", [
+]
+EMAILS = [
     ("a@b.example", True), ("first.last+tag@sub.b.example", True), ("a" * 116 + "@b.example", True),
     ("a" * 119 + "@b.example", False), ("a@b", False), ("a b@c.example", False), ("@b.example", False),
     ("a@@b.example", False),
-])
-def test_email_is_an_address_of_at_most_128_characters(email, valid):
-    call = lambda: parse_business_profile({"email": email})  # noqa: E731
-    if valid:
-        assert call().given() == {"email": email}
-    else:
-        assert code_of(call)[0] == 1009
-
-
-@pytest.mark.parametrize("vertical, valid", [
+]
+VERTICALS = [
     ("Beauty, Spa, and Salon", True), ("Non-profit", True), ("Other", True),
     ("", False), ("other", False), ("Pets", False),
-])
-def test_vertical_is_one_of_the_list_and_never_empty(vertical, valid):
-    call = lambda: parse_business_profile({"vertical": vertical})  # noqa: E731
+]
+FIELD_CASES = ([("websites", [website], valid) for website, valid in WEBSITES]
+               + [("email", email, valid) for email, valid in EMAILS]
+               + [("vertical", vertical, valid) for vertical, valid in VERTICALS])
+
+
+@pytest.mark.parametrize("name, value, valid", FIELD_CASES)
+def test_websites_emails_and_verticals(name, value, valid):
+    """Websites: http(s) URLs of at most 256 characters; email: an address of at most
+    128; vertical: one of the list, never empty."""
+    call = lambda: parse_business_profile({name: value})  # noqa: E731
     if valid:
-        assert call().given() == {"vertical": vertical}
+        assert call().given() == {name: value}
     else:
         assert code_of(call)[0] == 1009
 
