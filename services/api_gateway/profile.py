@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, request, url_for
+from pydantic import BaseModel
 from werkzeug.formparser import parse_form_data
 from werkzeug.wsgi import get_input_stream
 
@@ -51,6 +52,11 @@ LINK_EXTENSION = ("?format=link answers a link the gateway serves itself: an ung
                   "an hour, that fetches the photo without a login")
 
 
+def _answer(model: type[BaseModel], payload: dict[str, Any]) -> Response:
+    """The answer built from its declared model, so the document cannot drift from it."""
+    return respond(model.model_validate(payload).model_dump(mode="json"))
+
+
 def _publish() -> None:
     """The change is stored; ring the core. False from the broker is no failure: the
     core's periodic job finds the unpublished revision."""
@@ -64,8 +70,7 @@ def _publish() -> None:
 @auth.require_auth(admin=True)
 def get_about():
     text = profile_store.load(state.db()).about
-    return respond(AboutAnswer.model_validate(
-        {"settings": {"profile": {"about": {"text": text}}}}).model_dump(mode="json"))
+    return _answer(AboutAnswer, {"settings": {"profile": {"about": {"text": text}}}})
 
 
 @bp.patch("/profile/about")
@@ -167,8 +172,7 @@ def get_photo():
     if profile_store.load(db).photo is None:
         raise ApiError(1006, NO_PHOTO)
     link = url_for("profile.photo_by_link", token=photos.new_link_token(db), _external=True)  # ?token=…
-    return respond(PhotoLinkAnswer.model_validate(
-        {"settings": {"profile": {"photo": {"link": link}}}}).model_dump(mode="json"))
+    return _answer(PhotoLinkAnswer, {"settings": {"profile": {"photo": {"link": link}}}})
 
 
 def _anonymous(view: Any) -> Any:
@@ -210,8 +214,7 @@ def delete_photo():
 @auth.require_auth(admin=True)
 def get_business_profile():
     business = profile_store.load(state.db()).business
-    return respond(BusinessProfileAnswer.model_validate(
-        {"settings": {"business": {"profile": business}}}).model_dump(mode="json"))
+    return _answer(BusinessProfileAnswer, {"settings": {"business": {"profile": business}}})
 
 
 @bp.post("/business/profile")
