@@ -23,7 +23,7 @@ from services.cluster.nodes import NETWORK_LEASE
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkError, NetworkRejected
 from services.media.network_media import MediaNotFound, MediaTransferError, NetworkMedia
-from services.media.object_store import ObjectStore, StoreUnavailable
+from services.media.object_store import REQUEST_TIMEOUTS, ObjectStore, StoreUnavailable
 from services.profile import store as profile_store
 from services.profile.store import Photo, Profile
 
@@ -94,7 +94,9 @@ def _photo_on_network(ctx: CoreContext, token: str, profile: Profile, *, reuse: 
 
 
 def _upload(ctx: CoreContext, token: str, photo: Photo) -> str:
-    stored = ObjectStore.from_config(ctx.config).get(photo.object_key)
+    # The gateway's bounds: this runs on the control queue, ahead of registration RPCs,
+    # and a failure is retried with the backoff anyway.
+    stored = ObjectStore.from_config(ctx.config, REQUEST_TIMEOUTS).get(photo.object_key)
     if stored is None:
         raise PhotoMissing(photo.object_key)
     media = NetworkMedia(ctx.config.network_url, token)
