@@ -23,6 +23,7 @@ FETCH_INBOUND_MEDIA = "media.fetch_inbound"  # an inbound medium, by media id: a
 MEDIA_GC = "media.gc"  # one run of the media garbage collection (services/media/gc.py)
 PREPARE_OUTBOUND_MEDIA = "media.prepare_outbound"  # one accepted media message, by id
 SWEEP_OUTBOUND_MEDIA = "media.sweep_outbound"  # re-kicks preparations whose kick was lost
+RESTORE_BACKUP = "core.restore_backup"  # RPC of POST /v1/settings/restore (services/core_worker/restore.py)
 
 
 def shard_queue(shard: int) -> str:

@@ -19,6 +19,7 @@ from services.common.queues import (
     CHECK_CONTACTS_LATER,
     CONTROL_QUEUE,
     REQUEST_CODE,
+    RESTORE_BACKUP,
     SYNC_TEMPLATES,
     VERIFY_CODE,
 )
@@ -46,7 +47,7 @@ def create_core(config: Config) -> Core:
     app.conf.task_acks_late = False
     app.conf.task_routes = {
         name: {"queue": CONTROL_QUEUE}
-        for name in (REQUEST_CODE, VERIFY_CODE, SYNC_TEMPLATES, CHECK_CONTACTS, CHECK_CONTACTS_LATER)
+        for name in (REQUEST_CODE, VERIFY_CODE, SYNC_TEMPLATES, CHECK_CONTACTS, CHECK_CONTACTS_LATER, RESTORE_BACKUP)
     }
     context = CoreContext(config, app)
     shard_consumers.install(app, context)

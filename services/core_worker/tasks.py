@@ -15,11 +15,12 @@ from services.common.queues import (
     DRAIN_INBOUND,
     DRAIN_OUTBOUND,
     REQUEST_CODE,
+    RESTORE_BACKUP,
     SYNC_TEMPLATES,
     VERIFY_CODE,
     shard_queue,
 )
-from services.core_worker import contact_checker, inbound, outbound, registration, template_cache
+from services.core_worker import contact_checker, inbound, outbound, registration, restore, template_cache
 from services.core_worker.context import CoreContext
 from services.core_worker.failures import LeaseLost
 from services.core_worker.network_client import NetworkError
@@ -107,3 +108,7 @@ def register_tasks(app: Celery, ctx: CoreContext) -> None:
     @app.task(name=CHECK_CONTACTS_LATER, shared=False)
     def check_contacts_later(check_id: str) -> None:
         contact_checker.run_request(ctx, check_id)
+
+    @app.task(name=RESTORE_BACKUP, shared=False)
+    def restore_backup(password: str, data: str) -> dict:
+        return restore.restore(ctx, password=password, data=data)

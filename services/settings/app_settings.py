@@ -212,6 +212,22 @@ def reset(db: Database) -> None:
     db.settings.delete_one({"_id": SETTINGS_ID})
 
 
+def export_values(db: Database) -> dict[str, Any]:
+    """The values a user changed, by dotted path, for a backup (the defaults are not:
+    a restore onto a newer version gets that version's defaults)."""
+    return _stored(db)
+
+
+def import_values(db: Database, values: Any) -> None:
+    """Replace the stored values by ``export_values``' of another installation; a path
+    this version no longer declares is dropped. Raises ValueError for what
+    ``export_values`` cannot have made."""
+    if not isinstance(values, dict) or not all(isinstance(path, str) for path in values):
+        raise ValueError("the backup's settings are unreadable")
+    kept = {path.replace(".", "/"): value for path, value in values.items() if path in BY_PATH}
+    db.settings.replace_one({"_id": SETTINGS_ID}, {"_id": SETTINGS_ID, "values": kept}, upsert=True)
+
+
 def status_callback_enabled(settings: dict[str, Any], status: str) -> bool:
     switches = settings["webhooks"]["message"]
     if status == "sent":
