@@ -4,8 +4,6 @@ to the core's control RPC, and a password never repeated in an error."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from services.account import store as account_store
@@ -22,26 +20,6 @@ def _register(client, db) -> None:
     master_key = client.application.extensions[EXTENSION].master_key()
     account_store.record_code_requested(db, cc="1", phone_number="5550100", cert="Q0VSVA==", vname="Acme")
     account_store.record_registered(db, master_key, wa_id="15550100", token=TOKEN)
-
-
-@pytest.fixture
-def core(app, monkeypatch):
-    calls: list = []
-    script = SimpleNamespace(answer={"http_status": 200, "payload": {}}, calls=calls)
-
-    class Result:
-        def get(self, timeout, propagate=True):
-            return script.answer
-
-        def forget(self):
-            pass
-
-    def send_task(name, kwargs=None, queue=None, **options):
-        calls.append((name, kwargs, queue))
-        return Result()
-
-    monkeypatch.setattr(app.extensions[EXTENSION].celery, "send_task", send_task)
-    return script
 
 
 def test_no_backup_before_registering(client, auth):
@@ -71,6 +49,7 @@ def test_a_backup_needs_a_password(client, auth, db, body, code):
 
 
 def test_a_restore_goes_to_the_core(client, auth, core):
+    core.answer = {"http_status": 200, "payload": {}}
     response = client.post("/v1/settings/restore", headers=auth, json={"password": "pw", "data": "blob"})
     assert response.status_code == 200 and response.get_json() == {"meta": META}
     assert core.calls == [(RESTORE_BACKUP, {"password": "pw", "data": "blob"}, CONTROL_QUEUE)]
@@ -94,6 +73,7 @@ def test_a_restore_body_is_checked_before_the_core_is_asked(client, auth, core, 
 
 @pytest.mark.parametrize("path", ["/v1/settings/backup", "/v1/settings/restore"])
 def test_a_user_that_is_not_the_admin_is_refused(client, db, config, core, path):
+    core.answer = {"http_status": 200, "payload": {}}
     user = bearer(issue_token(db, config.token_ttl_seconds, username="operator", role="user"))
     _register(client, db)
     response = client.post(path, headers=user, json={"password": "pw", "data": "blob"})
