@@ -10,10 +10,11 @@ Not messages, callbacks, contacts or media (spec §10.1). ``registration`` is ap
 last, by the core, once the new identity is published (services/core_worker/restore.py):
 a restore that fails on the network leaves the installation unregistered.
 
-Hook for the two-step PIN: its domain appends a ``Section("two_step", export, restore)``
-to ``SECTIONS`` (export: the PIN as the domain keeps it, unsealed; restore: sealed again
-under this installation's master key). A section missing from an older backup is
-skipped, so adding one never breaks restoring an older blob.
+Hook for the two-step PIN: its domain appends a ``Section("two_step", export, prepare)``
+to ``SECTIONS`` (export: the PIN as the domain keeps it, unsealed; prepare: the PIN
+checked, into a write that seals it again under this installation's master key). A
+section missing from an older backup is skipped, so adding one never breaks restoring
+an older blob.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from services.account.store import RestorableRegistration
 from services.certificates import store as certificates_store
 from services.cluster import shard_shape
 from services.common.config import ALLOWED_SHARD_COUNTS
+from services.media import providers as media_providers
 from services.protocol import at_rest
 from services.sessions import key_store
 from services.settings import app_settings
@@ -48,12 +50,16 @@ class Installation:
     now: datetime
 
 
+Writer = Callable[[Installation], None]
+
+
 @dataclass(frozen=True)
 class Section:
     name: str
     export: Callable[[Installation], Any]
-    restore: Callable[[Installation, Any], None] | None
-    """None: carried for the record only (the keys: a restore rotates them)."""
+    prepare: Callable[[Any], Writer] | None
+    """What the backup holds of the section, checked (ValueError) into the write that
+    restores it; None: carried for the record only (the keys: a restore rotates them)."""
 
 
 class UnreadablePayload(ValueError):
@@ -61,19 +67,43 @@ class UnreadablePayload(ValueError):
     restore; ``str()`` is safe to show."""
 
 
-def _restore_shards(installation: Installation, shards: Any) -> None:
+def _prepare_settings(values: Any) -> Writer:
+    checked = app_settings.restorable_values(values)
+    return lambda at: app_settings.replace_values(at.db, checked)
+
+
+def _prepare_certificates(exported: Any) -> Writer:
+    checked = certificates_store.parse_export(exported)
+    return lambda at: certificates_store.import_all(at.db, at.master_key, checked, at.now)
+
+
+def _prepare_media_providers(exported: Any) -> Writer:
+    checked = media_providers.parse_export(exported)
+
+    def write(at: Installation) -> None:
+        for provider in checked:
+            media_providers.save(at.db, at.master_key, provider)
+
+    return write
+
+
+def _prepare_shards(shards: Any) -> Writer:
     # A multiconnect install comes back with its shard count (spec §10.1, §16).
     if not isinstance(shards, int) or isinstance(shards, bool) or shards not in ALLOWED_SHARD_COUNTS:
-        raise UnreadablePayload("the backup's shard count is not one of " + ", ".join(map(str, ALLOWED_SHARD_COUNTS)))
-    shard_shape.change(installation.db, shards, installation.initial_shards)
+        raise ValueError("the backup's shard count is not one of " + ", ".join(map(str, ALLOWED_SHARD_COUNTS)))
+
+    def write(at: Installation) -> None:
+        shard_shape.change(at.db, shards, at.initial_shards)
+
+    return write
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("settings", lambda at: app_settings.export_values(at.db),
-            lambda at, values: app_settings.import_values(at.db, values)),
-    Section("certificates", lambda at: certificates_store.export_all(at.db, at.master_key),
-            lambda at, exported: certificates_store.import_all(at.db, at.master_key, exported, at.now)),
-    Section("shards", lambda at: shard_shape.read(at.db, at.initial_shards).shards, _restore_shards),
+    Section("settings", lambda at: app_settings.export_values(at.db), _prepare_settings),
+    Section("media_providers", lambda at: media_providers.export_all(at.db, at.master_key),
+            _prepare_media_providers),
+    Section("certificates", lambda at: certificates_store.export_all(at.db, at.master_key), _prepare_certificates),
+    Section("shards", lambda at: shard_shape.read(at.db, at.initial_shards).shards, _prepare_shards),
     Section("keys", lambda at: key_store.export_keys(at.db, at.master_key), None),
 )
 
@@ -94,31 +124,29 @@ def collect(installation: Installation) -> dict[str, Any] | None:
 @dataclass(frozen=True, repr=False)
 class Restorable:
     registration: RestorableRegistration
-    sections: dict[str, Any]
+    writers: tuple[Writer, ...]
+    """One per section the backup holds (a section an older backup lacks is left as it is)."""
 
 
 def read(payload: dict[str, Any]) -> Restorable:
-    """The payload checked before anything is written; UnreadablePayload otherwise."""
+    """The payload checked, every section included, before anything is written;
+    UnreadablePayload otherwise."""
     if payload.get("format") != PAYLOAD_FORMAT:
         raise UnreadablePayload(f"the backup's content format {str(payload.get('format'))[:10]!r} is not supported")
-    sections = payload.get("sections")
-    if not isinstance(sections, dict):
+    held = payload.get("sections")
+    if not isinstance(held, dict):
         raise UnreadablePayload("the backup holds no sections")
     try:
         registration = RestorableRegistration.from_dict(payload.get("registration"))
+        writers = tuple(section.prepare(held[section.name]) for section in SECTIONS
+                        if section.prepare is not None and section.name in held)
     except ValueError as error:
         raise UnreadablePayload(str(error)) from None
-    return Restorable(registration, sections)
+    return Restorable(registration, writers)
 
 
 def restore_sections(installation: Installation, restorable: Restorable) -> None:
     """Every section the backup holds, written through its domain (the registration is
     the core's, after the network step)."""
-    for section in SECTIONS:
-        if section.restore is not None and section.name in restorable.sections:
-            try:
-                section.restore(installation, restorable.sections[section.name])
-            except UnreadablePayload:
-                raise
-            except ValueError as error:
-                raise UnreadablePayload(str(error)) from None
+    for write in restorable.writers:
+        write(installation)

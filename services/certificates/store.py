@@ -158,14 +158,21 @@ def export_all(db: Database, master_key: at_rest.Keys) -> dict:
     }
 
 
-def import_all(db: Database, master_key: at_rest.Keys, exported: Any, now: datetime) -> None:
-    """What ``export_all`` gave, installed here (the key sealed under this installation's
-    master key; a new version, so every gateway serves it); raises ValueError for what
-    ``export_all`` cannot have made. A part the backup lacks is left as it is."""
+@dataclass(frozen=True)
+class ExportedCertificates:
+    """``export_all``' answer, checked: what ``import_all`` installs (None: left as it is)."""
+
+    certificate: ServerCertificate | None
+    source: str
+    webhook_ca: str | None
+
+
+def parse_export(exported: Any) -> ExportedCertificates:
+    """``export_all``' answer of another installation; ValueError for what it cannot have made."""
     if not isinstance(exported, dict):
         raise ValueError("the backup's certificates are unreadable")
     external, webhook_ca = exported.get("external"), exported.get("webhooks_ca")
-    certificate = source = None
+    certificate, source = None, SOURCE_UPLOADED
     if external is not None:
         try:
             certificate = ServerCertificate(**{name: str(external[name]) for name in
@@ -175,7 +182,13 @@ def import_all(db: Database, master_key: at_rest.Keys, exported: Any, now: datet
         source = SOURCE_DEFAULT if external.get("source") == SOURCE_DEFAULT else SOURCE_UPLOADED
     if webhook_ca is not None and not isinstance(webhook_ca, str):
         raise ValueError("the backup's webhook CA is unreadable")
-    if certificate is not None and source is not None:
-        _replace_external(db, master_key, certificate, source, now)
-    if webhook_ca is not None:
-        set_webhook_ca(db, webhook_ca, now)
+    return ExportedCertificates(certificate, source, webhook_ca)
+
+
+def import_all(db: Database, master_key: at_rest.Keys, exported: ExportedCertificates, now: datetime) -> None:
+    """Install what another installation exported: the key sealed under this one's master
+    key, with a new version, so every gateway serves it."""
+    if exported.certificate is not None:
+        _replace_external(db, master_key, exported.certificate, exported.source, now)
+    if exported.webhook_ca is not None:
+        set_webhook_ca(db, exported.webhook_ca, now)

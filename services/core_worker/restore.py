@@ -44,10 +44,7 @@ def restore(ctx: CoreContext, *, password: str, data: str) -> dict[str, Any]:
     except NetworkError as error:
         return error_answer(1014, f"The network is unreachable: {error}")
     installation = sections.Installation(ctx.db, ctx.master_key, ctx.config.shards, utcnow())
-    try:
-        sections.restore_sections(installation, restorable)
-    except sections.UnreadablePayload as error:
-        return error_answer(1009, f"Parameter 'data' has invalid value: {error}")
+    sections.restore_sections(installation, restorable)
     # Sessions were made with the old identity: none can continue under the new one.
     session_store.delete_all(ctx.db)
     account_store.record_restored(ctx.db, ctx.master_key, registration)

@@ -218,13 +218,17 @@ def export_values(db: Database) -> dict[str, Any]:
     return _stored(db)
 
 
-def import_values(db: Database, values: Any) -> None:
-    """Replace the stored values by ``export_values``' of another installation; a path
-    this version no longer declares is dropped. Raises ValueError for what
-    ``export_values`` cannot have made."""
+def restorable_values(values: Any) -> dict[str, Any]:
+    """``export_values``' answer of another installation, checked (ValueError for what it
+    cannot have made), without the paths this version no longer declares."""
     if not isinstance(values, dict) or not all(isinstance(path, str) for path in values):
         raise ValueError("the backup's settings are unreadable")
-    kept = {path.replace(".", "/"): value for path, value in values.items() if path in BY_PATH}
+    return {path: value for path, value in values.items() if path in BY_PATH}
+
+
+def replace_values(db: Database, values: dict[str, Any]) -> None:
+    """The stored values become ``values`` (``restorable_values``' answer)."""
+    kept = {path.replace(".", "/"): value for path, value in values.items()}
     db.settings.replace_one({"_id": SETTINGS_ID}, {"_id": SETTINGS_ID, "values": kept}, upsert=True)
 
 

@@ -13,6 +13,7 @@ from services.account import store as account_store
 from services.backup import blob_rules, sections
 from services.certificates import store as certificates_store
 from services.cluster import shard_shape
+from services.media import providers as media_providers
 from services.sessions import key_store
 from services.settings import app_settings
 
@@ -37,6 +38,8 @@ def _registered_source(db, master: bytes) -> None:
     certificates_store.ensure_external(db, master, NOW, ["localhost"])
     certificates_store.set_webhook_ca(db, "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n", NOW)
     shard_shape.change(db, 4, 1)
+    media_providers.save(db, master, media_providers.Provider("cdn", "www", username="u", password="p",
+                                                              hosts=("cdn.example",)))
 
 
 def test_nothing_to_back_up_before_registering(db):
@@ -48,7 +51,7 @@ def test_a_backup_comes_back_through_each_domain_under_another_master_key(db, ta
     _registered_source(db, source_key)
     payload = sections.collect(sections.Installation(db, source_key, 1, NOW))
     assert payload is not None
-    assert set(payload["sections"]) == {"settings", "certificates", "shards", "keys"}
+    assert set(payload["sections"]) == {"settings", "media_providers", "certificates", "shards", "keys"}
     assert {key["id"] for key in payload["sections"]["keys"]} >= {"identity", "spk:1"}
 
     opened = blob_rules.open_blob("pw", blob_rules.seal("pw", payload, FAST))
@@ -57,6 +60,9 @@ def test_a_backup_comes_back_through_each_domain_under_another_master_key(db, ta
     account_store.record_restored(target, target_key, restorable.registration)
 
     assert app_settings.load(target) == app_settings.load(db)
+    provider = media_providers.load(target, target_key, "cdn")
+    assert provider is not None
+    assert (provider.username, provider.password, provider.hosts) == ("u", "p", ("cdn.example",))
     assert shard_shape.read(target, 1).shards == 4
     restored_cert = certificates_store.load_external(target, target_key)
     source_cert = certificates_store.load_external(db, source_key)
@@ -68,7 +74,7 @@ def test_a_backup_comes_back_through_each_domain_under_another_master_key(db, ta
     assert account is not None and (account.wa_id, account.network_token, account.vname) == ("15550100", TOKEN, "Acme")
     registration = account_store.load_registration(target)
     assert (registration.cc, registration.phone_number) == ("1", "5550100")
-    stored = repr(list(target.account.find())) + repr(list(target.certificates.find()))
+    stored = "".join(repr(list(target[name].find())) for name in ("account", "certificates", "media_providers"))
     assert TOKEN not in stored and "PRIVATE KEY" not in stored
     assert target.keys.count_documents({}) == 0  # keys are carried, not restored: a restore rotates them
 
@@ -93,9 +99,9 @@ def test_a_payload_that_is_not_a_backup_of_ours_is_refused_before_anything_is_wr
 
 
 @pytest.mark.parametrize("section", [{"shards": 3}, {"shards": True}, {"settings": ["x"]},
-                                     {"certificates": {"external": {"cert_pem": "x"}}}])
-def test_an_unreadable_section_is_refused(target, section):
-    restorable = sections.read({"format": 1, "registration": {"wa_id": "1", "network_token": "t"},
-                                "sections": section})
+                                     {"certificates": {"external": {"cert_pem": "x"}}},
+                                     {"media_providers": [{"name": "cdn", "type": "www", "bearer": 7}]}])
+def test_an_unreadable_section_is_refused_before_any_is_written(section):
     with pytest.raises(sections.UnreadablePayload):
-        sections.restore_sections(sections.Installation(target, os.urandom(32), 1, NOW), restorable)
+        sections.read({"format": 1, "registration": {"wa_id": "1", "network_token": "t"},
+                       "sections": {"settings": {"sent_status": True}, **section}})

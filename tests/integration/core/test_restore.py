@@ -73,7 +73,9 @@ def test_a_wrong_password_changes_nothing(ctx, network):
     _unchanged(ctx)
 
 
-@pytest.mark.parametrize("data", ["garbage", _blob(payload={"format": 1, "sections": {}})])
+@pytest.mark.parametrize("data", ["garbage", _blob(payload={"format": 1, "sections": {}}),
+                                  _blob(payload={**PAYLOAD, "sections": {"settings": {"sent_status": True},
+                                                                         "shards": 3}})])
 def test_data_that_is_no_backup_changes_nothing(ctx, network, data):
     answer = restore.restore(ctx, password="pw", data=data)
     assert answer["error"]["code"] == 1009 and "'data'" in answer["error"]["details"]
