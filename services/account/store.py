@@ -4,9 +4,11 @@ module that reads or writes the ``account`` document."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from services.common.clock import utcnow
 from services.common.resealing import ResealCount, reseal_field
@@ -140,6 +142,34 @@ def export_registration(db: Database, master_key: at_rest.Keys) -> RestorableReg
 def record_restored(db: Database, master_key: at_rest.Keys, registration: RestorableRegistration) -> None:
     """Registered from a backup: the number and its token, no code asked for."""
     _set_registered(db, master_key, registration)
+
+
+RESTORING = "restoring"
+
+
+def claim_restore(db: Database, owner: str, seconds: float) -> bool:
+    """Whether the restore ``owner`` may go on: the account is not registered and no
+    other restore holds it. A claim lapses after ``seconds``, so a core that died
+    mid-restore blocks the next one only that long."""
+    now = utcnow()
+    try:
+        db.account.update_one(
+            {"_id": ACCOUNT_ID, "state": {"$ne": REGISTERED}, "restoring_until": {"$not": {"$gt": now}}},
+            {"$set": {"restoring_by": owner, "restoring_until": now + timedelta(seconds=seconds)},
+             "$setOnInsert": {"state": RESTORING}},
+            upsert=True,
+        )
+    except DuplicateKeyError:  # the document exists and did not match: registered, or claimed
+        return False
+    return True
+
+
+def release_restore(db: Database, owner: str) -> None:
+    """The claim of ``owner`` given up; the document it created, if nothing else was
+    recorded in it, removed (a failed restore leaves the account as it found it)."""
+    db.account.delete_one({"_id": ACCOUNT_ID, "state": RESTORING, "restoring_by": owner})
+    db.account.update_one({"_id": ACCOUNT_ID, "restoring_by": owner},
+                          {"$unset": {"restoring_by": "", "restoring_until": ""}})
 
 
 def _set_registered(db: Database, master_key: at_rest.Keys, registration: RestorableRegistration) -> None:

@@ -10,6 +10,7 @@ contacts see a security-code change. Answers as services/core_worker/registratio
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from services.account import store as account_store
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 WRONG_PASSWORD = "Parameter 'password' has invalid value: the password is wrong or the backup 'data' was altered"
 ALREADY_REGISTERED = ("The client is already registered: a backup is restored onto a fresh, "
                       "unregistered installation")
+UNDER_WAY = "Another restore is under way"
+CLAIM_SECONDS = 120.0
+"""Longer than a restore takes (the KDF, one key upload with its 15 s timeout, a few writes)."""
 
 
 def restore(ctx: CoreContext, *, password: str, data: str) -> dict[str, Any]:
@@ -34,8 +38,16 @@ def restore(ctx: CoreContext, *, password: str, data: str) -> dict[str, Any]:
         return error_answer(1009, WRONG_PASSWORD)
     except (blob_rules.BadBlob, sections.UnreadablePayload) as error:
         return error_answer(1009, f"Parameter 'data' has invalid value: {error}")
-    if account_store.is_registered(ctx.db):
-        return error_answer(1004, ALREADY_REGISTERED)
+    owner = uuid.uuid4().hex
+    if not account_store.claim_restore(ctx.db, owner, CLAIM_SECONDS):
+        return error_answer(1004, ALREADY_REGISTERED if account_store.is_registered(ctx.db) else UNDER_WAY)
+    try:
+        return _restore_claimed(ctx, restorable)
+    finally:
+        account_store.release_restore(ctx.db, owner)
+
+
+def _restore_claimed(ctx: CoreContext, restorable: sections.Restorable) -> dict[str, Any]:
     registration = restorable.registration
     try:
         publish_new_identity(ctx, registration.network_token)

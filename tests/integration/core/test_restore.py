@@ -4,6 +4,8 @@ publishes a new identity with the backup's token, then registers without a code.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from services.account import store as account_store
@@ -47,7 +49,7 @@ def _blob(password: str = "pw", payload=PAYLOAD) -> str:
 
 
 def _unchanged(ctx) -> None:
-    assert not account_store.is_registered(ctx.db)
+    assert account_store.load_raw(ctx.db) is None
     assert app_settings.load(ctx.db)["sent_status"] is False
     assert shard_shape.read(ctx.db, ctx.config.shards).shards == ctx.config.shards
 
@@ -99,3 +101,23 @@ def test_a_network_that_refuses_or_fails_leaves_the_installation_unregistered(ct
     answer = restore.restore(ctx, password="pw", data=_blob())
     assert answer["error"]["code"] == code
     _unchanged(ctx)
+
+
+def test_a_restore_under_way_elsewhere_is_refused_until_its_claim_lapses(ctx, network):
+    assert account_store.claim_restore(ctx.db, "another core", 60)
+    answer = restore.restore(ctx, password="pw", data=_blob())
+    assert answer["error"] == {"code": 1004, "details": restore.UNDER_WAY}
+    assert network["uploads"] == [] and not account_store.is_registered(ctx.db)
+
+    ctx.db.account.update_one({}, {"$set": {"restoring_until": datetime.now(UTC) - timedelta(seconds=1)}})
+    assert restore.restore(ctx, password="pw", data=_blob()) == {"http_status": 200, "payload": {}}
+    assert account_store.is_registered(ctx.db)
+    assert "restoring_by" not in account_store.load_raw(ctx.db)
+
+
+def test_a_claim_on_a_pending_registration_is_released_without_losing_it(ctx, network):
+    account_store.record_code_requested(ctx.db, cc="1", phone_number="5550100", cert="x", vname="Acme")
+    network["script"]["fail"] = NetworkError("down")
+    assert restore.restore(ctx, password="pw", data=_blob())["error"]["code"] == 1014
+    doc = account_store.load_raw(ctx.db)
+    assert doc["pending"]["phone_number"] == "5550100" and "restoring_by" not in doc
