@@ -7,6 +7,7 @@ against the test run's real Redis, MongoDB and S3, and stopped by its pid.
 from __future__ import annotations
 
 import os
+import secrets
 import shlex
 import signal
 import socket
@@ -116,6 +117,11 @@ class Stack:
             "SANDBOX_STATE_FILE": str(run_dir / "sandbox-state.json"),
             # Only the test servers' ports, not all of loopback (whatever the shell exported).
             "WA_EGRESS_ALLOW": egress.allow_list(),
+            # The monitoring key, for tests of Apikey; and every test's users come from
+            # 127.0.0.1, so one address's hourly limit of user changes must not run out
+            # (the limit itself is proven in tests/integration/gateway/test_users.py).
+            "WA_API_KEY": secrets.token_urlsafe(24),
+            "WA_USER_CHANGES_PER_HOUR": "100000",
         }
         return cls(run_dir, env, f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{network_port}",
                    f"https://127.0.0.1:{https_port}", egress)

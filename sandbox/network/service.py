@@ -10,7 +10,7 @@ from typing import Any
 
 from sandbox.changes import Changes
 from sandbox.errors import ApiError, bad_request, forbidden, not_a_user
-from sandbox.network import keys
+from sandbox.network import keys, two_step
 from sandbox.network.certificates import CertificateAuthority, CertificateError
 from sandbox.network.directory import Directory
 from sandbox.network.media_store import MediaStore
@@ -53,8 +53,30 @@ class Network:
         user = self.registry.get(cc + phone_number)
         if user is not None and user.kind == PHONE:
             raise ApiError(409, "number_in_use", "this number belongs to a virtual phone")
-        self.registry.request_code(cc, phone_number, details.vname, method)
+        wipe = self._check_two_step(cc + phone_number, body)
+        self.registry.request_code(cc, phone_number, details.vname, method, wipe=wipe)
         return {"vname": details.vname}
+
+    def _check_two_step(self, wa_id: str, body: dict[str, Any]) -> bool:
+        """Whether the request asks for a wipe; refuses a request the number's two-step
+        verification does not let through."""
+        reset, pin = body.get("reset"), body.get("pin")
+        if reset not in (None, "wipe"):
+            raise bad_request("'reset' must be 'wipe'")
+        if pin is not None and not two_step.is_pin(pin):
+            raise bad_request("'pin' must be 6 digits")
+        if reset == "wipe":
+            if pin is not None:
+                raise bad_request("'pin' is not allowed with 'reset': 'wipe'")
+            return True
+        if not self.registry.has_two_step(wa_id):
+            return False
+        if pin is None:
+            raise forbidden("two-step verification is enabled for this number: 'pin' is required",
+                            code="two_step_required")
+        if not self.registry.two_step_matches(wa_id, pin):
+            raise forbidden("the two-step verification PIN is wrong", code="wrong_pin")
+        return False
 
     def verify_code(self, body: Any) -> dict[str, Any]:
         body = require_object(body)
@@ -70,6 +92,17 @@ class Network:
             raise ApiError(403, "invalid_code", "the verification code is wrong or was not requested")
         wa_id, token = result
         return {"wa_id": wa_id, "auth_token": token}
+
+    def set_two_step(self, wa_id: str, body: Any) -> dict[str, Any]:
+        pin = require_object(body).get("pin")
+        if not two_step.is_pin(pin):
+            raise bad_request("'pin' must be 6 digits")
+        self.registry.set_two_step(wa_id, pin)
+        return {"two_step": True}
+
+    def clear_two_step(self, wa_id: str) -> dict[str, Any]:
+        self.registry.clear_two_step(wa_id)
+        return {"two_step": False}
 
     def verification_code(self, wa_id: str) -> str | None:
         return self.registry.last_codes.get(wa_id)

@@ -24,6 +24,17 @@ async def registration_verify(request: web.Request) -> web.Response:
     return json_response(request.app[STATE_KEY].network.verify_code(await read_json(request)))
 
 
+@routes.put(f"{PREFIX}/two-step")
+async def put_two_step(request: web.Request) -> web.Response:
+    network = request.app[STATE_KEY].network
+    return json_response(network.set_two_step(request["wa_id"], await read_json(request)))
+
+
+@routes.delete(f"{PREFIX}/two-step")
+async def delete_two_step(request: web.Request) -> web.Response:
+    return json_response(request.app[STATE_KEY].network.clear_two_step(request["wa_id"]))
+
+
 @routes.put(f"{PREFIX}/keys")
 async def put_keys(request: web.Request) -> web.Response:
     network = request.app[STATE_KEY].network

@@ -1,5 +1,5 @@
-"""The registered phone number and its network credential (sealed at rest): the one
-module that reads or writes the ``account`` document."""
+"""The registered phone number, its network credential and its two-step verification
+PIN (both sealed at rest): the one module that reads or writes the ``account`` document."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from services.protocol import at_rest
 ACCOUNT_ID = "account"
 REGISTERED = "registered"
 _TOKEN_CONTEXT = b"network-token"
-_REGISTRATION_FIELDS = {"state": 1, "cc": 1, "phone_number": 1, "wa_id": 1}
+_PIN_CONTEXT = b"two-step-pin"
+TWO_STEP_FIELD = "two_step_pin_sealed"
+_REGISTRATION_FIELDS = {"state": 1, "cc": 1, "phone_number": 1, "wa_id": 1, "vname": 1}
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Registration:
     cc: str | None
     phone_number: str | None
     wa_id: str | None
+    vname: str | None = None
 
     @property
     def registered(self) -> bool:
@@ -50,7 +53,7 @@ def load_registration(db: Database) -> Registration | None:
     if doc is None:
         return None
     return Registration(state=doc.get("state"), cc=doc.get("cc"), phone_number=doc.get("phone_number"),
-                        wa_id=doc.get("wa_id"))
+                        wa_id=doc.get("wa_id"), vname=doc.get("vname"))
 
 
 def is_registered(db: Database) -> bool:
@@ -78,13 +81,16 @@ def load_registered(db: Database, master_key: at_rest.Keys) -> RegisteredAccount
                              network_token=registration.network_token)
 
 
-def record_code_requested(db: Database, *, cc: str, phone_number: str, cert: str, vname: str) -> None:
+def record_code_requested(db: Database, *, cc: str, phone_number: str, cert: str, vname: str,
+                          wipe: bool = False) -> None:
+    """``wipe``: the network removes the number's two-step verification once this code
+    is verified, and so does :func:`record_registered`."""
     # A new code request keeps an existing registration usable until it is verified.
     db.account.update_one(
         {"_id": ACCOUNT_ID},
         {
             "$set": {
-                "pending": {"cc": cc, "phone_number": phone_number, "cert": cert, "vname": vname},
+                "pending": {"cc": cc, "phone_number": phone_number, "cert": cert, "vname": vname, "wipe": wipe},
                 "pending_at": utcnow(),
             },
             "$setOnInsert": {"state": "code_requested"},
@@ -96,10 +102,15 @@ def record_code_requested(db: Database, *, cc: str, phone_number: str, cert: str
 def record_registered(db: Database, master_key: at_rest.Keys, *, wa_id: str, token: str) -> None:
     doc = load_raw(db) or {}
     pending = doc.get("pending") or {}
+    unset = {"pending": "", "pending_at": ""}
+    same_number = (doc.get("cc"), doc.get("phone_number")) == (pending.get("cc"), pending.get("phone_number"))
+    if pending.get("wipe") or not same_number:
+        # The PIN kept is the registered number's, as the network knows it.
+        unset[TWO_STEP_FIELD] = ""
     _set_registered(db, master_key, RestorableRegistration(
         cc=pending.get("cc"), phone_number=pending.get("phone_number"), cert=pending.get("cert"),
         vname=pending.get("vname", ""), wa_id=wa_id, network_token=token,
-    ))
+    ), unset)
 
 
 @dataclass(frozen=True, repr=False)
@@ -141,7 +152,7 @@ def export_registration(db: Database, master_key: at_rest.Keys) -> RestorableReg
 
 def record_restored(db: Database, master_key: at_rest.Keys, registration: RestorableRegistration) -> None:
     """Registered from a backup: the number and its token, no code asked for."""
-    _set_registered(db, master_key, registration)
+    _set_registered(db, master_key, registration, {"pending": "", "pending_at": ""})
 
 
 RESTORING = "restoring"
@@ -172,7 +183,8 @@ def release_restore(db: Database, owner: str) -> None:
                           {"$unset": {"restoring_by": "", "restoring_until": ""}})
 
 
-def _set_registered(db: Database, master_key: at_rest.Keys, registration: RestorableRegistration) -> None:
+def _set_registered(db: Database, master_key: at_rest.Keys, registration: RestorableRegistration,
+                    unset: dict[str, str]) -> None:
     sealed = at_rest.seal(master_key, registration.network_token.encode(), _TOKEN_CONTEXT)
     db.account.update_one(
         {"_id": ACCOUNT_ID},
@@ -187,12 +199,35 @@ def _set_registered(db: Database, master_key: at_rest.Keys, registration: Restor
                 "network_token_sealed": sealed,
                 "registered_at": utcnow(),
             },
-            "$unset": {"pending": "", "pending_at": ""},
+            "$unset": unset,
         },
         upsert=True,
     )
 
 
+def record_two_step(db: Database, master_key: at_rest.Keys, pin: str) -> None:
+    """Two-step verification is on with ``pin`` (the network has its verifier already)."""
+    sealed = at_rest.seal(master_key, pin.encode(), _PIN_CONTEXT)
+    db.account.update_one({"_id": ACCOUNT_ID}, {"$set": {TWO_STEP_FIELD: sealed, "two_step_at": utcnow()}})
+
+
+def clear_two_step(db: Database) -> None:
+    db.account.update_one({"_id": ACCOUNT_ID}, {"$unset": {TWO_STEP_FIELD: "", "two_step_at": ""}})
+
+
+def two_step_pin(db: Database, master_key: at_rest.Keys) -> str | None:
+    """The two-step verification PIN, or None while two-step verification is off."""
+    doc = db.account.find_one({"_id": ACCOUNT_ID}, {TWO_STEP_FIELD: 1})
+    if not doc or doc.get(TWO_STEP_FIELD) is None:
+        return None
+    return at_rest.open_sealed(master_key, doc[TWO_STEP_FIELD], _PIN_CONTEXT).decode()
+
+
 def reseal(db: Database, keys: at_rest.Keys) -> ResealCount:
     """The network credential under the newest master key (services/common/resealing.py)."""
     return reseal_field(db.account, "network_token_sealed", lambda doc: _TOKEN_CONTEXT, keys)
+
+
+def reseal_two_step(db: Database, keys: at_rest.Keys) -> ResealCount:
+    """The two-step verification PIN under the newest master key."""
+    return reseal_field(db.account, TWO_STEP_FIELD, lambda doc: _PIN_CONTEXT, keys)

@@ -28,6 +28,8 @@ from services.api_gateway import (
     settings,
     shards,
     stats,
+    support,
+    two_step,
     users,
 )
 from services.api_gateway.envelope import error_response, respond
@@ -44,7 +46,7 @@ log = logging.getLogger(__name__)
 MAX_CONTENT_LENGTH = 1024 * 1024
 
 BLUEPRINTS = (users.bp, messages.bp, contacts.bp, settings.bp, account.bp, shards.bp, health.bp, stats.bp,
-              media.bp, services_gc.bp, certificates.bp, backup.bp)
+              media.bp, services_gc.bp, certificates.bp, two_step.bp, support.bp, backup.bp)
 
 
 class GatewayFlask(Flask):

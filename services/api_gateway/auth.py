@@ -23,6 +23,7 @@ from services.api_gateway.operations import Access
 from services.common.errors import ApiError
 from services.users import store as user_store
 from services.users.password_rules import PASSWORD_POLICY_DETAILS, password_problem
+from services.users.user_rules import APIKEY_USERNAME
 
 INVALID_CREDENTIALS = "Invalid credentials."
 TOKEN_EXPIRED = "Token expired"
@@ -81,7 +82,7 @@ def current_principal(*, allow_apikey: bool = False) -> Principal:
     api_key = state.config().api_key
     if allow_apikey and scheme == "apikey" and api_key:
         if hmac.compare_digest(value.encode("utf-8"), api_key.encode("utf-8")):
-            return Principal(username="apikey", role="apikey", token_hash=None)
+            return Principal(username=APIKEY_USERNAME, role=APIKEY_USERNAME, token_hash=None)
     raise denied()
 
 

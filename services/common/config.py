@@ -20,6 +20,7 @@ from pathlib import Path
 from services.common.egress_rules import EgressAllow, parse_allow
 
 ALLOWED_SHARD_COUNTS = (1, 2, 4, 8, 16, 32)
+API_KEY_MIN, API_KEY_MAX = 12, 128
 
 
 def _flag(value: str | None) -> bool:
@@ -36,6 +37,16 @@ def _optional_int(value: str | None) -> int | None:
 
 def _list(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _api_key(value: str | None) -> str | None:
+    # The original's bounds (spec §4.3): a short key is guessable, and refusing it at
+    # start beats a monitoring key that silently never works.
+    if not value:
+        return None
+    if not API_KEY_MIN <= len(value) <= API_KEY_MAX:
+        raise ValueError(f"WA_API_KEY must be {API_KEY_MIN} to {API_KEY_MAX} characters long, got {len(value)}")
+    return value
 
 
 def _shard_list(value: str | None) -> tuple[int, ...] | None:
@@ -56,10 +67,15 @@ class GatewayConfig:
     workers: int = 2
     trusted_proxies: tuple[str, ...] = ()
     """CIDRs of reverse proxies whose ``X-Forwarded-For`` is believed (client_address.py)."""
+    user_changes_per_hour: int = 60
+    """Users created and passwords changed per client address and hour (throttle_rules.py)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewayConfig:
         defaults = cls()
+        user_changes = int(env.get("WA_USER_CHANGES_PER_HOUR", defaults.user_changes_per_hour))
+        if user_changes < 1:
+            raise ValueError(f"WA_USER_CHANGES_PER_HOUR must be at least 1, got {user_changes}")
         return cls(
             host=env.get("WA_API_HOST", defaults.host),
             port=int(env.get("WA_API_PORT", defaults.port)),
@@ -67,6 +83,7 @@ class GatewayConfig:
             allow_http=_flag(env.get("WA_ALLOW_HTTP")),
             workers=int(env.get("WA_GATEWAY_WORKERS", defaults.workers)),
             trusted_proxies=_list(env.get("WA_TRUSTED_PROXIES")),
+            user_changes_per_hour=user_changes,
         )
 
 
@@ -216,7 +233,7 @@ class Config:
             shards=shards,
             allow_http_webhooks=_flag(env.get("WA_ALLOW_HTTP_WEBHOOKS")),
             token_ttl_seconds=int(env.get("WA_TOKEN_TTL_SECONDS", defaults.token_ttl_seconds)),
-            api_key=env.get("WA_API_KEY") or None,
+            api_key=_api_key(env.get("WA_API_KEY")),
             api_version=env.get("WA_API_VERSION", defaults.api_version),
             webhook_timeout_seconds=float(
                 env.get("WA_WEBHOOK_TIMEOUT_SECONDS", defaults.webhook_timeout_seconds)

@@ -18,6 +18,7 @@ from services.common.queues import (
     CHECK_CONTACTS,
     CHECK_CONTACTS_LATER,
     CONTROL_QUEUE,
+    MESSAGE_GC,
     REQUEST_CODE,
     RESTORE_BACKUP,
     SYNC_TEMPLATES,
@@ -25,6 +26,7 @@ from services.common.queues import (
 )
 from services.core_worker import recovery, shard_consumers, tasks
 from services.core_worker.context import CoreContext
+from services.messages import gc as message_gc
 
 
 @dataclass
@@ -47,10 +49,12 @@ def create_core(config: Config) -> Core:
     app.conf.task_acks_late = False
     app.conf.task_routes = {
         name: {"queue": CONTROL_QUEUE}
-        for name in (REQUEST_CODE, VERIFY_CODE, SYNC_TEMPLATES, CHECK_CONTACTS, CHECK_CONTACTS_LATER, RESTORE_BACKUP)
+        for name in (REQUEST_CODE, VERIFY_CODE, SYNC_TEMPLATES, CHECK_CONTACTS, CHECK_CONTACTS_LATER, MESSAGE_GC,
+                     RESTORE_BACKUP)
     }
     context = CoreContext(config, app)
     shard_consumers.install(app, context)
     tasks.register_tasks(app, context)
     periodic = Periodic([Job("recovery-sweep", recovery.SWEEP_INTERVAL, lambda: recovery.sweep(context))])
+    periodic.add(Job("message-gc", message_gc.AUTOMATIC_INTERVAL, lambda: message_gc.automatic(context.db)))
     return Core(config, app, context, periodic)

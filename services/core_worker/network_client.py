@@ -60,9 +60,20 @@ class NetworkClient:
             raise error_class(response.status_code, code, str(data.get("message", "")))
         return data
 
-    def request_code(self, cc: str, phone_number: str, method: str, cert: str) -> dict[str, Any]:
-        body = {"cc": cc, "phone_number": phone_number, "method": method, "cert": cert}
+    def request_code(self, cc: str, phone_number: str, method: str, cert: str, *, pin: str | None = None,
+                     wipe: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {"cc": cc, "phone_number": phone_number, "method": method, "cert": cert}
+        if pin is not None:
+            body["pin"] = pin
+        if wipe:
+            body["reset"] = "wipe"
         return self._call("POST", "/registration/code", body)
+
+    def set_two_step(self, pin: str) -> None:
+        self._call("PUT", "/two-step", {"pin": pin})
+
+    def clear_two_step(self) -> None:
+        self._call("DELETE", "/two-step")
 
     def verify(self, cc: str, phone_number: str, code: str) -> dict[str, Any]:
         return self._call("POST", "/registration/verify", {"cc": cc, "phone_number": phone_number, "code": code})

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from services.account import store as account_store
+from services.account import two_step_rules
 from services.core_worker import template_cache
 from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkClient, NetworkError, NetworkRejected
@@ -22,21 +23,36 @@ def error_answer(code: int, details: str) -> dict[str, Any]:
     return {"error": {"code": code, "details": details}}
 
 
-def request_code(ctx: CoreContext, *, cc: str, phone_number: str, method: str, cert: str) -> dict[str, Any]:
+_TWO_STEP_REFUSALS = {"two_step_required": two_step_rules.pin_required(), "wrong_pin": two_step_rules.wrong_pin()}
+
+
+def request_code(ctx: CoreContext, *, cc: str, phone_number: str, method: str, cert: str,
+                 pin: str | None = None, wipe: bool = False) -> dict[str, Any]:
+    """201 when this number is registered already with this certificate (a new
+    certificate, e.g. after a display name change, registers again), else a code is
+    requested from the network, which checks the two-step PIN (docs/design.md
+    "Two-step verification")."""
     current = account_store.load_raw(ctx.db) or {}
-    if current.get("state") == "registered" and (current.get("cc"), current.get("phone_number")) == (
-        cc, phone_number,
-    ):
+    if not wipe and _registered_as(current, cc, phone_number, cert):
         return {"http_status": 201, "payload": {}}
     try:
-        answer = ctx.network().request_code(cc, phone_number, method, cert)
+        answer = ctx.network().request_code(cc, phone_number, method, cert, pin=pin, wipe=wipe)
     except NetworkRejected as error:
+        refusal = _TWO_STEP_REFUSALS.get(error.code)
+        if refusal is not None:
+            return error_answer(refusal.code, refusal.details or "")
         return error_answer(1009, f"The network refused the registration: {error.code}")
     except NetworkError as error:
         return error_answer(1014, f"The network is unreachable: {error}")
     vname = str(answer.get("vname", ""))
-    account_store.record_code_requested(ctx.db, cc=cc, phone_number=phone_number, cert=cert, vname=vname)
+    account_store.record_code_requested(ctx.db, cc=cc, phone_number=phone_number, cert=cert, vname=vname,
+                                        wipe=wipe)
     return {"http_status": 202, "payload": {"account": [{"vname": vname}]}}
+
+
+def _registered_as(current: dict[str, Any], cc: str, phone_number: str, cert: str) -> bool:
+    return current.get("state") == account_store.REGISTERED and (
+        current.get("cc"), current.get("phone_number"), current.get("cert")) == (cc, phone_number, cert)
 
 
 def verify_code(ctx: CoreContext, *, code: str) -> dict[str, Any]:

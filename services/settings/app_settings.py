@@ -63,7 +63,9 @@ _RATE = WholeNumber(0, 1_000_000, "requests/s")
 _PAGER = Pattern(r"\+?[0-9]{1,20}(-[0-9]{1,20})?", "a wa_id or a group id", max_length=64)
 _ADDRESS = Pattern(r"[!-~]+", "printable ASCII without spaces (host:port)")
 _NO_ENGINE = "crypto threading tuning of the original's engine; ours has no such threads"
-_NO_GC = "no automatic garbage collection: messages and media are kept"
+_NO_GC = "no automatic media garbage collection: `PUT /v1/services/media/gc` collects on request"
+_MESSAGE_GC = ("with `garbagecollector_enable.messages` and `db_garbagecollector_enable` both on, every core "
+               "deletes, hourly, the finished messages older than 30 days (docs/design.md \"Message GC\")")
 _NO_LIMITS = "the gateway has no per-API request limits yet; 0 means not set"
 
 SETTINGS: tuple[Setting, ...] = (
@@ -93,9 +95,9 @@ SETTINGS: tuple[Setting, ...] = (
     _effect("notify_user_change_number", _BOOL, True, "`customer_changed_number` system messages"),
     _effect("show_security_notifications", _BOOL, False,
             "`customer_identity_changed` system messages; sends to a changed identity fail (480) until acknowledged"),
-    _stored_only("db_garbagecollector_enable", _BOOL, True, _NO_GC),
+    _effect("db_garbagecollector_enable", _BOOL, True, _MESSAGE_GC),
     _stored_only("garbagecollector_enable.media", _BOOL, False, _NO_GC),
-    _stored_only("garbagecollector_enable.messages", _BOOL, True, _NO_GC),
+    _effect("garbagecollector_enable.messages", _BOOL, True, _MESSAGE_GC),
     _stored_only("axolotl_context_striping_disabled", _BOOL, False, _NO_ENGINE),
     _stored_only("axolotl_context_striping_logical_core_multiplier", WholeNumber(1, 64), 1, _NO_ENGINE),
     _stored_only("skip_referral_media_download", _BOOL, False, "the network sends no referral media"),

@@ -2,8 +2,10 @@
 "MongoDB collections"): the one module that reads or writes ``users`` and ``tokens``.
 
 - ``users`` ``{_id: username, password_hash, role, must_change_password, created_at,
-  password_changed_at?}``: ``password_hash`` is argon2id (password_rules.py), or scrypt
-  until its user's next successful login re-hashes it;
+  password_changed_at?, password_stamp?}``: ``password_hash`` is argon2id
+  (password_rules.py), or scrypt until its user's next successful login re-hashes it;
+  ``password_stamp`` is new at every password set (not at a re-hash), so that a login
+  can tell that the password it checked is still the user's (:func:`issue_token_if_current`);
   the built-in admin is created on first use with the default password, which must be
   changed before it gets a token.
 - ``tokens`` ``{_id: sha256-hex(token), username, role, expires_at, created_at}``: the
@@ -13,6 +15,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,6 +38,7 @@ class User:
     username: str
     role: str
     must_change_password: bool
+    password_stamp: str | None  # None for a user whose password was never set since stamps
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,10 @@ class TokenHolder:
     username: str
     role: str
     token_hash: str
+
+
+class UserExists(Exception):
+    """A user of that name exists already."""
 
 
 class TokenExpired(Exception):
@@ -89,7 +97,8 @@ def authenticate(db: Database, username: str, password: str) -> User | None:
     if password_rules.needs_rehash(stored):
         _rehash(db, username, stored, password)
     return User(username=username, role=doc.get("role", ROLE_USER),
-                must_change_password=bool(doc.get("must_change_password")))
+                must_change_password=bool(doc.get("must_change_password")),
+                password_stamp=doc.get("password_stamp"))
 
 
 def _rehash(db: Database, username: str, stored: str, password: str) -> None:
@@ -99,21 +108,57 @@ def _rehash(db: Database, username: str, stored: str, password: str) -> None:
                         {"$set": {"password_hash": password_rules.hash_password(password)}})
 
 
-def change_password(db: Database, username: str, new_password: str) -> None:
+def create_user(db: Database, username: str, password: str) -> None:
+    """A plain user (ROLE_USER) with ``password`` (checked by the caller); UserExists for
+    a name taken, the admin's included, even before its first login."""
+    now = utcnow()
+    try:
+        db.users.insert_one({
+            "_id": username, "password_hash": password_rules.hash_password(password), "role": ROLE_USER,
+            "must_change_password": False, "created_at": now, "password_changed_at": now,
+            "password_stamp": _new_stamp(),
+        })
+    except DuplicateKeyError:
+        raise UserExists(username) from None
+
+
+def role_of(db: Database, username: str) -> str | None:
+    """The stored role of ``username``; None when there is no such user."""
+    doc = db.users.find_one({"_id": username}, {"role": 1})
+    return None if doc is None else doc.get("role", ROLE_USER)
+
+
+def delete_user(db: Database, username: str) -> bool:
+    """Delete the user and every token it holds; False when there was no such user.
+    The tokens go even then: a token whose user is gone must not outlive it."""
+    deleted = db.users.delete_one({"_id": username}).deleted_count == 1
+    db.tokens.delete_many({"username": username})
+    return deleted
+
+
+def change_password(db: Database, username: str, new_password: str) -> str | None:
     """Set a password (checked against the policy by the caller), which also ends the
-    default password's obligation to change it."""
-    db.users.update_one(
+    default password's obligation to change it; its new stamp, None when there is no
+    such user."""
+    stamp = _new_stamp()
+    changed = db.users.update_one(
         {"_id": username},
         {
             "$set": {
                 "password_hash": password_rules.hash_password(new_password),
                 "must_change_password": False,
                 "password_changed_at": utcnow(),
+                "password_stamp": stamp,
             }
         },
     )
     # Tokens issued under the old password stop working.
     db.tokens.delete_many({"username": username})
+    return stamp if changed.matched_count == 1 else None
+
+
+def _new_stamp() -> str:
+    return secrets.token_hex(8)
 
 
 # --- tokens --------------------------------------------------------------------------
@@ -129,6 +174,21 @@ def issue_token(db: Database, username: str, role: str, ttl_seconds: int) -> tup
         "_id": token_rules.token_hash(token), "username": username, "role": role,
         "expires_at": expires_at, "created_at": utcnow(),
     })
+    return token, expires_at
+
+
+def issue_token_if_current(db: Database, username: str, role: str, password_stamp: str | None,
+                           ttl_seconds: int) -> tuple[str, datetime] | None:
+    """A new token, only if the password checked (its ``password_stamp``) is still the
+    user's and the user still exists; else None, and no token is left.
+
+    A password change or a delete racing a login (its ~60 ms argon2 check) writes first
+    and then deletes the user's tokens; the token is inserted first and the stamp read
+    after, so either that delete removes the token or this read sees the change."""
+    token, expires_at = issue_token(db, username, role, ttl_seconds)
+    if db.users.count_documents({"_id": username, "password_stamp": password_stamp}, limit=1) == 0:
+        revoke_token(db, token_rules.token_hash(token))
+        return None
     return token, expires_at
 
 

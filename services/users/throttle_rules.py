@@ -16,6 +16,15 @@ it reaches its limit, until its window ends:
 
 An unknown user name is counted as a known one is (the answers are the same), under a
 hash of the name, so the keys stay short and hold no raw request data.
+
+Creating a user and changing a password are counted the same way, per client address
+in a window of an hour (:func:`user_changes_limit`, ``WA_USER_CHANGES_PER_HOUR``; the
+original limits them per IP): each costs an argon2 hash, and a stolen token must not
+try passwords or fill the users collection at the rate of the API. Every attempt
+counts, accepted or not.
+
+A refusal says when to come back (``Retry-After``): the seconds left in the window
+that refused (:func:`retry_after_seconds`).
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import ipaddress
 from dataclasses import dataclass
 
 PREFIX = "gateway:login"
+USER_CHANGES_PREFIX = "gateway:user_changes"
 KNOWN_ADDRESS_SECONDS = 30 * 24 * 3600
 
 
@@ -102,3 +112,26 @@ def exceeded(standing: Standing) -> Limit | None:
         if failures >= limit.failures:
             return limit
     return None
+
+
+def refusing_key(keys: LoginKeys, limit: Limit) -> str:
+    """The count of ``keys`` that ``limit`` (as :func:`exceeded` returned it) keeps."""
+    return keys.counts[LIMITS.index(limit)]
+
+
+def user_changes_limit(per_hour: int) -> Limit:
+    return Limit("user_changes", per_hour, 3600)
+
+
+def user_changes_key(address: str) -> str:
+    return f"{USER_CHANGES_PREFIX}:{address_bucket(address)}"
+
+
+def retry_after_seconds(ttl: int, limit: Limit) -> int:
+    """``Retry-After`` from Redis' TTL of the refusing count: at least one second; the
+    whole window for a count without expiry (-1), which only a
+    crash between its INCR and its EXPIRE could leave; one second for a count that
+    expired since it refused (-2)."""
+    if ttl > 0:
+        return ttl
+    return 1 if ttl == -2 else limit.window_seconds

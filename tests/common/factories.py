@@ -33,6 +33,7 @@ def insert_admin(db: Database, password: str) -> None:
     db.users.insert_one({
         "_id": ADMIN, "password_hash": password_hash(password), "role": "admin",
         "must_change_password": False, "created_at": now, "password_changed_at": now,
+        "password_stamp": "factory",
     })
 
 

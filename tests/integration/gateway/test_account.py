@@ -1,5 +1,3 @@
-
-
 from services.common.queues import CONTROL_QUEUE, REQUEST_CODE, VERIFY_CODE
 from tests.integration.gateway.conftest import META, assert_error
 
@@ -13,7 +11,8 @@ def test_request_code_sent(client, auth, core):
     assert response.status_code == 202
     assert response.get_json() == {"account": [{"vname": "Acme"}], "meta": META}
     assert core.calls == [
-        (REQUEST_CODE, {"cc": "1", "phone_number": "6315550000", "method": "sms", "cert": CERT, "pin": None},
+        (REQUEST_CODE, {"cc": "1", "phone_number": "6315550000", "method": "sms", "cert": CERT, "pin": None,
+                       "wipe": False},
          CONTROL_QUEUE)
     ]
 

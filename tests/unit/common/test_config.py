@@ -78,7 +78,7 @@ def test_shared_settings_are_read():
         "WA_MONGO_URL": "mongodb://db/", "WA_MONGO_DB": "wa", "WA_REDIS_URL": "redis://r/2",
         "WA_S3_ENDPOINT": "s3:9000", "WA_S3_ACCESS_KEY": "a", "WA_S3_SECRET_KEY": "s", "WA_S3_SECURE": "yes",
         "WA_S3_BUCKET": "b", "WA_NETWORK_URL": "http://net/", "WA_KEY_FILE": "/k",
-        "WA_SHARDS": "4", "WA_ALLOW_HTTP_WEBHOOKS": "1", "WA_TOKEN_TTL_SECONDS": "60", "WA_API_KEY": "k",
+        "WA_SHARDS": "4", "WA_ALLOW_HTTP_WEBHOOKS": "1", "WA_TOKEN_TTL_SECONDS": "60", "WA_API_KEY": "k" * 12,
         "WA_API_VERSION": "v9", "WA_WEBHOOK_TIMEOUT_SECONDS": "2.5",
     })
     assert (config.mongo_url, config.mongo_db, config.redis_url) == ("mongodb://db/", "wa", "redis://r/2")
@@ -86,13 +86,31 @@ def test_shared_settings_are_read():
         "s3:9000", "a", "s", True, "b")
     assert config.network_url == "http://net"
     assert (str(config.key_file), config.shards) == ("/k", 4)
-    assert (config.allow_http_webhooks, config.token_ttl_seconds, config.api_key) == (True, 60, "k")
+    assert (config.allow_http_webhooks, config.token_ttl_seconds, config.api_key) == (True, 60, "k" * 12)
     assert (config.api_version, config.webhook_timeout_seconds) == ("v9", 2.5)
 
 
 def test_a_master_key_in_the_environment_is_refused():
     with pytest.raises(ValueError, match="WA_KEY_FILE"):
         Config.from_env({"WA_MASTER_KEY": "bWs="})
+
+
+@pytest.mark.parametrize("length", [11, 129])
+def test_an_api_key_outside_12_to_128_characters_is_refused_at_start(length):
+    with pytest.raises(ValueError, match="WA_API_KEY must be 12 to 128 characters long"):
+        Config.from_env({"WA_API_KEY": "k" * length})
+
+
+@pytest.mark.parametrize("length", [12, 128])
+def test_an_api_key_of_12_to_128_characters_is_kept(length):
+    assert Config.from_env({"WA_API_KEY": "k" * length}).api_key == "k" * length
+
+
+def test_user_changes_per_hour_is_read_and_must_be_positive():
+    assert Config.from_env({}).gateway.user_changes_per_hour == 60
+    assert Config.from_env({"WA_USER_CHANGES_PER_HOUR": "5"}).gateway.user_changes_per_hour == 5
+    with pytest.raises(ValueError, match="WA_USER_CHANGES_PER_HOUR"):
+        Config.from_env({"WA_USER_CHANGES_PER_HOUR": "0"})
 
 
 def test_trusted_proxies_are_a_list_of_cidrs():

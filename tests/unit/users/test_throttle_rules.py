@@ -7,10 +7,15 @@ from services.users.throttle_rules import (
     PER_ACCOUNT,
     PER_ACCOUNT_ADDRESS,
     PER_ADDRESS,
+    Limit,
     Standing,
     address_bucket,
     exceeded,
     keys_for,
+    refusing_key,
+    retry_after_seconds,
+    user_changes_key,
+    user_changes_limit,
 )
 
 
@@ -72,3 +77,21 @@ def test_addresses_are_counted_by_bucket(address, bucket):
 def test_the_standing_before_a_reserved_attempt_excludes_it():
     assert Standing.before_reserved([1, 5, 50], None) == Standing((0, 4, 49), False)
     assert Standing.before_reserved([1, 1, 1], b"1").known_address
+
+
+def test_the_refusing_key_is_the_count_of_the_refusing_limit():
+    keys = keys_for("admin", "192.0.2.1")
+    for limit, key in zip(LIMITS, keys.counts, strict=True):
+        assert refusing_key(keys, limit) == key
+
+
+def test_user_changes_are_counted_per_address_bucket_for_an_hour():
+    assert user_changes_limit(7) == Limit("user_changes", 7, 3600)
+    assert user_changes_key("2001:db8::1") == user_changes_key("2001:db8::2")
+    assert user_changes_key("192.0.2.1") != user_changes_key("192.0.2.2")
+    assert user_changes_key("192.0.2.1") not in keys_for("x", "192.0.2.1").counts
+
+
+@pytest.mark.parametrize("ttl, expected", [(42, 42), (1, 1), (-2, 1), (-1, PER_ADDRESS.window_seconds)])
+def test_retry_after_is_the_windows_time_left(ttl, expected):
+    assert retry_after_seconds(ttl, PER_ADDRESS) == expected
