@@ -4,17 +4,16 @@ and written through that domain's own interface (this package owns no collection
 The payload (the plaintext inside ``blob_rules``)::
 
     {"format": 1, "created_at": <unix seconds>, "registration": {...},
-     "sections": {"settings": ..., "certificates": ..., "shards": ..., "keys": ..., <hooks>}}
+     "sections": {"settings": ..., "media_providers": ..., "certificates": ..., "shards": ...,
+                  "two_step": ..., "keys": ...}}
 
 Not messages, callbacks, contacts or media (spec §10.1). ``registration`` is applied
 last, by the core, once the new identity is published (services/core_worker/restore.py):
 a restore that fails on the network leaves the installation unregistered.
 
-Hook for the two-step PIN: its domain appends a ``Section("two_step", export, prepare)``
-to ``SECTIONS`` (export: the PIN as the domain keeps it, unsealed; prepare: the PIN
-checked, into a write that seals it again under this installation's master key). A
-section missing from an older backup is skipped, so adding one never breaks restoring
-an older blob.
+A new part is one more ``Section`` in ``SECTIONS`` (as ``two_step``: the PIN unsealed
+for the blob, sealed again under the target's master key). A section missing from an
+older backup is skipped, so adding one never breaks restoring an older blob.
 """
 
 from __future__ import annotations
@@ -87,6 +86,16 @@ def _prepare_media_providers(exported: Any) -> Writer:
     return write
 
 
+def _prepare_two_step(pin: Any) -> Writer:
+    # The network keeps the PIN's verifier for the number; the account keeps the PIN
+    # (sealed) to check shard changes and re-registrations against it.
+    if pin is not None and (not isinstance(pin, str) or not pin):
+        raise ValueError("the backup's two-step PIN is unreadable")
+    if pin is None:
+        return lambda at: account_store.clear_two_step(at.db)
+    return lambda at: account_store.record_two_step(at.db, at.master_key, pin)
+
+
 def _prepare_shards(shards: Any) -> Writer:
     # A multiconnect install comes back with its shard count (spec §10.1, §16).
     if not isinstance(shards, int) or isinstance(shards, bool) or shards not in ALLOWED_SHARD_COUNTS:
@@ -104,6 +113,7 @@ SECTIONS: tuple[Section, ...] = (
             _prepare_media_providers),
     Section("certificates", lambda at: certificates_store.export_all(at.db, at.master_key), _prepare_certificates),
     Section("shards", lambda at: shard_shape.read(at.db, at.initial_shards).shards, _prepare_shards),
+    Section("two_step", lambda at: account_store.two_step_pin(at.db, at.master_key), _prepare_two_step),
     Section("keys", lambda at: key_store.export_keys(at.db, at.master_key), None),
 )
 

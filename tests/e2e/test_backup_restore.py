@@ -1,7 +1,8 @@
 """Backup on one installation, restore on a fresh one with its own database, Redis
 database, master key and processes, on the same sandbox network (spec §10.1).
 
-The restored number connects without ``/v1/account`` being called, with a new identity:
+The restored number connects without ``/v1/account`` being called, keeps its two-step
+PIN, and has a new identity:
 the phone that talked to it before sees a security-code change, and messages flow both
 ways again. A wrong password or a user that is not the admin changes nothing.
 """
@@ -19,10 +20,11 @@ from infra.redis_server import with_db
 from tests.common.factories import issue_token
 from tests.common.health import is_connected
 from tests.common.waiting import wait_for
-from tests.e2e.conftest import api_client, listen_for_callbacks, log_in_first, own_cluster
+from tests.e2e.conftest import BUSINESS, api_client, listen_for_callbacks, log_in_first, own_cluster
 from tests.e2e.test_messaging import _phone_messages
 
 PASSWORD = "backup passphrase 7!"
+PIN = "246810"
 NS = "backup_ns"
 TOKEN_TTL = 3600
 
@@ -108,6 +110,7 @@ def test_a_restored_number_talks_again_with_a_new_identity_without_registering(s
         "namespace": NS, "name": template, "language": "en_US", "category": "UTILITY", "status": "APPROVED",
         "components": [{"type": "BODY", "text": "We are back"}]})
     assert created.status_code == 201, created.text
+    assert source["api"]("POST", "/v1/settings/account/two-step", json={"pin": PIN}).status_code == 200
     data = _backup(source["api"])
     source_settings = source["api"]("GET", "/v1/settings/application").json()["settings"]["application"]
 
@@ -121,6 +124,11 @@ def test_a_restored_number_talks_again_with_a_new_identity_without_registering(s
     assert api("GET", "/v1/settings/application").json()["settings"]["application"] == source_settings
     again = api("POST", "/v1/settings/restore", json={"password": PASSWORD, "data": data})
     assert again.status_code == 409 and again.json()["errors"][0]["code"] == 1004
+    # The two-step PIN came along: the shard count is guarded by it here too.
+    shards = {"cc": BUSINESS["cc"], "phone_number": BUSINESS["phone_number"], "shards": 1}
+    wrong_pin = api("POST", "/v1/account/shards", json={**shards, "pin": "000000"})
+    assert wrong_pin.status_code == 403 and wrong_pin.json()["errors"][0]["code"] == 1005
+    assert api("POST", "/v1/account/shards", json={**shards, "pin": PIN}).status_code == 201
 
     webhook = listen_for_callbacks(api, target["stack"])
     try:
