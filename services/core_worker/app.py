@@ -20,6 +20,7 @@ from services.common.queues import (
     CONTROL_QUEUE,
     MESSAGE_GC,
     REQUEST_CODE,
+    RESTORE_BACKUP,
     SYNC_TEMPLATES,
     VERIFY_CODE,
 )
@@ -48,7 +49,8 @@ def create_core(config: Config) -> Core:
     app.conf.task_acks_late = False
     app.conf.task_routes = {
         name: {"queue": CONTROL_QUEUE}
-        for name in (REQUEST_CODE, VERIFY_CODE, SYNC_TEMPLATES, CHECK_CONTACTS, CHECK_CONTACTS_LATER, MESSAGE_GC)
+        for name in (REQUEST_CODE, VERIFY_CODE, SYNC_TEMPLATES, CHECK_CONTACTS, CHECK_CONTACTS_LATER, MESSAGE_GC,
+                     RESTORE_BACKUP)
     }
     context = CoreContext(config, app)
     shard_consumers.install(app, context)

@@ -18,11 +18,12 @@ from services.common.queues import (
     ENABLE_TWO_STEP,
     MESSAGE_GC,
     REQUEST_CODE,
+    RESTORE_BACKUP,
     SYNC_TEMPLATES,
     VERIFY_CODE,
     shard_queue,
 )
-from services.core_worker import contact_checker, inbound, outbound, registration, template_cache, two_step
+from services.core_worker import contact_checker, inbound, outbound, registration, restore, template_cache, two_step
 from services.core_worker.context import CoreContext
 from services.core_worker.failures import LeaseLost
 from services.core_worker.network_client import NetworkError
@@ -125,3 +126,7 @@ def register_tasks(app: Celery, ctx: CoreContext) -> None:
     def message_gc_step(run_id: str) -> None:
         """One slice of a message GC run (services/messages/gc.py)."""
         message_gc.run(ctx.db, app, run_id)
+
+    @app.task(name=RESTORE_BACKUP, shared=False)
+    def restore_backup(password: str, data: str) -> dict:
+        return restore.restore(ctx, password=password, data=data)
