@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from services.api_gateway import (
     account,
+    backup,
     certificates,
     contacts,
     health,
@@ -46,7 +47,8 @@ log = logging.getLogger(__name__)
 MAX_CONTENT_LENGTH = 1024 * 1024
 
 BLUEPRINTS = (users.bp, messages.bp, contacts.bp, settings.bp, account.bp, shards.bp, health.bp, stats.bp,
-              media.bp, services_gc.bp, certificates.bp, two_step.bp, support.bp, profile.bp)
+              media.bp, services_gc.bp, certificates.bp, two_step.bp, support.bp, backup.bp,
+              profile.bp)
 
 
 class GatewayFlask(Flask):

@@ -21,6 +21,7 @@ from services.common.queues import (
     MESSAGE_GC,
     PUBLISH_PROFILE,
     REQUEST_CODE,
+    RESTORE_BACKUP,
     SYNC_TEMPLATES,
     VERIFY_CODE,
 )
@@ -50,7 +51,7 @@ def create_core(config: Config) -> Core:
     app.conf.task_routes = {
         name: {"queue": CONTROL_QUEUE}
         for name in (REQUEST_CODE, VERIFY_CODE, SYNC_TEMPLATES, CHECK_CONTACTS, CHECK_CONTACTS_LATER, MESSAGE_GC,
-                     PUBLISH_PROFILE)
+                     RESTORE_BACKUP, PUBLISH_PROFILE)
     }
     context = CoreContext(config, app)
     shard_consumers.install(app, context)

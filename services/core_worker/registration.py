@@ -19,7 +19,7 @@ from services.sessions import key_store, session_store
 log = logging.getLogger(__name__)
 
 
-def _error(code: int, details: str) -> dict[str, Any]:
+def error_answer(code: int, details: str) -> dict[str, Any]:
     return {"error": {"code": code, "details": details}}
 
 
@@ -40,10 +40,10 @@ def request_code(ctx: CoreContext, *, cc: str, phone_number: str, method: str, c
     except NetworkRejected as error:
         refusal = _TWO_STEP_REFUSALS.get(error.code)
         if refusal is not None:
-            return _error(refusal.code, refusal.details or "")
-        return _error(1009, f"The network refused the registration: {error.code}")
+            return error_answer(refusal.code, refusal.details or "")
+        return error_answer(1009, f"The network refused the registration: {error.code}")
     except NetworkError as error:
-        return _error(1014, f"The network is unreachable: {error}")
+        return error_answer(1014, f"The network is unreachable: {error}")
     vname = str(answer.get("vname", ""))
     account_store.record_code_requested(ctx.db, cc=cc, phone_number=phone_number, cert=cert, vname=vname,
                                         wipe=wipe)
@@ -58,29 +58,34 @@ def _registered_as(current: dict[str, Any], cc: str, phone_number: str, cert: st
 def verify_code(ctx: CoreContext, *, code: str) -> dict[str, Any]:
     pending = (account_store.load_raw(ctx.db) or {}).get("pending")
     if not pending:
-        return _error(1005, "No registration code was requested")
+        return error_answer(1005, "No registration code was requested")
     try:
         answer = ctx.network().verify(pending["cc"], pending["phone_number"], code)
         token = str(answer["auth_token"])
-        keys = key_store.create_keys(ctx.db, ctx.master_key)
-        NetworkClient(ctx.config.network_url, token).publish_keys(
-            keys.identity.public.to_dict(),
-            keys.signed_prekey.to_public_dict(),
-            [key.to_public_dict() for key in keys.one_time_prekeys],
-        )
+        publish_new_identity(ctx, token)
     except NetworkRejected as error:
-        return _error(1009, f"Parameter 'code' has invalid value '{code}'" if error.code == "invalid_code"
+        return error_answer(1009, f"Parameter 'code' has invalid value '{code}'" if error.code == "invalid_code"
                       else f"The network refused the verification: {error.code}")
     except NetworkError as error:
-        return _error(1014, f"The network is unreachable: {error}")
+        return error_answer(1014, f"The network is unreachable: {error}")
     session_store.delete_all(ctx.db)
     account_store.record_registered(ctx.db, ctx.master_key, wa_id=str(answer["wa_id"]), token=token)
     log.info("registered as %s", answer["wa_id"])
-    _prime_template_cache(ctx)
+    prime_template_cache(ctx)
     return {"http_status": 201, "payload": {}}
 
 
-def _prime_template_cache(ctx: CoreContext) -> None:
+def publish_new_identity(ctx: CoreContext, network_token: str) -> None:
+    """A fresh identity and prekeys (older keys dropped), published for the number."""
+    keys = key_store.create_keys(ctx.db, ctx.master_key)
+    NetworkClient(ctx.config.network_url, network_token).publish_keys(
+        keys.identity.public.to_dict(),
+        keys.signed_prekey.to_public_dict(),
+        [key.to_public_dict() for key in keys.one_time_prekeys],
+    )
+
+
+def prime_template_cache(ctx: CoreContext) -> None:
     # Cheap and best effort: a send that misses the cache syncs it anyway.
     try:
         template_cache.sync(ctx)

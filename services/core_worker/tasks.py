@@ -19,6 +19,7 @@ from services.common.queues import (
     MESSAGE_GC,
     PUBLISH_PROFILE,
     REQUEST_CODE,
+    RESTORE_BACKUP,
     SYNC_TEMPLATES,
     VERIFY_CODE,
     shard_queue,
@@ -29,6 +30,7 @@ from services.core_worker import (
     outbound,
     profile_publisher,
     registration,
+    restore,
     template_cache,
     two_step,
 )
@@ -134,6 +136,10 @@ def register_tasks(app: Celery, ctx: CoreContext) -> None:
     def message_gc_step(run_id: str) -> None:
         """One slice of a message GC run (services/messages/gc.py)."""
         message_gc.run(ctx.db, app, run_id)
+
+    @app.task(name=RESTORE_BACKUP, shared=False)
+    def restore_backup(password: str, data: str) -> dict:
+        return restore.restore(ctx, password=password, data=data)
 
     @app.task(name=PUBLISH_PROFILE, shared=False)
     def publish_profile() -> bool:

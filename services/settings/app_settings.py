@@ -214,6 +214,26 @@ def reset(db: Database) -> None:
     db.settings.delete_one({"_id": SETTINGS_ID})
 
 
+def export_values(db: Database) -> dict[str, Any]:
+    """The values a user changed, by dotted path, for a backup (the defaults are not:
+    a restore onto a newer version gets that version's defaults)."""
+    return _stored(db)
+
+
+def restorable_values(values: Any) -> dict[str, Any]:
+    """``export_values``' answer of another installation, checked (ValueError for what it
+    cannot have made), without the paths this version no longer declares."""
+    if not isinstance(values, dict) or not all(isinstance(path, str) for path in values):
+        raise ValueError("the backup's settings are unreadable")
+    return {path: value for path, value in values.items() if path in BY_PATH}
+
+
+def replace_values(db: Database, values: dict[str, Any]) -> None:
+    """The stored values become ``values`` (``restorable_values``' answer)."""
+    kept = {path.replace(".", "/"): value for path, value in values.items()}
+    db.settings.replace_one({"_id": SETTINGS_ID}, {"_id": SETTINGS_ID, "values": kept}, upsert=True)
+
+
 def status_callback_enabled(settings: dict[str, Any], status: str) -> bool:
     switches = settings["webhooks"]["message"]
     if status == "sent":
