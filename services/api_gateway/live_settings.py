@@ -1,6 +1,7 @@
 """The application settings as the gateway's per-request checks see them (rate limits,
-load shedding): read from MongoDB at most once a second per worker, so a PATCH takes
-effect within about a second everywhere and no request pays a read for them.
+load shedding): read from MongoDB in the background at most once a second per worker
+(services/common/refreshed.py), so a PATCH takes effect within about a second
+everywhere and no request waits for a read of them.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ def install(app: Flask, db: Database) -> Refreshed[dict[str, Any]]:
             return app_settings.load(db)
 
         # Until MongoDB first answers, the defaults: the limits they set are the original's.
-        app.extensions[EXTENSION] = Refreshed(application_settings, fallback=app_settings.DEFAULTS,
-                                              max_age=MAX_AGE_SECONDS, tolerated=(PyMongoError,))
+        settings = Refreshed(application_settings, fallback=app_settings.DEFAULTS,
+                             max_age=MAX_AGE_SECONDS, tolerated=(PyMongoError,))
+        settings.get()  # the first read starts now, before the first request
+        app.extensions[EXTENSION] = settings
     return app.extensions[EXTENSION]
 
 

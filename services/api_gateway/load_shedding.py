@@ -3,9 +3,9 @@
 before anything of it is stored or its ``Idempotency-Key`` recorded, while the callbacks
 waiting for the webhook or the accepted messages waiting for the core pass their bounds.
 
-The backlog is read at most once a second per worker (the outbox's size from collection
-metadata, the accepted messages by an index count that stops past the bound), so the
-common send pays no round trip for it; the price is a second of slack per worker.
+The backlog is read in the background at most once a second per worker (the outbox's
+size from collection metadata, the accepted messages by an index count that stops past
+the bound), so no send waits for it; the price is a second of slack per worker.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
-"""A value read again at most every ``max_age`` seconds, for per-request checks that
-must not cost a round trip each (the gateway's rate limits and load shedding).
+"""A value read again in the background at most every ``max_age`` seconds, for
+per-request checks that must cost a request no round trip (the gateway's rate limits
+and load shedding).
 
-One caller refreshes a stale value while the others go on with the previous one, so
-a slow read never queues every request behind it. A read that fails keeps the previous
-value (or the fallback) for another ``max_age``: the checks it feeds fail open rather
-than making each request wait for a server that is down.
+A caller that finds the value stale starts one background read and goes on with the
+previous value (the fallback until a first read succeeds): no request ever waits for a
+read, so a server that is slow or down delays no request by its timeout. A read that
+fails keeps the previous value; the next one is tried once it is ``max_age`` old again.
 """
 
 from __future__ import annotations
@@ -20,24 +21,30 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
+def in_a_thread(job: Callable[[], None]) -> None:
+    threading.Thread(target=job, name="refresh", daemon=True).start()
+
+
 class Refreshed(Generic[T]):
     def __init__(self, read: Callable[[], T], *, fallback: T, max_age: float,
                  tolerated: tuple[type[Exception], ...] = (),
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._read, self._max_age, self._tolerated, self._clock = read, max_age, tolerated, clock
+                 clock: Callable[[], float] = time.monotonic,
+                 spawn: Callable[[Callable[[], None]], None] = in_a_thread) -> None:
+        """``spawn`` runs a refresh (tests run it at once)."""
+        self._read, self._max_age, self._tolerated = read, max_age, tolerated
+        self._clock, self._spawn = clock, spawn
         self._value = fallback
         self._read_at: float | None = None
         self._refreshing = threading.Lock()
 
     def get(self) -> T:
-        if self._read_at is not None and self._clock() - self._read_at < self._max_age:
-            return self._value
-        if not self._refreshing.acquire(blocking=False):
-            return self._value  # another thread is reading it
-        try:
-            self._refresh()
-        finally:
-            self._refreshing.release()
+        stale = self._read_at is None or self._clock() - self._read_at >= self._max_age
+        if stale and self._refreshing.acquire(blocking=False):
+            try:
+                self._spawn(self._refresh)
+            except BaseException:
+                self._refreshing.release()
+                raise
         return self._value
 
     def _refresh(self) -> None:
@@ -47,4 +54,8 @@ class Refreshed(Generic[T]):
             # The class only: a driver's message may name hosts or credentials.
             log.warning("could not refresh %s (%s): the previous value stays for %g s",
                         getattr(self._read, "__qualname__", "a value"), error.__class__.__name__, self._max_age)
-        self._read_at = self._clock()
+        except Exception:
+            log.exception("could not refresh %s", getattr(self._read, "__qualname__", "a value"))
+        finally:
+            self._read_at = self._clock()
+            self._refreshing.release()
