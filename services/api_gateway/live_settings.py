@@ -1,5 +1,5 @@
 """The application settings as the gateway's per-request checks see them (rate limits,
-load shedding): read from MongoDB in the background at most once a second per worker
+load shedding): read from MongoDB by a background thread of each worker once a second
 (services/common/refreshed.py), so a PATCH takes effect within about a second
 everywhere and no request waits for a read of them.
 """
@@ -17,6 +17,8 @@ from services.settings import app_settings
 
 EXTENSION = "wa_live_settings"
 MAX_AGE_SECONDS = 1.0
+IDLE_SECONDS = 10.0
+"""A worker without requests for this long stops reading (its next request restarts it)."""
 
 
 def install(app: Flask, db: Database) -> Refreshed[dict[str, Any]]:
@@ -26,10 +28,9 @@ def install(app: Flask, db: Database) -> Refreshed[dict[str, Any]]:
             return app_settings.load(db)
 
         # Until MongoDB first answers, the defaults: the limits they set are the original's.
-        settings = Refreshed(application_settings, fallback=app_settings.DEFAULTS,
-                             max_age=MAX_AGE_SECONDS, tolerated=(PyMongoError,))
-        settings.get()  # the first read starts now, before the first request
-        app.extensions[EXTENSION] = settings
+        app.extensions[EXTENSION] = Refreshed(application_settings, fallback=app_settings.DEFAULTS,
+                                              max_age=MAX_AGE_SECONDS, tolerated=(PyMongoError,),
+                                              idle_after=IDLE_SECONDS)
     return app.extensions[EXTENSION]
 
 

@@ -3,7 +3,7 @@
 before anything of it is stored or its ``Idempotency-Key`` recorded, while the callbacks
 waiting for the webhook or the accepted messages waiting for the core pass their bounds.
 
-The backlog is read in the background at most once a second per worker (the outbox's
+The backlog is read by a background thread of each worker once a second (the outbox's
 size from collection metadata, the accepted messages by an index count that stops past
 the bound), so no send waits for it; the price is a second of slack per worker.
 """
@@ -41,7 +41,7 @@ def install(app: Flask, gateway: GatewayState) -> None:
         return read_backlog(gateway.db, settings)
 
     app.extensions[EXTENSION] = Refreshed(backlog, fallback=Backlog(0, 0), max_age=MAX_AGE_SECONDS,
-                                          tolerated=(PyMongoError,))
+                                          tolerated=(PyMongoError,), idle_after=live_settings.IDLE_SECONDS)
     app.before_request(shed_when_overloaded)
 
 

@@ -49,6 +49,8 @@ def _changed(api, body: dict[str, Any], restore: dict[str, Any], refused: int) -
     try:
         wait_for(lambda: _invalid_send_status(api) == refused, timeout=2.5, message="the change was not enforced")
         _every_worker_has_read_the_settings()
+        wait_for(lambda: all(_invalid_send_status(api) == refused for _ in range(6)), timeout=5,
+                 message="a worker did not enforce the change")
         yield
     finally:
         _patch(api, restore)
