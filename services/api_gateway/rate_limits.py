@@ -29,7 +29,7 @@ from services.common.errors import ApiError
 log = logging.getLogger(__name__)
 
 EXTENSION = "wa_rate_limits"
-KEY_PREFIX = "wa:rate_limit:"
+KEY_PREFIX = "gateway:rate_limit:"
 FAIL_OPEN_SECONDS = 1.0
 LIMITER_TIMEOUT_SECONDS = 0.2
 

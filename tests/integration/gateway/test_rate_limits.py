@@ -86,7 +86,7 @@ def test_the_bucket_is_shared_by_every_worker_of_the_cluster(config, db, redis, 
     response = other.get("/metrics", headers=auth)
     assert_error(response, 429, 1015)
     assert response.headers["Retry-After"] == "1"
-    assert redis.exists("wa:rate_limit:healthcheck")
+    assert redis.exists("gateway:rate_limit:healthcheck")
 
 
 def test_classes_have_buckets_of_their_own(client, auth, db):
@@ -110,14 +110,14 @@ def test_the_redis_script_computes_what_the_pure_rule_does(redis, config):
         expected = admit(bucket, tat, now)
         assert limiter.retry_after_us("agreement", bucket, now_us=now) == expected.retry_after_us
         tat = expected.tat_us
-    stored = int(redis.get("wa:rate_limit:agreement"))
+    stored = int(redis.get("gateway:rate_limit:agreement"))
     assert stored == tat  # microseconds since 1970 survive Lua's numbers exactly
 
 
 def test_a_key_expires_once_its_bucket_is_full_again(redis, config):
     limiter = RateLimiter(connect_redis(config.redis_url))
     limiter.retry_after_us("expiry", Bucket(rate=1, burst=3))
-    assert 0 < redis.pttl("wa:rate_limit:expiry") <= 1001
+    assert 0 < redis.pttl("gateway:rate_limit:expiry") <= 1001
 
 
 class CountingRedis(redis_lib.Redis):
