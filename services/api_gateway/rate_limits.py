@@ -68,9 +68,10 @@ class RateLimiter:
             return 0
         try:
             return int(self._admit(keys=[KEY_PREFIX + limited], args=[bucket.interval_us, bucket.tolerance_us, now_us]))
-        except (redis.ConnectionError, redis.TimeoutError) as error:
-            # The class only: redis-py's messages name the host.
-            log.warning("Redis unreachable: request-rate limits not enforced for %g s (%s)",
+        except redis.RedisError as error:
+            # Unreachable, or refusing writes (a replica, out of memory): the limits are
+            # not worth a 500. The class only: redis-py's messages name the host.
+            log.warning("Redis unreachable or failing: request-rate limits not enforced for %g s (%s)",
                         FAIL_OPEN_SECONDS, error.__class__.__name__)
             self._skip_until = self._clock() + FAIL_OPEN_SECONDS
             return 0
