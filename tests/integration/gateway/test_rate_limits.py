@@ -139,3 +139,13 @@ def test_without_redis_the_limit_fails_open_and_is_skipped_for_a_second():
     assert limiter.retry_after_us("down", bucket) == 0 and unreachable.calls == tried  # not asked again
     now[0] = 1.0
     assert limiter.retry_after_us("down", bucket) == 0 and unreachable.calls > tried
+
+
+def test_a_class_without_a_limit_costs_no_redis_call(app, client, auth, db):
+    register(db)
+
+    def never(*args, **kwargs):
+        raise AssertionError("the limiter was asked")
+
+    app.extensions["wa_rate_limits"].retry_after_us = never
+    assert client.post("/v1/messages", headers=auth, json=TEXT).status_code == 201  # messaging: off by default
