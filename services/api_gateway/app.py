@@ -21,10 +21,12 @@ from services.api_gateway import (
     certificates,
     contacts,
     health,
+    load_shedding,
     media,
     messages,
     outages,
     profile,
+    rate_limits,
     services_gc,
     settings,
     shards,
@@ -73,6 +75,9 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(blueprint)
     _register_error_handlers(app)
     app.after_request(_no_sniffing)
+    # After the blueprints' hooks, so that refused requests are counted and timed too.
+    load_shedding.install(app, gateway)
+    rate_limits.install(app, gateway)
     return app
 
 

@@ -66,7 +66,13 @@ _NO_ENGINE = "crypto threading tuning of the original's engine; ours has no such
 _NO_GC = "no automatic media garbage collection: `PUT /v1/services/media/gc` collects on request"
 _MESSAGE_GC = ("with `garbagecollector_enable.messages` and `db_garbagecollector_enable` both on, every core "
                "deletes, hourly, the finished messages older than 30 days (docs/design.md \"Message GC\")")
-_NO_LIMITS = "the gateway has no per-API request limits yet; 0 means not set"
+_NO_LIMITS = "the gateway has no such limit; 0 means not set"
+_BACKLOG = WholeNumber(0, 1_000_000_000)
+
+
+def _rate_limit(name: str, default: int, which: str) -> Setting:
+    return _effect(f"{name}_api_rate_limit", _RATE, default,
+                   f"requests/s to {which} across the gateway cluster, bursts to 3×; 0: no limit (429/1015)")
 
 SETTINGS: tuple[Setting, ...] = (
     _effect("webhooks.url", WebhookUrl(), "",
@@ -111,14 +117,20 @@ SETTINGS: tuple[Setting, ...] = (
     _stored_only("allow_nonexistent_users", _BOOL, False, "sends to unknown numbers fail with 1013 as in the original"),
     _stored_only("dogfood_user_limit", WholeNumber(0, 1_000_000_000), 0, "internal test-user limit; 0 means not set"),
     _stored_only("template_send_side_validation_disabled", _BOOL, False, "template checks are always on"),
-    _stored_only("messaging_api_rate_limit", _RATE, 0, _NO_LIMITS),
-    _stored_only("contacts_api_rate_limit", _RATE, 0, _NO_LIMITS),
-    _stored_only("control_api_rate_limit", _RATE, 0, _NO_LIMITS),
-    _stored_only("healthcheck_api_rate_limit", _RATE, 0, _NO_LIMITS),
+    # The original's 50/s for sends is its capacity, not ours: off unless set (spec §17.1).
+    _rate_limit("messaging", 0, "/v1/messages"),
+    _rate_limit("contacts", 20, "/v1/contacts"),
+    _rate_limit("control", 20, "every other endpoint (account, settings, users, media, …)"),
+    _rate_limit("healthcheck", 20, "/v1/health, /v1/stats and /metrics"),
     _stored_only("contacts_scrape_rate_limit", _RATE, 0, _NO_LIMITS),
     _stored_only("unique_message_sends_rate_limit", _RATE, 0, _NO_LIMITS),
     # Older clients still send it; the gateway's address is set where it is started.
     _stored_only("tcp_listen_address", _ADDRESS, "", "the gateway listens where gunicorn is told to"),
+    # Load shedding, an extension (spec §17.1's 503/1016): the original's callback queue held 100,000.
+    _effect("load_shedding.max_pending_callbacks", _BACKLOG, 100_000,
+            "sends answer 503/1016 while more callbacks than this wait for the webhook"),
+    _effect("load_shedding.max_pending_messages", _BACKLOG, 100_000,
+            "sends answer 503/1016 while more accepted messages than this wait to be sent"),
 )
 
 # Returned by GET, never stored: a PATCH may carry it (clients send back what they read)

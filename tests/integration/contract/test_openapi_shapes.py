@@ -164,7 +164,8 @@ DIFFERENCES: dict[str, Difference] = {
     "wa-id": Difference(f"{_APP}.wa_id", "undeclared", f"{_SPEC14} (read-only, the registered number)"),
 }
 # Settings the older OpenAPI lacks: spec §14's later and legacy ones, the hidden ones of
-# §14/§17.1, and tcp_listen_address, which older clients still send (docs/compatibility.md).
+# §14/§17.1, tcp_listen_address, which older clients still send (docs/compatibility.md),
+# and load_shedding, ours.
 _LATER_SETTINGS = {
     "db_garbagecollector_enable": _SPEC14,
     "garbagecollector_enable": _SPEC14,
@@ -183,6 +184,7 @@ _LATER_SETTINGS = {
     "contacts_scrape_rate_limit": "spec §17.1: hidden setting",
     "unique_message_sends_rate_limit": "spec §17.1: hidden setting",
     "tcp_listen_address": "a legacy key older clients still send",
+    "load_shedding": "an extension: the bounds of load shedding (spec §17.1's 503/1016)",
 }
 DIFFERENCES.update(
     {key: Difference(f"{_APP}.{key}", "undeclared", reason) for key, reason in _LATER_SETTINGS.items()}
