@@ -92,6 +92,12 @@ class VirtualPhone:
     undecryptable: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Message ids this phone could not decrypt and has not received since:
     ``{id: {"peer", "retries": retry receipts sent}}``."""
+    peer_identities: dict[str, str] = field(default_factory=dict)
+    """The identity fingerprint of each peer's latest session."""
+    security_code_changes: list[dict[str, Any]] = field(default_factory=list)
+    """``{"peer", "identity", "timestamp"}`` each time a peer's session came with another
+    identity than its previous one: the "security code changed" notice a user sees (a
+    contact reinstalled, or a business restored a backup with a new identity)."""
 
     def __post_init__(self) -> None:
         self._index: dict[str, dict[str, Any]] = {m["id"]: m for m in self.messages}
@@ -163,6 +169,18 @@ class VirtualPhone:
     def find(self, message_id: str) -> dict[str, Any] | None:
         return self._index.get(message_id)
 
+    def note_peer_identity(self, peer: str) -> None:
+        """Compare the identity of the session now held with ``peer`` to the last one seen."""
+        session = self.sessions.get(peer)
+        if session is None:
+            return
+        identity = session.remote_identity.fingerprint()
+        known = self.peer_identities.get(peer)
+        if known is not None and known != identity:
+            self.security_code_changes.append({"peer": peer, "identity": identity, "timestamp": int(time.time())})
+            del self.security_code_changes[:-MAX_ERRORS]
+        self.peer_identities[peer] = identity
+
     def note_error(self, error: str, **extra: Any) -> None:
         self.errors.append({"error": error, "timestamp": int(time.time()), **extra})
         del self.errors[:-MAX_ERRORS]
@@ -180,6 +198,7 @@ class VirtualPhone:
             "messages": len(self.messages),
             "errors": self.errors[-20:],
             "undecryptable": list(self.undecryptable)[-20:],
+            "security_code_changes": self.security_code_changes[-20:],
         }
 
     # -- persistence ---------------------------------------------------------
@@ -202,6 +221,8 @@ class VirtualPhone:
             "errors": self.errors,
             "installs": self.installs,
             "undecryptable": self.undecryptable,
+            "peer_identities": self.peer_identities,
+            "security_code_changes": self.security_code_changes,
         }
 
     @classmethod
@@ -235,6 +256,8 @@ class VirtualPhone:
             errors=data.get("errors", []),
             installs=data.get("installs", 1),
             undecryptable=data.get("undecryptable", {}),
+            peer_identities=data.get("peer_identities", {}),
+            security_code_changes=data.get("security_code_changes", []),
         )
 
 
@@ -421,7 +444,9 @@ class PhoneBook:
     def _seal(self, phone: VirtualPhone, to: str, messages: list[Outgoing]) -> list[Envelope]:
         """Encrypted in the session with ``to``, stored before anything is submitted; a
         new session from the directory's bundle (an ApiError 404 when ``to`` is no user)."""
-        return phone.protocol().seal(phone.wa_id, to, messages, self.network.fetch_bundle)
+        envelopes = phone.protocol().seal(phone.wa_id, to, messages, self.network.fetch_bundle)
+        phone.note_peer_identity(to)
+        return envelopes
 
     def _submit(
         self, phone: VirtualPhone, to: str, message_id: str, timestamp: int, kind: str, payload: Any,
@@ -609,6 +634,7 @@ class PhoneBook:
     def _decrypt(self, phone: VirtualPhone, envelope: Envelope) -> bytes:
         opened = phone.protocol().open(envelope)
         if opened.new_session:
+            phone.note_peer_identity(envelope.sender)
             self._refill_prekeys(phone)
         return opened.plaintext
 

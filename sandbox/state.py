@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from sandbox.changes import Changes, Key
 from sandbox.journal import JournalBatch
-from sandbox.network import directory, registration, relay, templates
+from sandbox.network import directory, profiles, registration, relay, templates
 from sandbox.network.service import Network
 from sandbox.phones import MESSAGE, PHONE, PhoneBook
 
@@ -34,6 +34,7 @@ class SandboxState:
             ((directory.KEYS,), network.directory),
             ((relay.ITEM,), network.relay),
             ((templates.TEMPLATE,), network.templates),
+            ((profiles.PROFILE,), network.profiles),
             ((PHONE, MESSAGE), self.phones),
         ]
         self._owners = {kind: owner for kinds, owner in owners for kind in kinds}

@@ -1,4 +1,5 @@
-"""The network's media store: a CDN that only ever holds encrypted files.
+"""The network's media store: a CDN that holds encrypted files (and the businesses'
+profile photos, which are public: sandbox/network/profiles.py).
 
 A sender encrypts a file with a fresh media key (services/protocol/media.py), uploads
 the ciphertext here (``POST /network/v1/media``, or in-process for the phones) and

@@ -5,6 +5,11 @@ SMS" (readable at ``GET /sandbox/v1/verification-codes/{wa_id}``); verifying the
 issues a random bearer token. Only the SHA-256 of a token is kept; registering the
 same number again issues a new token and invalidates the old one. Virtual phones
 are users too (they reach the network in-process and hold no token).
+
+A business may turn two-step verification on: the registry then keeps its PIN's
+verifier (sandbox/network/two_step.py) and a code is sent for that number only to a
+request carrying the PIN, or asking for a wipe, which removes the verifier once its
+code is verified (whoever receives the number's codes owns it).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sandbox.changes import Changes, Key
+from sandbox.network import two_step
 
 BUSINESS = "business"
 PHONE = "phone"
@@ -24,7 +30,8 @@ PHONE = "phone"
 USER = "user"
 PENDING_CODE = "pending_code"
 LAST_CODE = "last_code"
-RECORD_KINDS = (USER, PENDING_CODE, LAST_CODE)
+TWO_STEP = "two_step"
+RECORD_KINDS = (USER, PENDING_CODE, LAST_CODE, TWO_STEP)
 
 
 def hash_token(token: str) -> str:
@@ -38,6 +45,7 @@ class PendingCode:
     vname: str
     code: str
     method: str
+    wipe: bool = False  # verifying this code removes the number's two-step verification
 
 
 @dataclass
@@ -54,6 +62,8 @@ class Registry:
         self.users: dict[str, User] = {}
         self.pending: dict[str, PendingCode] = {}
         self.last_codes: dict[str, str] = {}
+        self.two_step: dict[str, dict[str, Any]] = {}
+        """wa_id -> the verifier of its two-step PIN (never the PIN)."""
         self._by_token: dict[str, str] = {}
 
     # -- queries -----------------------------------------------------------
@@ -76,11 +86,18 @@ class Registry:
         # Constant-time comparison of the stored hash (defence in depth).
         return wa_id if hmac.compare_digest(user.token_hash, hash_token(token)) else None
 
+    def has_two_step(self, wa_id: str) -> bool:
+        return wa_id in self.two_step
+
+    def two_step_matches(self, wa_id: str, pin: Any) -> bool:
+        verifier = self.two_step.get(wa_id)
+        return verifier is not None and two_step.matches(verifier, pin)
+
     # -- businesses --------------------------------------------------------
-    def request_code(self, cc: str, phone_number: str, vname: str, method: str) -> str:
+    def request_code(self, cc: str, phone_number: str, vname: str, method: str, *, wipe: bool = False) -> str:
         wa_id = cc + phone_number
         code = f"{secrets.randbelow(1_000_000):06d}"
-        self.pending[wa_id] = PendingCode(cc, phone_number, vname, code, method)
+        self.pending[wa_id] = PendingCode(cc, phone_number, vname, code, method, wipe)
         self.last_codes[wa_id] = code
         self._changes.mark(PENDING_CODE, wa_id)
         self._changes.mark(LAST_CODE, wa_id)
@@ -94,6 +111,8 @@ class Registry:
             return None
         del self.pending[wa_id]
         self._changes.mark(PENDING_CODE, wa_id)
+        if pending.wipe:
+            self.clear_two_step(wa_id)
         token = secrets.token_urlsafe(32)
         old = self.users.get(wa_id)
         if old is not None and old.token_hash is not None:
@@ -103,6 +122,14 @@ class Registry:
         self._by_token[user.token_hash or ""] = wa_id
         self._changes.mark(USER, wa_id)
         return wa_id, token
+
+    def set_two_step(self, wa_id: str, pin: str) -> None:
+        self.two_step[wa_id] = two_step.make_verifier(pin)
+        self._changes.mark(TWO_STEP, wa_id)
+
+    def clear_two_step(self, wa_id: str) -> None:
+        if self.two_step.pop(wa_id, None) is not None:
+            self._changes.mark(TWO_STEP, wa_id)
 
     # -- phones ------------------------------------------------------------
     def add_phone(self, wa_id: str, name: str) -> None:
@@ -122,6 +149,7 @@ class Registry:
             "users": [asdict(u) for u in self.users.values()],
             "pending": {k: asdict(v) for k, v in self.pending.items()},
             "last_codes": dict(self.last_codes),
+            "two_step": dict(self.two_step),
         }
 
     def dump_record(self, key: Key) -> Any:
@@ -132,6 +160,8 @@ class Registry:
         if kind == PENDING_CODE:
             pending = self.pending.get(wa_id)
             return asdict(pending) if pending else None
+        if kind == TWO_STEP:
+            return self.two_step.get(wa_id)
         return self.last_codes.get(wa_id)
 
     def apply_record(self, key: Key, value: Any) -> None:
@@ -143,10 +173,18 @@ class Registry:
                 self.pending.pop(wa_id, None)
             else:
                 self.pending[wa_id] = PendingCode(**value)
+        elif kind == TWO_STEP:
+            self._apply_two_step(wa_id, value)
         elif value is None:
             self.last_codes.pop(wa_id, None)
         else:
             self.last_codes[wa_id] = value
+
+    def _apply_two_step(self, wa_id: str, verifier: dict[str, Any] | None) -> None:
+        if verifier is None:
+            self.two_step.pop(wa_id, None)
+        else:
+            self.two_step[wa_id] = verifier
 
     def _set_user(self, wa_id: str, user: User | None) -> None:
         """Replace (or remove) a user, keeping the token index right."""
@@ -164,4 +202,5 @@ class Registry:
         self.users = {u["wa_id"]: User(**u) for u in data.get("users", [])}
         self.pending = {k: PendingCode(**v) for k, v in data.get("pending", {}).items()}
         self.last_codes = dict(data.get("last_codes", {}))
+        self.two_step = dict(data.get("two_step", {}))
         self._by_token = {u.token_hash: u.wa_id for u in self.users.values() if u.token_hash}

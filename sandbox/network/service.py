@@ -9,11 +9,12 @@ import time
 from typing import Any
 
 from sandbox.changes import Changes
-from sandbox.errors import ApiError, bad_request, forbidden, not_a_user
-from sandbox.network import keys
+from sandbox.errors import ApiError, bad_request, forbidden, not_a_user, not_found
+from sandbox.network import keys, two_step
 from sandbox.network.certificates import CertificateAuthority, CertificateError
 from sandbox.network.directory import Directory
 from sandbox.network.media_store import MediaStore
+from sandbox.network.profiles import ProfileStore, check_profile
 from sandbox.network.registration import BUSINESS, PHONE, Registry
 from sandbox.network.relay import Relay
 from sandbox.network.templates import TemplateStore
@@ -37,6 +38,7 @@ class Network:
         self.templates = TemplateStore(changes)
         self.media = MediaStore()
         """Encrypted media files; in memory unless the app gives it a directory (--state-file)."""
+        self.profiles = ProfileStore(changes)
 
     # -- registration ------------------------------------------------------
     def request_code(self, body: Any) -> dict[str, Any]:
@@ -53,8 +55,30 @@ class Network:
         user = self.registry.get(cc + phone_number)
         if user is not None and user.kind == PHONE:
             raise ApiError(409, "number_in_use", "this number belongs to a virtual phone")
-        self.registry.request_code(cc, phone_number, details.vname, method)
+        wipe = self._check_two_step(cc + phone_number, body)
+        self.registry.request_code(cc, phone_number, details.vname, method, wipe=wipe)
         return {"vname": details.vname}
+
+    def _check_two_step(self, wa_id: str, body: dict[str, Any]) -> bool:
+        """Whether the request asks for a wipe; refuses a request the number's two-step
+        verification does not let through."""
+        reset, pin = body.get("reset"), body.get("pin")
+        if reset not in (None, "wipe"):
+            raise bad_request("'reset' must be 'wipe'")
+        if pin is not None and not two_step.is_pin(pin):
+            raise bad_request("'pin' must be 6 digits")
+        if reset == "wipe":
+            if pin is not None:
+                raise bad_request("'pin' is not allowed with 'reset': 'wipe'")
+            return True
+        if not self.registry.has_two_step(wa_id):
+            return False
+        if pin is None:
+            raise forbidden("two-step verification is enabled for this number: 'pin' is required",
+                            code="two_step_required")
+        if not self.registry.two_step_matches(wa_id, pin):
+            raise forbidden("the two-step verification PIN is wrong", code="wrong_pin")
+        return False
 
     def verify_code(self, body: Any) -> dict[str, Any]:
         body = require_object(body)
@@ -70,6 +94,17 @@ class Network:
             raise ApiError(403, "invalid_code", "the verification code is wrong or was not requested")
         wa_id, token = result
         return {"wa_id": wa_id, "auth_token": token}
+
+    def set_two_step(self, wa_id: str, body: Any) -> dict[str, Any]:
+        pin = require_object(body).get("pin")
+        if not two_step.is_pin(pin):
+            raise bad_request("'pin' must be 6 digits")
+        self.registry.set_two_step(wa_id, pin)
+        return {"two_step": True}
+
+    def clear_two_step(self, wa_id: str) -> dict[str, Any]:
+        self.registry.clear_two_step(wa_id)
+        return {"two_step": False}
 
     def verification_code(self, wa_id: str) -> str | None:
         return self.registry.last_codes.get(wa_id)
@@ -173,6 +208,38 @@ class Network:
                 self.relay.queue_notification(user.wa_id, {"kind": "templates"})
         return template
 
+    # -- business profiles -----------------------------------------------------
+    def publish_profile(self, wa_id: str, body: Any) -> dict[str, Any]:
+        """A business's whole profile (sandbox/network/profiles.py); its photo must be
+        a blob it uploaded first. Answers the revision the network holds."""
+        user = self.registry.get(wa_id)
+        if user is None or user.kind != BUSINESS:
+            raise forbidden("only a business publishes a profile", code="not_a_business")
+        profile = check_profile(body)
+        if profile["photo"] is not None and self.media.size(profile["photo"]["id"]) != profile["photo"]["size"]:
+            raise bad_request("'photo.size' is not the size of the blob", code="photo_size_mismatch")
+        return {"revision": self.profiles.publish(wa_id, profile)}
+
+    def business_profile(self, wa_id: str) -> dict[str, Any]:
+        """What a phone is shown of business ``wa_id``: its name and what it published
+        (empty until it publishes). 404 ``not_a_business`` for anyone else."""
+        user = self.registry.get(wa_id)
+        if user is None or user.kind != BUSINESS:
+            raise not_found(f"{wa_id} is not a business", code="not_a_business")
+        published = self.profiles.get(wa_id) or {}
+        photo = published.get("photo")
+        return {"wa_id": wa_id, "name": user.name, "revision": published.get("revision", 0),
+                "about": published.get("about", ""), "business_profile": published.get("business_profile"),
+                "photo": {key: photo[key] for key in ("mime_type", "size", "sha256")} if photo else None}
+
+    def business_photo(self, wa_id: str) -> dict[str, Any]:
+        """The published photo's blob id and type; 404 ``no_photo`` when there is none."""
+        self.business_profile(wa_id)
+        photo = (self.profiles.get(wa_id) or {}).get("photo")
+        if photo is None:
+            raise not_found(f"{wa_id} has no profile photo", code="no_photo")
+        return photo
+
     def ack(self, wa_id: str, ids: list[str]) -> int:
         return self.relay.ack(wa_id, ids)
 
@@ -200,6 +267,7 @@ class Network:
             "directory": self.directory.to_dict(),
             "relay": self.relay.to_dict(),
             "templates": self.templates.to_dict(),
+            "profiles": self.profiles.to_dict(),
         }
 
     def load(self, data: dict[str, Any]) -> None:
@@ -209,3 +277,4 @@ class Network:
         self.directory.load(data.get("directory", {}))
         self.relay.load(data.get("relay", {}))
         self.templates.load(data.get("templates", []))
+        self.profiles.load(data.get("profiles", {}))

@@ -42,3 +42,18 @@ async def _read_at_most(request: web.Request, max_bytes: int) -> bytes:
 
 def json_response(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status)
+
+
+async def stream_blob(request: web.Request, media_id: str, content_type: str) -> web.StreamResponse:
+    """A blob of the network's media store as the answer, streamed (404 when unknown)."""
+    store = request.app[STATE_KEY].network.media
+    response = web.StreamResponse(headers={"Content-Type": content_type})
+    response.content_length = store.size(media_id)
+    await response.prepare(request)
+    try:
+        async for chunk in store.stream(media_id):
+            await response.write(chunk)
+        await response.write_eof()
+    except ConnectionResetError:  # the client stopped reading (it has what it wanted)
+        pass
+    return response

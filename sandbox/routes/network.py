@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.errors import ApiError, bad_request
-from sandbox.routes.common import CONNECTIONS_KEY, STATE_KEY, json_response, read_json
+from sandbox.routes.common import CONNECTIONS_KEY, STATE_KEY, json_response, read_json, stream_blob
 from sandbox.validation import is_wa_id
 
 routes = web.RouteTableDef()
@@ -22,6 +22,17 @@ async def registration_code(request: web.Request) -> web.Response:
 @routes.post(f"{PREFIX}/registration/verify")
 async def registration_verify(request: web.Request) -> web.Response:
     return json_response(request.app[STATE_KEY].network.verify_code(await read_json(request)))
+
+
+@routes.put(f"{PREFIX}/two-step")
+async def put_two_step(request: web.Request) -> web.Response:
+    network = request.app[STATE_KEY].network
+    return json_response(network.set_two_step(request["wa_id"], await read_json(request)))
+
+
+@routes.delete(f"{PREFIX}/two-step")
+async def delete_two_step(request: web.Request) -> web.Response:
+    return json_response(request.app[STATE_KEY].network.clear_two_step(request["wa_id"]))
 
 
 @routes.put(f"{PREFIX}/keys")
@@ -78,6 +89,14 @@ async def get_templates(request: web.Request) -> web.Response:
     return json_response({"templates": request.app[STATE_KEY].network.templates.all()})
 
 
+@routes.put(f"{PREFIX}/profile")
+async def put_profile(request: web.Request) -> web.Response:
+    """The business's about, business profile and photo (a blob uploaded first), whole,
+    with its revision (sandbox/network/profiles.py)."""
+    network = request.app[STATE_KEY].network
+    return json_response(network.publish_profile(request["wa_id"], await read_json(request)))
+
+
 # -- media: the encrypted files (sandbox/network/media_store.py) -----------------
 MEDIA_CONTENT_TYPE = "application/octet-stream"
 UPLOAD_CHUNK = 1024 * 1024
@@ -99,18 +118,7 @@ async def upload_media(request: web.Request) -> web.Response:
 
 @routes.get(f"{PREFIX}/media/{{media_id}}")
 async def download_media(request: web.Request) -> web.StreamResponse:
-    store = request.app[STATE_KEY].network.media
-    media_id = request.match_info["media_id"]
-    response = web.StreamResponse(headers={"Content-Type": MEDIA_CONTENT_TYPE})
-    response.content_length = store.size(media_id)
-    await response.prepare(request)
-    try:
-        async for chunk in store.stream(media_id):
-            await response.write(chunk)
-        await response.write_eof()
-    except ConnectionResetError:  # the client stopped reading (it has what it wanted)
-        pass
-    return response
+    return await stream_blob(request, request.match_info["media_id"], MEDIA_CONTENT_TYPE)
 
 
 @routes.get(f"{PREFIX}/connect")

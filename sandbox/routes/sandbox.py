@@ -6,7 +6,7 @@ from aiohttp import web
 
 from sandbox.errors import bad_request, not_found
 from sandbox.phone_media import MAX_SEND_BODY
-from sandbox.routes.common import CONNECTIONS_KEY, STATE_KEY, json_response, read_json
+from sandbox.routes.common import CONNECTIONS_KEY, STATE_KEY, json_response, read_json, stream_blob
 from sandbox.validation import require_digits, require_object, require_str
 
 routes = web.RouteTableDef()
@@ -143,3 +143,25 @@ async def phone_reinstall(request: web.Request) -> web.Response:
         require_object(await read_json(request))
     phones.reinstall(phone)
     return json_response({"wa_id": phone.wa_id, "identity": phone.fingerprint()})
+
+
+# -- what a phone sees of a business ------------------------------------------------
+@routes.get(f"{PREFIX}/phones/{{wa_id}}/business/{{business_wa_id}}")
+async def phone_business_profile(request: web.Request) -> web.Response:
+    """A business's about, business profile and photo (its type, size, hash and
+    ``link``) as phone ``wa_id`` is shown them."""
+    state = request.app[STATE_KEY]
+    phone = state.phones.get(request.match_info["wa_id"])
+    business = request.match_info["business_wa_id"]
+    shown = state.network.business_profile(business)
+    if shown["photo"] is not None:
+        shown["photo"]["link"] = f"{PREFIX}/phones/{phone.wa_id}/business/{business}/photo"
+    return json_response(shown)
+
+
+@routes.get(f"{PREFIX}/phones/{{wa_id}}/business/{{business_wa_id}}/photo")
+async def phone_business_photo(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE_KEY]
+    state.phones.get(request.match_info["wa_id"])
+    photo = state.network.business_photo(request.match_info["business_wa_id"])
+    return await stream_blob(request, photo["id"], photo["mime_type"])

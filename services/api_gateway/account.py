@@ -11,11 +11,19 @@ from typing import Any
 
 from celery.exceptions import TimeoutError as CeleryTimeout
 from flask import Blueprint, current_app
+from pydantic import ValidationError
 
 from services.api_gateway import auth, state
 from services.api_gateway.envelope import respond
+from services.api_gateway.operations import operation
 from services.api_gateway.outages import broker_unreachable
-from services.api_gateway.schemas.account import validate_registration, validate_verify
+from services.api_gateway.schemas.account import (
+    RegistrationAnswer,
+    RegistrationBody,
+    VerifyBody,
+    validate_registration,
+    validate_verify,
+)
 from services.api_gateway.schemas.common import json_body
 from services.common.errors import ApiError
 from services.common.queues import CONTROL_QUEUE, REQUEST_CODE, VERIFY_CODE
@@ -78,16 +86,34 @@ def _interpret(task: str, answer: Any) -> tuple[dict[str, Any], int]:
 
 
 @bp.post("")
+@operation("Register the business number (request a code)", body=RegistrationBody,
+           answers={201: None, 202: RegistrationAnswer}, errors=(1005, 1008, 1009, 1010, 1014),
+           description="201: this number is registered already with this certificate. 202: a code was sent. "
+                       "With two-step verification enabled the network refuses a request without 'pin' "
+                       "(1008) or with a wrong one (1005); 'reset': 'wipe' removes two-step verification "
+                       "once the new code is verified.")
 @auth.require_auth(admin=True)
 def request_code():
     registration = validate_registration(json_body())
     payload, status = control_rpc(REQUEST_CODE, registration.rpc_kwargs())
-    return respond(payload, status=status)
+    if status == 202:
+        return respond(_code_sent(payload).model_dump(mode="json"), status=202)
+    return respond(status=status)
+
+
+def _code_sent(payload: dict[str, Any]) -> RegistrationAnswer:
+    try:
+        return RegistrationAnswer.model_validate(payload)
+    except ValidationError:
+        log.error("the core's registration answer is malformed")
+        raise ApiError(1014, "The core service returned a malformed answer") from None
 
 
 @bp.post("/verify")
+@operation("Verify the registration code", body=VerifyBody, answers={201: None},
+           errors=(1005, 1008, 1009, 1014))
 @auth.require_auth(admin=True)
 def verify_code():
     code = validate_verify(json_body())
-    payload, status = control_rpc(VERIFY_CODE, {"code": code})
-    return respond(payload, status=status)
+    _, status = control_rpc(VERIFY_CODE, {"code": code})
+    return respond(status=status)

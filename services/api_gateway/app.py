@@ -18,16 +18,22 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from services.api_gateway import (
     account,
     api_docs,
+    backup,
     certificates,
     contacts,
     health,
+    load_shedding,
     media,
     messages,
     outages,
+    profile,
+    rate_limits,
     services_gc,
     settings,
     shards,
     stats,
+    support,
+    two_step,
     users,
 )
 from services.api_gateway.envelope import error_response, respond
@@ -44,7 +50,8 @@ log = logging.getLogger(__name__)
 MAX_CONTENT_LENGTH = 1024 * 1024
 
 BLUEPRINTS = (users.bp, messages.bp, contacts.bp, settings.bp, account.bp, shards.bp, health.bp, stats.bp,
-              media.bp, services_gc.bp, certificates.bp, api_docs.bp)
+              media.bp, services_gc.bp, certificates.bp, two_step.bp, support.bp, backup.bp,
+              profile.bp, api_docs.bp)
 
 
 class GatewayFlask(Flask):
@@ -72,6 +79,9 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(blueprint)
     _register_error_handlers(app)
     app.after_request(_no_sniffing)
+    # After the blueprints' hooks, so that refused requests are counted and timed too.
+    load_shedding.install(app, gateway)
+    rate_limits.install(app, gateway)
     return app
 
 

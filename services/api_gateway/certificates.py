@@ -15,6 +15,7 @@ from flask import Blueprint, Response, request
 
 from services.api_gateway import auth, state
 from services.api_gateway.envelope import respond
+from services.api_gateway.operations import operation
 from services.api_gateway.tls_listener import build_context, default_hostnames
 from services.certificates import bundle_rules, store
 from services.common.clock import utcnow
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("certificates", __name__, url_prefix="/v1/certificates")
 
 PEM_CONTENT_TYPE = "text/plain; charset=utf-8"
+PEM_TEXT = "text/plain"
+"""What the document says a body or an answer is: PEM text."""
 
 
 def _pem_body() -> str:
@@ -40,6 +43,8 @@ def _pem_answer(pem: str) -> Response:
 
 
 @bp.post("/external")
+@operation("Install the gateway's HTTPS certificate", raw_body=PEM_TEXT, answers={201: None}, errors=(1009,),
+           description="PEM: the certificate, its chain up to the CA, and its private key.", tags=("Certificates",))
 @auth.require_auth(admin=True)
 def install_external():
     try:
@@ -58,6 +63,7 @@ def install_external():
 
 
 @bp.get("/external/ca")
+@operation("Download the CA of the gateway's HTTPS certificate", answers={200: PEM_TEXT}, tags=("Certificates",))
 @auth.require_auth(admin=True)
 def external_ca():
     ca_pem = store.external_ca(state.db())
@@ -69,6 +75,8 @@ def external_ca():
 
 
 @bp.post("/webhooks/ca")
+@operation("Upload the CA certificates the webhook is trusted by", raw_body=PEM_TEXT, answers={201: None},
+           errors=(1009,), tags=("Certificates",))
 @auth.require_auth(admin=True)
 def upload_webhook_ca():
     try:
@@ -81,6 +89,7 @@ def upload_webhook_ca():
 
 
 @bp.get("/webhooks/ca")
+@operation("Download the webhook CA certificates", answers={200: PEM_TEXT}, errors=(1006,), tags=("Certificates",))
 @auth.require_auth(admin=True)
 def webhook_ca():
     found = store.load_webhook_ca(state.db())
@@ -90,6 +99,7 @@ def webhook_ca():
 
 
 @bp.delete("/webhooks/ca")
+@operation("Delete the webhook CA certificates", answers={200: None}, errors=(1006,), tags=("Certificates",))
 @auth.require_auth(admin=True)
 def delete_webhook_ca():
     if not store.delete_webhook_ca(state.db()):

@@ -18,8 +18,18 @@ from services.api_gateway import auth, state
 from services.api_gateway.account import control_rpc
 from services.api_gateway.envelope import respond
 from services.api_gateway.messages import require_registered
+from services.api_gateway.operations import operation
 from services.api_gateway.schemas.common import json_body
-from services.api_gateway.schemas.contacts import validate_acknowledge, validate_check
+from services.api_gateway.schemas.contacts import (
+    AcknowledgeBody,
+    CheckBody,
+    ContactCheck,
+    ContactIdentity,
+    ContactsAnswer,
+    IdentityAnswer,
+    validate_acknowledge,
+    validate_check,
+)
 from services.common import kicks, phone_numbers
 from services.common.errors import ApiError
 from services.common.queues import CHECK_CONTACTS, CHECK_CONTACTS_LATER, CONTROL_QUEUE
@@ -32,6 +42,8 @@ MAX_WA_ID_DIGITS = phone_numbers.MAX_DIGITS
 
 
 @bp.post("")
+@operation("Check contacts", body=CheckBody, answers={200: ContactsAnswer}, errors=(1008, 1009, 1010, 1011, 1014),
+           tags=("Contacts",))
 @auth.require_auth()
 def check():
     request_ = validate_check(json_body())
@@ -54,7 +66,8 @@ def check():
         # Stored first: a kick Redis cannot take now is re-sent by the core's recovery sweep.
         kicks.send(state.celery(), CHECK_CONTACTS_LATER, [check_id], CONTROL_QUEUE)
     items = contact_checks.answer_items(pairs, results, processing=processing, failed=failed)
-    return respond({"contacts": items})
+    answer = ContactsAnswer(contacts=[ContactCheck(**item) for item in items])
+    return respond(answer.model_dump(mode="json", exclude_none=True))
 
 
 def _wa_id(value: str) -> str:
@@ -71,14 +84,17 @@ def _identity(wa_id: str) -> contact_identity.ContactIdentity:
 
 
 @bp.get("/<wa_id>/identity")
+@operation("Read a contact's identity", answers={200: IdentityAnswer}, errors=(1006, 1009, 1011), tags=("Contacts",))
 @auth.require_auth()
 def get_identity(wa_id: str):
     wa_id = _wa_id(wa_id)
     require_registered()
-    return respond({"contacts": _identity(wa_id).to_wire()})
+    return respond(IdentityAnswer(contacts=ContactIdentity(**_identity(wa_id).to_wire())).model_dump(mode="json"))
 
 
 @bp.put("/<wa_id>/identity")
+@operation("Acknowledge a contact's latest identity", body=AcknowledgeBody, answers={200: None},
+           errors=(1006, 1008, 1009, 1010, 1011), tags=("Contacts",))
 @auth.require_auth()
 def acknowledge_identity(wa_id: str):
     wa_id = _wa_id(wa_id)

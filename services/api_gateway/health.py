@@ -15,6 +15,8 @@ from flask import Blueprint
 from services.account import store as account_store
 from services.api_gateway import auth, state
 from services.api_gateway.envelope import respond
+from services.api_gateway.operations import operation
+from services.api_gateway.schemas.health import HealthAnswer
 from services.cluster.nodes import NETWORK_LEASE, Lease, live_leases, live_nodes
 
 bp = Blueprint("health", __name__, url_prefix="/v1")
@@ -66,6 +68,7 @@ def health_body() -> dict[str, Any]:
 
 
 @bp.get("/health")
+@operation("Read the gateway's health", answers={200: HealthAnswer}, tags=("Health",))
 @auth.require_auth(allow_apikey=True)
 def health():
-    return respond({"health": health_body()})
+    return respond(HealthAnswer.model_validate({"health": health_body()}).model_dump(mode="json"))

@@ -15,19 +15,12 @@ import hashlib
 import json
 from typing import Any
 
-from services.api_gateway.operations import Header
 from services.common.errors import ApiError
 from services.messages.idempotency import Record
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 REPLAYED_HEADER = "Idempotent-Replayed"  # "true" on an answer repeated from the record
-
-# What POST /v1/messages declares (``operation(..., headers=(DECLARED_HEADER,))``).
-DECLARED_HEADER = Header(
-    HEADER, "The same key from the same user within 24 hours answers what the first request answered and sends "
-            "nothing more; the key sent again with another body answers 422/1009.",
-    max_length=MAX_KEY_LENGTH, extension="Idempotency-Key (Stripe's model, the IETF httpapi draft)")
 
 INVALID_KEY = f"Header '{HEADER}' must be 1 to {MAX_KEY_LENGTH} printable ASCII characters"
 KEY_REUSED = f"Header '{HEADER}' was already used with a different request body"

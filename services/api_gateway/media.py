@@ -19,6 +19,8 @@ from werkzeug.wsgi import get_input_stream
 from services.api_gateway import auth, outages, state
 from services.api_gateway.account import control_rpc, rpc_timeout
 from services.api_gateway.envelope import error_response, respond
+from services.api_gateway.operations import operation
+from services.api_gateway.schemas.media import ANY_MEDIUM, UPLOAD_DESCRIPTION, MediaAnswer, MediaId
 from services.common.errors import ApiError, invalid
 from services.common.escaping import shown
 from services.common.queues import FETCH_INBOUND_MEDIA, MEDIA_QUEUE
@@ -86,6 +88,8 @@ def classify(header: str | None) -> media_types.Classified:
 
 
 @bp.post("")
+@operation("Upload a medium", raw_body=ANY_MEDIUM, answers={201: MediaAnswer}, errors=(1008, 1009, 1016, 1025),
+           description=UPLOAD_DESCRIPTION, tags=("Media",))
 @auth.require_auth()
 def upload():
     classified = classify(request.headers.get("Content-Type"))
@@ -108,7 +112,7 @@ def upload():
         raise too_large(error.limit, mime_type) from None
     except Truncated:
         raise ApiError(1025, TRUNCATED) from None
-    return respond({"media": [{"id": medium.id}]}, status=201)
+    return respond(MediaAnswer(media=[MediaId(id=medium.id)]).model_dump(mode="json"), status=201)
 
 
 UNRENDERED = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox"}
@@ -122,6 +126,7 @@ def not_found(media_id: str) -> ApiError:
 
 
 @bp.get("/<media_id>")
+@operation("Download a medium", answers={200: ANY_MEDIUM}, errors=(1006, 1014, 1016), tags=("Media",))
 @auth.require_auth()
 def download(media_id: str):
     parsed = catalogue.parse_id(media_id)
@@ -176,6 +181,7 @@ def _fetch_received(media_id: str) -> bool:
 
 
 @bp.delete("/<media_id>")
+@operation("Delete a medium", answers={200: None}, errors=(1006, 1016), tags=("Media",))
 @auth.require_auth()
 def delete(media_id: str):
     parsed = catalogue.parse_id(media_id)

@@ -24,8 +24,17 @@ from services.account.store import Registration
 from services.api_gateway import auth, idempotency, state
 from services.api_gateway.business import CachedBusiness
 from services.api_gateway.envelope import respond
+from services.api_gateway.operations import HeaderParam, operation
 from services.api_gateway.schemas.common import json_body
-from services.api_gateway.schemas.messages import SendRequest, validate_mark_read, validate_send
+from services.api_gateway.schemas.messages import (
+    MarkReadBody,
+    MessageId,
+    MessagesAnswer,
+    SendBody,
+    SendRequest,
+    validate_mark_read,
+    validate_send,
+)
 from services.api_gateway.settling import settled
 from services.common import kicks
 from services.common.errors import ApiError
@@ -48,7 +57,20 @@ def require_registered(account: Registration | None = None) -> Registration:
     return account
 
 
+IDEMPOTENCY_HEADER = HeaderParam(
+    idempotency.HEADER,
+    f"1 to {idempotency.MAX_KEY_LENGTH} printable ASCII characters: the same key from the same user within 24 hours "
+    "answers the first send again (header Idempotent-Replayed: true) and sends nothing more; "
+    "the key sent again with another body is refused with 422 and error 1009",
+    extension="a retry after a lost answer must not send the message twice (the IETF httpapi draft's model)")
+TEMPLATE_ERRORS = (2000, 2001, 2002, 2003, 2004, 2005, 2006, 2008, 2009, 2010, 2012)
+"""What a template (``services/message_types/templates.py``) or a medium's type refuses."""
+
+
 @bp.post("")
+@operation("Send a message", body=SendBody, answers={201: MessagesAnswer}, headers=(IDEMPOTENCY_HEADER,),
+           errors=(1001, 1002, 1006, 1008, 1009, (1009, 422), 1010, 1011, 1014, *TEMPLATE_ERRORS),
+           tags=("Messages",))
 @auth.require_auth()
 def send():
     key = idempotency.parse_key(request.headers.get(idempotency.HEADER))
@@ -131,7 +153,7 @@ def _is_stored(message_id: str) -> bool:
 
 
 def _accepted(message_id: str, *, replayed: bool = False) -> Response:
-    response = respond({"messages": [{"id": message_id}]}, status=201)
+    response = respond(MessagesAnswer(messages=[MessageId(id=message_id)]).model_dump(mode="json"), status=201)
     if replayed:
         response.headers[idempotency.REPLAYED_HEADER] = "true"
     return response
@@ -150,6 +172,8 @@ def _resolved(request_: SendRequest) -> dict[str, Any]:
 
 @bp.get("/<message_id>")
 @bp.delete("/<message_id>")
+@operation("Read or delete a message (the original's stubs: no payload)", answers={200: None},
+           tags=("Messages",))
 @auth.require_auth()
 def original_stub(message_id: str):
     """The original routes these to stubs that answer 200 with no payload (spec §6.2);
@@ -158,6 +182,8 @@ def original_stub(message_id: str):
 
 
 @bp.put("/<message_id>")
+@operation("Mark a received message as read", body=MarkReadBody, answers={200: None},
+           errors=(1006, 1008, 1009), tags=("Messages",))
 @auth.require_auth()
 def mark_read(message_id: str):
     validate_mark_read(json_body())

@@ -9,6 +9,7 @@ cannot say something the code does not do. docs/design.md "OpenAPI: declared onc
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -130,9 +131,13 @@ def build_document(routes: Iterable[Route], *, version: str) -> dict[str, Any]:
     ``undeclared`` names them, and a test requires there be none)."""
     declared = [route for route in routes if route.operation is not None]
     schemas = _ModelSchemas(_models_of(declared))
+    shared = {endpoint for endpoint, count in Counter(route.endpoint for route in declared).items() if count > 1}
     paths: dict[str, dict[str, Any]] = {}
     for route in declared:
-        paths.setdefault(openapi_path(route.path), {})[route.method.lower()] = _operation(route, schemas)
+        operation = _operation(route, schemas)
+        if route.endpoint in shared:  # one view for several methods: operationIds are unique
+            operation["operationId"] = f"{route.endpoint}.{route.method.lower()}"
+        paths.setdefault(openapi_path(route.path), {})[route.method.lower()] = operation
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": TITLE, "version": version,
@@ -238,11 +243,8 @@ def _parameters(route: Route, operation: Operation, schemas: _ModelSchemas) -> l
                 parameter["x-extension"] = schema["x-extension"]
             parameters.append(parameter)
     for header in operation.headers:
-        text: dict[str, Any] = {"type": "string", "minLength": 1}
-        if header.max_length is not None:
-            text["maxLength"] = header.max_length
-        parameter = {"name": header.name, "in": "header", "required": False, "description": header.description,
-                     "schema": text}
+        parameter = {"name": header.name, "in": "header", "required": header.required,
+                     "description": header.description, "schema": {"type": "string"}}
         if header.extension:
             parameter["x-extension"] = header.extension
         parameters.append(parameter)
@@ -260,7 +262,10 @@ def _request_body(operation: Operation, schemas: _ModelSchemas) -> dict[str, Any
 def _responses(operation: Operation, access: Access, schemas: _ModelSchemas) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status, answer in sorted(operation.answers.items()):
-        responses[str(status)] = {"description": operation.summary, "content": _answer_content(answer, schemas)}
+        content = _answer_content(answer, schemas)
+        if status in operation.text_answers:  # what the query may ask for instead
+            content.update(_answer_content(operation.text_answers[status], schemas))
+        responses[str(status)] = {"description": operation.summary, "content": content}
     reads_body = operation.body is not None or operation.raw_body is not None
     for status, codes in error_groups(operation, access, reads_body=reads_body).items():
         responses[str(status)] = error_response(codes)

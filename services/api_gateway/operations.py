@@ -20,16 +20,18 @@ A route declares itself with :func:`operation`::
   at another status (``ApiError(..., http_status=...)``); the document adds what
   every route may answer (401 without a token, 403 for a non-admin on an admin route,
   1025 for an unreadable body, 503/1016 during an outage).
-- ``headers`` are the request headers the route reads besides ``Authorization``
-  (:class:`Header`).
 - ``extension`` says why the operation (or a part of it) goes beyond the original
   On-Premises API; the document marks it ``x-extension``.
+- ``text_answers`` maps a status to a media type it may answer instead of its JSON
+  model, as the query asks (``?format=prometheus``: ``text/plain; version=0.0.4``).
+- ``headers`` lists the request headers the route reads beyond ``Authorization``
+  (:class:`HeaderParam`), each with its own ``extension`` when the original has none.
 
 The declaration is an attribute of the view function; ``functools.wraps`` (used by
 every decorator here) copies it to the wrappers, so the order of the decorators does
 not matter. Who may call a route is declared by ``auth.require_auth`` in the same way
-(``access``); a route without that guard (anonymous, or ``Basic`` for the login)
-declares its access with :func:`access`.
+(``access``); a route without that guard (anonymous, or ``Basic`` for the login) may
+declare its access with :func:`access`.
 """
 
 from __future__ import annotations
@@ -50,13 +52,14 @@ DeclaredError = int | tuple[int, int]
 
 
 @dataclass(frozen=True)
-class Header:
-    """A request header a route reads (``Idempotency-Key``); ``extension`` as for operations."""
+class HeaderParam:
+    """A request header the route reads (``Idempotency-Key``); ``extension``: why, when
+    the original API has no such header."""
 
     name: str
     description: str
-    max_length: int | None = None
     extension: str | None = None
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,8 @@ class Operation:
     extension: str | None = None
     description: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
-    headers: tuple[Header, ...] = ()
+    headers: tuple[HeaderParam, ...] = field(default_factory=tuple)
+    text_answers: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,10 +91,11 @@ class Access:
 def operation(summary: str, *, answers: Mapping[int, Answer], body: type[BaseModel] | None = None,
               raw_body: str | None = None, query: type[BaseModel] | None = None,
               errors: tuple[DeclaredError, ...] = (), extension: str | None = None, description: str = "",
-              tags: tuple[str, ...] = (), headers: tuple[Header, ...] = ()) -> Callable[[F], F]:
+              tags: tuple[str, ...] = (), headers: tuple[HeaderParam, ...] = (),
+              text_answers: Mapping[int, str] | None = None) -> Callable[[F], F]:
     declared = Operation(summary=summary, answers=dict(answers), body=body, raw_body=raw_body, query=query,
                          errors=tuple(errors), extension=extension, description=description, tags=tuple(tags),
-                         headers=tuple(headers))
+                         headers=tuple(headers), text_answers=dict(text_answers or {}))
 
     def decorate(view: F) -> F:
         view.operation = declared  # type: ignore[attr-defined]

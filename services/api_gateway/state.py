@@ -46,11 +46,12 @@ BROKER_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0
 RESULT_BACKEND_RETRY_POLICY = {"max_retries": 0, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 
 
-def connect_redis(url: str) -> redis.Redis:
+def connect_redis(url: str, timeout: float | None = None) -> redis.Redis:
+    """``timeout``: both socket timeouts, for a client whose commands are shorter still."""
     return redis.Redis.from_url(
         url,
-        socket_timeout=REDIS_SOCKET_TIMEOUT,
-        socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
+        socket_timeout=timeout or REDIS_SOCKET_TIMEOUT,
+        socket_connect_timeout=timeout or REDIS_CONNECT_TIMEOUT,
         retry=REDIS_RETRY,
     )
 

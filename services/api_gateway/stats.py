@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 from flask import Blueprint, Response, g, request
+from pydantic import BaseModel, ValidationError
 
 from services.api_gateway import auth, state, stats_sources
 from services.api_gateway.envelope import respond
+from services.api_gateway.operations import operation
+from services.api_gateway.schemas.stats import PROMETHEUS_TEXT, AppStatsAnswer, DbStatsAnswer, StatsQuery, WebMetrics
 from services.common.errors import invalid
 from services.common.escaping import shown
 from services.stats import counters as stats_counters
@@ -37,44 +41,54 @@ _PARAMETER = re.compile(r"<(?:[^:>]*:)?([^>]+)>")
 
 def _format() -> str | None:
     """None (JSON) or ``prometheus``; anything else is refused before any work."""
-    if "format" not in request.args:
-        return None
-    value = request.args.get("format", "")
-    if value != PROMETHEUS:
-        raise invalid("format", shown(value))
-    return PROMETHEUS
+    try:
+        return StatsQuery.model_validate(request.args.to_dict()).format
+    except ValidationError:
+        raise invalid("format", shown(request.args.get("format", ""))) from None
 
 
-def _answer(kind: str, metrics, by_node: stats_sources.ByNode, wanted: str | None) -> Response:
+def _answer(kind: str, metrics, by_node: stats_sources.ByNode, wanted: str | None,
+            answer: type[BaseModel]) -> Response:
     if wanted == PROMETHEUS:
         return Response(to_prometheus(metrics, by_node), content_type=PROMETHEUS_CONTENT_TYPE)
+    stats: dict[str | None, Any]
     if list(by_node) == [None]:
-        return respond({"stats": {kind: to_json(metrics, by_node[None])}})
-    return respond({"stats": {node: {kind: to_json(metrics, snapshot)} for node, snapshot in by_node.items()}})
+        stats = {kind: to_json(metrics, by_node[None])}
+    else:
+        stats = {node: {kind: to_json(metrics, snapshot)} for node, snapshot in by_node.items()}
+    return respond(answer.model_validate({"stats": stats}).model_dump(mode="json"))
+
+
+def _stats_operation(summary: str, answer: type[BaseModel]):
+    return operation(summary, query=StatsQuery, answers={200: answer}, text_answers={200: PROMETHEUS_TEXT},
+                     errors=(1009,), tags=("Health",))
 
 
 @bp.get("/v1/stats/app")
+@_stats_operation("Read the application stats", AppStatsAnswer)
 @auth.require_auth(allow_apikey=True)
 def app_stats():
     wanted = _format()
-    return _answer("app", APP, stats_sources.app_stats(state.db()), wanted)
+    return _answer("app", APP, stats_sources.app_stats(state.db()), wanted, AppStatsAnswer)
 
 
 @bp.get("/v1/stats/db")
+@_stats_operation("Read the database stats", DbStatsAnswer)
 @auth.require_auth(allow_apikey=True)
 def db_stats():
     wanted = _format()
-    return _answer("db", DB, stats_sources.db_stats(state.db(), state.config().shards), wanted)
+    return _answer("db", DB, stats_sources.db_stats(state.db(), state.config().shards), wanted, DbStatsAnswer)
 
 
 @bp.get("/metrics")
+@_stats_operation("Read the gateway's metrics", WebMetrics)
 @auth.require_auth(allow_apikey=True)
 def metrics():
     wanted = _format()
     snapshot = stats_sources.web_metrics(state.db())
     if wanted == PROMETHEUS:
         return Response(to_prometheus(WEB, {None: snapshot}), content_type=PROMETHEUS_CONTENT_TYPE)
-    return respond(to_json(WEB, snapshot))
+    return respond(WebMetrics.model_validate(to_json(WEB, snapshot)).model_dump(mode="json"))
 
 
 # --- counting the requests -----------------------------------------------------------

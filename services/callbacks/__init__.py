@@ -5,4 +5,6 @@
   here before its first attempt and removed only after an HTTP 200; every service hands
   callbacks over through ``enqueue_callback(s)``, and the dispatcher delivers them.
 - ``inbound_callback``: the callback of a stored inbound message.
+- ``service_runs``: collection ``service_runs``, the runs of the GCs (media, messages)
+  and their completion callbacks (spec §12).
 """

@@ -14,8 +14,9 @@ Only ``_id`` is looked up, so the collection needs no index of its own.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -109,7 +110,12 @@ def external_ca(db: Database) -> str | None:
 
 def install_external(db: Database, master_key: at_rest.Keys, certificate: ServerCertificate, now: datetime) -> str:
     """Replace the certificate in use by a validated operator's one; returns its version."""
-    doc = _external_doc(master_key, certificate, SOURCE_UPLOADED, now)
+    return _replace_external(db, master_key, certificate, SOURCE_UPLOADED, now)
+
+
+def _replace_external(db: Database, master_key: at_rest.Keys, certificate: ServerCertificate, source: str,
+                      now: datetime) -> str:
+    doc = _external_doc(master_key, certificate, source, now)
     db[COLLECTION].replace_one({"_id": EXTERNAL}, doc, upsert=True)
     return doc["version"]
 
@@ -139,3 +145,50 @@ def reseal(db: Database, keys: at_rest.Keys) -> ResealCount:
     """The HTTPS private key under the newest master key (services/common/resealing.py);
     ``version`` is left alone: the certificate a worker serves has not changed."""
     return reseal_field(db[COLLECTION], "key_sealed", lambda doc: _KEY_CONTEXT, keys)
+
+
+def export_all(db: Database, master_key: at_rest.Keys) -> dict:
+    """The collection for a backup: the HTTPS certificate with its private key in the
+    clear (only ever inside the backup's AEAD, services/backup/) and the webhook CA."""
+    external = load_external(db, master_key)
+    webhook_ca = load_webhook_ca(db)
+    return {
+        "external": None if external is None else {"source": external.source, **asdict(external.certificate)},
+        "webhooks_ca": None if webhook_ca is None else webhook_ca.ca_pem,
+    }
+
+
+@dataclass(frozen=True)
+class ExportedCertificates:
+    """``export_all``' answer, checked: what ``import_all`` installs (None: left as it is)."""
+
+    certificate: ServerCertificate | None
+    source: str
+    webhook_ca: str | None
+
+
+def parse_export(exported: Any) -> ExportedCertificates:
+    """``export_all``' answer of another installation; ValueError for what it cannot have made."""
+    if not isinstance(exported, dict):
+        raise ValueError("the backup's certificates are unreadable")
+    external, webhook_ca = exported.get("external"), exported.get("webhooks_ca")
+    certificate, source = None, SOURCE_UPLOADED
+    if external is not None:
+        try:
+            certificate = ServerCertificate(**{name: str(external[name]) for name in
+                                               ("key_pem", "cert_pem", "chain_pem", "ca_pem")})
+        except (TypeError, KeyError):
+            raise ValueError("the backup's HTTPS certificate is unreadable") from None
+        source = SOURCE_DEFAULT if external.get("source") == SOURCE_DEFAULT else SOURCE_UPLOADED
+    if webhook_ca is not None and not isinstance(webhook_ca, str):
+        raise ValueError("the backup's webhook CA is unreadable")
+    return ExportedCertificates(certificate, source, webhook_ca)
+
+
+def import_all(db: Database, master_key: at_rest.Keys, exported: ExportedCertificates, now: datetime) -> None:
+    """Install what another installation exported: the key sealed under this one's master
+    key, with a new version, so every gateway serves it."""
+    if exported.certificate is not None:
+        _replace_external(db, master_key, exported.certificate, exported.source, now)
+    if exported.webhook_ca is not None:
+        set_webhook_ca(db, exported.webhook_ca, now)

@@ -23,6 +23,11 @@ FETCH_INBOUND_MEDIA = "media.fetch_inbound"  # an inbound medium, by media id: a
 MEDIA_GC = "media.gc"  # one run of the media garbage collection (services/media/gc.py)
 PREPARE_OUTBOUND_MEDIA = "media.prepare_outbound"  # one accepted media message, by id
 SWEEP_OUTBOUND_MEDIA = "media.sweep_outbound"  # re-kicks preparations whose kick was lost
+ENABLE_TWO_STEP = "core.enable_two_step"  # RPC: the network holds the PIN's verifier, then the account
+DISABLE_TWO_STEP = "core.disable_two_step"  # RPC
+MESSAGE_GC = "core.message_gc"  # one slice of a run of the message garbage collection (services/messages/gc.py)
+RESTORE_BACKUP = "core.restore_backup"  # RPC of POST /v1/settings/restore (services/core_worker/restore.py)
+PUBLISH_PROFILE = "core.publish_profile"  # the business's profile changed: publish it to the network
 
 
 def shard_queue(shard: int) -> str:

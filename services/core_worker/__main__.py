@@ -22,6 +22,7 @@ from services.common.queues import CONTROL_QUEUE
 from services.core_worker.app import create_core
 from services.core_worker.connection import NetworkConnection
 from services.core_worker.leases import LeaseKeeper
+from services.messages import gc as message_gc
 
 
 def pinned_shards(chosen: tuple[int, ...] | None, total: int) -> list[int] | None:
@@ -52,6 +53,7 @@ def main() -> None:
     connection = NetworkConnection(context, keeper.me)
     connection.start()
     core.periodic.start()  # the recovery sweep of the shards the keeper holds
+    message_gc.resume_unfinished(context.db, core.celery)
 
     stopped = threading.Event()
 

@@ -18,12 +18,16 @@ from services.common.queues import (
     CHECK_CONTACTS,
     CHECK_CONTACTS_LATER,
     CONTROL_QUEUE,
+    MESSAGE_GC,
+    PUBLISH_PROFILE,
     REQUEST_CODE,
+    RESTORE_BACKUP,
     SYNC_TEMPLATES,
     VERIFY_CODE,
 )
-from services.core_worker import recovery, shard_consumers, tasks
+from services.core_worker import profile_publisher, recovery, shard_consumers, tasks
 from services.core_worker.context import CoreContext
+from services.messages import gc as message_gc
 
 
 @dataclass
@@ -46,10 +50,14 @@ def create_core(config: Config) -> Core:
     app.conf.task_acks_late = False
     app.conf.task_routes = {
         name: {"queue": CONTROL_QUEUE}
-        for name in (REQUEST_CODE, VERIFY_CODE, SYNC_TEMPLATES, CHECK_CONTACTS, CHECK_CONTACTS_LATER)
+        for name in (REQUEST_CODE, VERIFY_CODE, SYNC_TEMPLATES, CHECK_CONTACTS, CHECK_CONTACTS_LATER, MESSAGE_GC,
+                     RESTORE_BACKUP, PUBLISH_PROFILE)
     }
     context = CoreContext(config, app)
     shard_consumers.install(app, context)
     tasks.register_tasks(app, context)
     periodic = Periodic([Job("recovery-sweep", recovery.SWEEP_INTERVAL, lambda: recovery.sweep(context))])
+    periodic.add(Job("message-gc", message_gc.AUTOMATIC_INTERVAL, lambda: message_gc.automatic(context.db)))
+    periodic.add(Job("profile-publish", profile_publisher.PUBLISH_INTERVAL,
+                     lambda: profile_publisher.publish_if_due(context)))
     return Core(config, app, context, periodic)

@@ -60,9 +60,20 @@ class NetworkClient:
             raise error_class(response.status_code, code, str(data.get("message", "")))
         return data
 
-    def request_code(self, cc: str, phone_number: str, method: str, cert: str) -> dict[str, Any]:
-        body = {"cc": cc, "phone_number": phone_number, "method": method, "cert": cert}
+    def request_code(self, cc: str, phone_number: str, method: str, cert: str, *, pin: str | None = None,
+                     wipe: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {"cc": cc, "phone_number": phone_number, "method": method, "cert": cert}
+        if pin is not None:
+            body["pin"] = pin
+        if wipe:
+            body["reset"] = "wipe"
         return self._call("POST", "/registration/code", body)
+
+    def set_two_step(self, pin: str) -> None:
+        self._call("PUT", "/two-step", {"pin": pin})
+
+    def clear_two_step(self) -> None:
+        self._call("DELETE", "/two-step")
 
     def verify(self, cc: str, phone_number: str, code: str) -> dict[str, Any]:
         return self._call("POST", "/registration/verify", {"cc": cc, "phone_number": phone_number, "code": code})
@@ -107,3 +118,8 @@ class NetworkClient:
         if not isinstance(templates, list):
             raise NetworkError("GET /templates: malformed answer")
         return templates
+
+    def put_profile(self, profile: dict[str, Any]) -> int:
+        """Publish the business's whole profile (``revision``, ``about``,
+        ``business_profile``, ``photo``); the revision the network holds after it."""
+        return int(self._call("PUT", "/profile", profile).get("revision", 0))

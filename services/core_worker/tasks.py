@@ -12,17 +12,32 @@ from services.common.kicks import clear_flag, kick, kick_inbound, kick_outbound
 from services.common.queues import (
     CHECK_CONTACTS,
     CHECK_CONTACTS_LATER,
+    DISABLE_TWO_STEP,
     DRAIN_INBOUND,
     DRAIN_OUTBOUND,
+    ENABLE_TWO_STEP,
+    MESSAGE_GC,
+    PUBLISH_PROFILE,
     REQUEST_CODE,
+    RESTORE_BACKUP,
     SYNC_TEMPLATES,
     VERIFY_CODE,
     shard_queue,
 )
-from services.core_worker import contact_checker, inbound, outbound, registration, template_cache
+from services.core_worker import (
+    contact_checker,
+    inbound,
+    outbound,
+    profile_publisher,
+    registration,
+    restore,
+    template_cache,
+    two_step,
+)
 from services.core_worker.context import CoreContext
 from services.core_worker.failures import LeaseLost
 from services.core_worker.network_client import NetworkError
+from services.messages import gc as message_gc
 from services.stats import counters as stats_counters
 
 log = logging.getLogger(__name__)
@@ -89,8 +104,10 @@ def register_tasks(app: Celery, ctx: CoreContext) -> None:
         return handled
 
     @app.task(name=REQUEST_CODE, shared=False)
-    def request_code(cc: str, phone_number: str, method: str, cert: str, pin: str | None = None) -> dict:
-        return registration.request_code(ctx, cc=cc, phone_number=phone_number, method=method, cert=cert)
+    def request_code(cc: str, phone_number: str, method: str, cert: str, pin: str | None = None,
+                     wipe: bool = False) -> dict:
+        return registration.request_code(ctx, cc=cc, phone_number=phone_number, method=method, cert=cert,
+                                         pin=pin, wipe=wipe)
 
     @app.task(name=VERIFY_CODE, shared=False)
     def verify_code(code: str) -> dict:
@@ -107,3 +124,23 @@ def register_tasks(app: Celery, ctx: CoreContext) -> None:
     @app.task(name=CHECK_CONTACTS_LATER, shared=False)
     def check_contacts_later(check_id: str) -> None:
         contact_checker.run_request(ctx, check_id)
+
+    @app.task(name=ENABLE_TWO_STEP, shared=False)
+    def enable_two_step(pin: str) -> dict:
+        return two_step.enable(ctx, pin=pin)
+
+    @app.task(name=DISABLE_TWO_STEP, shared=False)
+    def disable_two_step() -> dict:
+        return two_step.disable(ctx)
+    @app.task(name=MESSAGE_GC, shared=False)
+    def message_gc_step(run_id: str) -> None:
+        """One slice of a message GC run (services/messages/gc.py)."""
+        message_gc.run(ctx.db, app, run_id)
+
+    @app.task(name=RESTORE_BACKUP, shared=False)
+    def restore_backup(password: str, data: str) -> dict:
+        return restore.restore(ctx, password=password, data=data)
+
+    @app.task(name=PUBLISH_PROFILE, shared=False)
+    def publish_profile() -> bool:
+        return profile_publisher.publish(ctx)

@@ -7,5 +7,5 @@
   document); ``preparation_rules`` (pure); ``providers``: collection ``media_providers``
   (sealed credentials); ``network_media``: the client of the network's media store.
 - ``inbound_media``: a received medium's download state (on its message document).
-- ``gc``: the media garbage collection (collection ``service_runs``).
+- ``gc``: the media garbage collection (its run record: services/callbacks/service_runs.py).
 """

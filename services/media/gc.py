@@ -18,9 +18,9 @@ from typing import Any
 
 from celery import Celery
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 
-from services.callbacks.outbox import enqueue_callback
+from services.callbacks import service_runs
+from services.callbacks.service_runs import RunKind, Slice
 from services.common.clock import utcnow
 from services.common.queues import MEDIA_GC, MEDIA_QUEUE
 from services.media import catalogue
@@ -30,11 +30,8 @@ log = logging.getLogger(__name__)
 
 UNUSED_FOR = timedelta(days=30)
 BATCH = 500
-RUNS = "service_runs"
 KIND = "media_gc"
-ABANDONED_AFTER = timedelta(minutes=2)
-"""A run still ``processing`` this long after its last start was lost with its kick or
-its worker: the next request starts it again."""
+RUN = RunKind(key=KIND, service="media", counted="items_deleted", task=MEDIA_GC, queue=MEDIA_QUEUE)
 
 
 def cutoffs(now: datetime) -> dict[str, datetime]:
@@ -44,29 +41,12 @@ def cutoffs(now: datetime) -> dict[str, datetime]:
 
 def callback_payload(status: str, *, items_deleted: int | None = None, error: str | None = None) -> dict[str, Any]:
     """Pure: the §12 callback of a finished run."""
-    gc: dict[str, Any] = {"status": status}
-    if items_deleted is not None:
-        gc["items_deleted"] = items_deleted
-    if error is not None:
-        gc["errors"] = [{"code": 1000, "title": "Generic error", "details": error}]
-    return {"services": [{"media": {"gc": gc}}]}
+    return service_runs.callback_payload(RUN, status, count=items_deleted, error=error)
 
 
 def request(db: Database, celery: Celery) -> str:
-    """Start a run and kick the worker, or answer the run already under way (started
-    again if it was abandoned); returns the run's id."""
-    now, run_id = utcnow(), catalogue.new_id()
-    try:
-        db[RUNS].update_one(
-            {"_id": KIND, "$or": [{"status": {"$ne": "processing"}}, {"started_at": {"$lte": now - ABANDONED_AFTER}}]},
-            {"$set": {"status": "processing", "run": run_id, "started_at": now}},
-            upsert=True,
-        )
-    except DuplicateKeyError:  # a fresh run is under way: the upsert found no document to update
-        doc = db[RUNS].find_one({"_id": KIND})
-        return doc["run"] if doc else run_id
-    celery.send_task(MEDIA_GC, args=[run_id], queue=MEDIA_QUEUE)
-    return run_id
+    """Start a run and kick the worker, or answer the run already under way."""
+    return service_runs.request(db, celery, RUN)
 
 
 def collect(db: Database, store: ObjectStore, now: datetime) -> int:
@@ -83,23 +63,15 @@ def collect(db: Database, store: ObjectStore, now: datetime) -> int:
 
 
 def run(db: Database, store: ObjectStore, celery: Celery, run_id: str) -> None:
-    """The worker's side of one run; a run already finished is not reported twice."""
-    if db[RUNS].count_documents({"_id": KIND, "run": run_id, "status": "processing"}) == 0:
-        return
-    try:
-        deleted = collect(db, store, utcnow())
-        payload = callback_payload("complete", items_deleted=deleted)
-    except Exception as error:  # reported to the business, not left processing
-        log.exception("media gc run %s failed", run_id)
-        deleted, payload = 0, callback_payload("failed", error=f"{error.__class__.__name__} while deleting media")
-    enqueue_callback(db, celery, f"media-gc:{run_id}", payload)
-    db[RUNS].update_one({"_id": KIND, "run": run_id},
-                        {"$set": {"status": payload["services"][0]["media"]["gc"]["status"],
-                                  "items_deleted": deleted, "finished_at": utcnow()}})
-    log.info("media gc run %s: %d deleted", run_id, deleted)
+    """The worker's side of one run (in one slice); a run already finished is not reported twice."""
+    service_runs.step(db, celery, RUN, run_id, lambda _progress: Slice(collect(db, store, utcnow())))
 
 
 def unfinished(db: Database) -> str | None:
     """The run a worker that starts should finish (its predecessor may have died in it)."""
-    doc = db[RUNS].find_one({"_id": KIND, "status": "processing"})
-    return doc["run"] if doc else None
+    return service_runs.unfinished(db, RUN)
+
+
+def resume_unfinished(db: Database, celery: Celery) -> None:
+    """At the media worker's start: a run its predecessor died in goes on."""
+    service_runs.resume(db, celery, RUN)

@@ -151,6 +151,36 @@ def load(db: Database, master_key: at_rest.Keys, name: str) -> Provider | None:
     return Provider(name, doc["type"], username=basic["username"], password=basic["password"], hosts=hosts)
 
 
+def export_all(db: Database, master_key: at_rest.Keys) -> list[dict[str, Any]]:
+    """Every provider with its credentials in the clear, for a backup (only ever inside
+    its AEAD, services/backup/)."""
+    exported = []
+    for doc in db[COLLECTION].find({}, {"_id": 1}).sort("_id", 1):
+        provider = load(db, master_key, doc["_id"])
+        if provider is not None:
+            exported.append({"name": provider.name, "type": provider.type, **provider.sealed_fields()})
+    return exported
+
+
+def parse_export(exported: Any) -> list[Provider]:
+    """``export_all``' answer of another installation; ValueError for what it cannot have made."""
+    if not isinstance(exported, list):
+        raise ValueError("the backup's media providers are unreadable")
+    providers = []
+    for item in exported:
+        try:
+            basic = item.get("basic") or {}
+            secrets = (item.get("bearer"), basic.get("username"), basic.get("password"))
+            if not all(value is None or isinstance(value, str) for value in secrets):
+                raise ValueError("not a credential")
+            hosts = tuple(str(host) for host in item["hosts"]) if item.get("hosts") is not None else None
+            providers.append(Provider(str(item["name"]), str(item["type"]), bearer=secrets[0], username=secrets[1],
+                                      password=secrets[2], hosts=hosts))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            raise ValueError("the backup's media providers are unreadable") from None
+    return providers
+
+
 def delete(db: Database, name: str) -> bool:
     """False when there was no such provider."""
     return db[COLLECTION].delete_one({"_id": name}).deleted_count == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 from services.common.celery_app import run_worker, worker_argv
 from services.common.config import Config
 from services.common.logging_setup import configure_logging
-from services.common.queues import MEDIA_GC, MEDIA_QUEUE
+from services.common.queues import MEDIA_QUEUE
 from services.media import gc
 from services.media_service.app import create_media_worker
 
@@ -16,9 +16,7 @@ def main() -> None:
     configure_logging("media", config.log_level)
     media = create_media_worker(config)
     media.deps.store.ensure_bucket()
-    unfinished = gc.unfinished(media.deps.db)
-    if unfinished is not None:  # its worker died in it, or its kick was lost
-        media.celery.send_task(MEDIA_GC, args=[unfinished], queue=MEDIA_QUEUE)
+    gc.resume_unfinished(media.deps.db, media.celery)
     media.periodic.start()
     try:
         run_worker(media.celery, worker_argv(name="media", queues=[MEDIA_QUEUE], pool="threads",

@@ -9,4 +9,6 @@
 - ``inbound_journal``: collection ``inbound_events``, network items stored before they
   are acknowledged, and ``dead_events``; ``inbound_messages``: received messages.
 - ``conversations``: conversation windows for the ``conversation``/``pricing`` objects.
+- ``gc`` and ``gc_rules``: the message garbage collection (spec §12, §14), which
+  messages are finished and old, deleted in slices (index ``messages_by_age``).
 """

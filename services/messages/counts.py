@@ -62,3 +62,23 @@ def count_messages(db: Database, rows: dict[str, Any] | None) -> list[MessageGro
                          count=group["count"], pending=group["pending"], delivered=group["delivered"],
                          read=group["read"])
             for group in db.messages.aggregate(pipeline, allowDiskUse=True)]
+
+
+@dataclass(frozen=True)
+class QueueDepths:
+    """The work waiting in the collections this package owns (``GET /v1/support``)."""
+
+    pending_outbound_messages: int  # accepted, not yet sent
+    owed_receipts: int  # delivered/read receipts not yet sent to their contacts
+    inbound_events: int  # received from the network, not yet processed
+    dead_events: int  # set aside for an operator
+
+
+def queue_depths(db: Database) -> QueueDepths:
+    """Index-only or metadata counts: cheap on a big database."""
+    return QueueDepths(
+        pending_outbound_messages=db.messages.count_documents({"direction": "outbound", "status": "accepted"}),
+        owed_receipts=db.outbound_receipts.estimated_document_count(),
+        inbound_events=db.inbound_events.estimated_document_count(),
+        dead_events=db.dead_events.estimated_document_count(),
+    )

@@ -19,6 +19,13 @@ def next_accepted(db: Database, rows: dict[str, Any], limit: int) -> list[dict[s
     return list(db.messages.find({"direction": "outbound", "status": "accepted", **rows}).sort("seq", 1).limit(limit))
 
 
+def accepted_count(db: Database, at_most: int) -> int:
+    """How many accepted outbound messages wait for the core, counted up to ``at_most``
+    (load shedding's question): a count over the ``(direction, status, …)`` index that
+    stops there, so a huge backlog costs no more than its bound."""
+    return db.messages.count_documents({"direction": "outbound", "status": "accepted"}, limit=max(1, at_most))
+
+
 def find_outbound(db: Database, message_ids: list[str]) -> list[dict[str, Any]]:
     """The outbound messages among ``message_ids`` (one query)."""
     return list(db.messages.find({"_id": {"$in": message_ids}, "direction": "outbound"}))

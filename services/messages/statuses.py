@@ -62,6 +62,11 @@ def record_many(
     return [message["_id"] for message, _ in todo]
 
 
+def callback_id(message_id: str, status: str) -> str:
+    """The outbox id of the status callback of ``message_id`` (one per status)."""
+    return f"status:{message_id}:{status}"
+
+
 def carries_pricing(status: str, settings: dict[str, Any]) -> bool:
     """Whether a status callback carries `conversation` / `pricing`: `sent` and `delivered`
     do (spec §15.3), unless `webhook_payload_conversation_pricingmodel_disabled` is on."""
@@ -104,7 +109,7 @@ def _callbacks(
             message_id=message["_id"], recipient_id=wa_id, status=status,
             timestamp=timestamp, extra=extra, errors=errors,
         )
-        callbacks.append((f"status:{message['_id']}:{status}", payload))
+        callbacks.append((callback_id(message["_id"], status), payload))
     return callbacks
 
 

@@ -10,7 +10,9 @@ from services.callbacks import outbox
 from services.cluster import nodes
 from services.contacts import checks
 from services.media import catalogue, inbound_media, outbound_media
+from services.messages import gc as message_gc
 from services.messages import idempotency, message_store
+from services.profile import photos as profile_photos
 from services.stats import publisher
 from services.users import store as users_store
 
@@ -25,6 +27,8 @@ OWNERS: tuple[Callable[[Database], None], ...] = (
     outbound_media.ensure_indexes,
     nodes.ensure_indexes,
     publisher.ensure_indexes,
+    message_gc.ensure_indexes,
+    profile_photos.ensure_indexes,
 )
 
 

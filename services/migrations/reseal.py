@@ -38,6 +38,7 @@ RESEALERS: tuple[Resealer, ...] = (
     outbound_media.reseal,
     inbound_media.reseal,
     certificate_store.reseal,
+    account_store.reseal_two_step,
 )
 
 

@@ -3,6 +3,7 @@ master key."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 from pymongo.database import Database
@@ -57,6 +58,14 @@ def generate_one_time_prekeys(db: Database, master_key: at_rest.Keys, count: int
     for key in batch:
         _store(db, master_key, f"otpk:{key.key_id}", key.to_bytes(), key.to_public_dict())
     return batch
+
+
+def export_keys(db: Database, master_key: at_rest.Keys) -> list[dict]:
+    """Every key of ours for a backup: ``{"id", "public", "private"}`` (private in base64,
+    in the clear: only ever inside the backup's AEAD, services/backup/)."""
+    return [{"id": doc["_id"], "public": doc["public"],
+             "private": base64.b64encode(at_rest.open_sealed(master_key, doc["sealed"], _context(doc["_id"]))).decode()}
+            for doc in db.keys.find({}).sort("_id", 1)]
 
 
 def load_identity(db: Database, master_key: at_rest.Keys) -> IdentityKeyPair:

@@ -63,8 +63,16 @@ _RATE = WholeNumber(0, 1_000_000, "requests/s")
 _PAGER = Pattern(r"\+?[0-9]{1,20}(-[0-9]{1,20})?", "a wa_id or a group id", max_length=64)
 _ADDRESS = Pattern(r"[!-~]+", "printable ASCII without spaces (host:port)")
 _NO_ENGINE = "crypto threading tuning of the original's engine; ours has no such threads"
-_NO_GC = "no automatic garbage collection: messages and media are kept"
-_NO_LIMITS = "the gateway has no per-API request limits yet; 0 means not set"
+_NO_GC = "no automatic media garbage collection: `PUT /v1/services/media/gc` collects on request"
+_MESSAGE_GC = ("with `garbagecollector_enable.messages` and `db_garbagecollector_enable` both on, every core "
+               "deletes, hourly, the finished messages older than 30 days (docs/design.md \"Message GC\")")
+_NO_LIMITS = "the gateway has no such limit; 0 means not set"
+_BACKLOG = WholeNumber(0, 1_000_000_000)
+
+
+def _rate_limit(name: str, default: int, which: str) -> Setting:
+    return _effect(f"{name}_api_rate_limit", _RATE, default,
+                   f"requests/s to {which} across the gateway cluster, bursts to 3×; 0: no limit (429/1015)")
 
 SETTINGS: tuple[Setting, ...] = (
     _effect("webhooks.url", WebhookUrl(), "",
@@ -93,9 +101,9 @@ SETTINGS: tuple[Setting, ...] = (
     _effect("notify_user_change_number", _BOOL, True, "`customer_changed_number` system messages"),
     _effect("show_security_notifications", _BOOL, False,
             "`customer_identity_changed` system messages; sends to a changed identity fail (480) until acknowledged"),
-    _stored_only("db_garbagecollector_enable", _BOOL, True, _NO_GC),
+    _effect("db_garbagecollector_enable", _BOOL, True, _MESSAGE_GC),
     _stored_only("garbagecollector_enable.media", _BOOL, False, _NO_GC),
-    _stored_only("garbagecollector_enable.messages", _BOOL, True, _NO_GC),
+    _effect("garbagecollector_enable.messages", _BOOL, True, _MESSAGE_GC),
     _stored_only("axolotl_context_striping_disabled", _BOOL, False, _NO_ENGINE),
     _stored_only("axolotl_context_striping_logical_core_multiplier", WholeNumber(1, 64), 1, _NO_ENGINE),
     _stored_only("skip_referral_media_download", _BOOL, False, "the network sends no referral media"),
@@ -109,14 +117,20 @@ SETTINGS: tuple[Setting, ...] = (
     _stored_only("allow_nonexistent_users", _BOOL, False, "sends to unknown numbers fail with 1013 as in the original"),
     _stored_only("dogfood_user_limit", WholeNumber(0, 1_000_000_000), 0, "internal test-user limit; 0 means not set"),
     _stored_only("template_send_side_validation_disabled", _BOOL, False, "template checks are always on"),
-    _stored_only("messaging_api_rate_limit", _RATE, 0, _NO_LIMITS),
-    _stored_only("contacts_api_rate_limit", _RATE, 0, _NO_LIMITS),
-    _stored_only("control_api_rate_limit", _RATE, 0, _NO_LIMITS),
-    _stored_only("healthcheck_api_rate_limit", _RATE, 0, _NO_LIMITS),
+    # The original's 50/s for sends is its capacity, not ours: off unless set (spec §17.1).
+    _rate_limit("messaging", 0, "/v1/messages"),
+    _rate_limit("contacts", 20, "/v1/contacts"),
+    _rate_limit("control", 20, "every other endpoint (account, settings, users, media, …)"),
+    _rate_limit("healthcheck", 20, "/v1/health, /v1/stats and /metrics"),
     _stored_only("contacts_scrape_rate_limit", _RATE, 0, _NO_LIMITS),
     _stored_only("unique_message_sends_rate_limit", _RATE, 0, _NO_LIMITS),
     # Older clients still send it; the gateway's address is set where it is started.
     _stored_only("tcp_listen_address", _ADDRESS, "", "the gateway listens where gunicorn is told to"),
+    # Load shedding, an extension (spec §17.1's 503/1016): the original's callback queue held 100,000.
+    _effect("load_shedding.max_pending_callbacks", _BACKLOG, 100_000,
+            "sends answer 503/1016 while more callbacks than this wait for the webhook"),
+    _effect("load_shedding.max_pending_messages", _BACKLOG, 100_000,
+            "sends answer 503/1016 while more accepted messages than this wait to be sent"),
 )
 
 # Returned by GET, never stored: a PATCH may carry it (clients send back what they read)
@@ -210,6 +224,26 @@ def apply_patch(db: Database, updates: dict[str, Any]) -> None:
 
 def reset(db: Database) -> None:
     db.settings.delete_one({"_id": SETTINGS_ID})
+
+
+def export_values(db: Database) -> dict[str, Any]:
+    """The values a user changed, by dotted path, for a backup (the defaults are not:
+    a restore onto a newer version gets that version's defaults)."""
+    return _stored(db)
+
+
+def restorable_values(values: Any) -> dict[str, Any]:
+    """``export_values``' answer of another installation, checked (ValueError for what it
+    cannot have made), without the paths this version no longer declares."""
+    if not isinstance(values, dict) or not all(isinstance(path, str) for path in values):
+        raise ValueError("the backup's settings are unreadable")
+    return {path: value for path, value in values.items() if path in BY_PATH}
+
+
+def replace_values(db: Database, values: dict[str, Any]) -> None:
+    """The stored values become ``values`` (``restorable_values``' answer)."""
+    kept = {path.replace(".", "/"): value for path, value in values.items()}
+    db.settings.replace_one({"_id": SETTINGS_ID}, {"_id": SETTINGS_ID, "values": kept}, upsert=True)
 
 
 def status_callback_enabled(settings: dict[str, Any], status: str) -> bool:

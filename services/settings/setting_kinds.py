@@ -2,7 +2,9 @@
 
 Each kind parses one JSON value into what is stored, or raises ``ValueError`` with the
 reason (the caller turns it into a 1009). ``describe()`` is the type column of the
-settings table in docs/compatibility.md. Pure.
+settings table in docs/compatibility.md; ``stored()`` is the type of the value a GET
+answers and ``accepted()`` the type of what a PATCH may carry, for the OpenAPI document
+(services/settings/settings_schema.py). Pure.
 """
 
 from __future__ import annotations
@@ -10,14 +12,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+
+from pydantic import Field
 
 from services.common import egress_rules, escaping
 from services.common.egress_rules import EgressAllow
 
 # Longer than any bound below, short enough that int() never sees a huge string.
 _MAX_DIGITS = 10
+_DIGIT_STRING = Annotated[str, Field(pattern=f"^[0-9]{{1,{_MAX_DIGITS}}}$")]
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -55,6 +60,12 @@ class Boolean:
     def describe(self) -> str:
         return "bool"
 
+    def stored(self) -> Any:
+        return bool
+
+    def accepted(self) -> Any:
+        return bool
+
 
 @dataclass(frozen=True)
 class WholeNumber:
@@ -72,6 +83,12 @@ class WholeNumber:
         unit = f" {self.unit}" if self.unit else ""
         return f"int{unit}, {self.low}–{self.high} (or a digit string)"
 
+    def stored(self) -> Any:
+        return Annotated[int, Field(ge=self.low, le=self.high)]
+
+    def accepted(self) -> Any:
+        return self.stored() | _DIGIT_STRING
+
 
 @dataclass(frozen=True)
 class OneOfNumbers:
@@ -86,6 +103,12 @@ class OneOfNumbers:
     def describe(self) -> str:
         return f"int, one of {', '.join(map(str, self.choices))} (or a digit string)"
 
+    def stored(self) -> Any:
+        return Literal[self.choices]
+
+    def accepted(self) -> Any:
+        return self.stored() | _DIGIT_STRING
+
 
 @dataclass(frozen=True)
 class OneOfWords:
@@ -98,6 +121,12 @@ class OneOfWords:
 
     def describe(self) -> str:
         return f"string, one of {', '.join(self.choices)}"
+
+    def stored(self) -> Any:
+        return Literal[self.choices]
+
+    def accepted(self) -> Any:
+        return Annotated[str, Field(description=f"one of {', '.join(self.choices)}, in any case")]
 
 
 @dataclass(frozen=True)
@@ -124,6 +153,13 @@ class Pattern:
     def describe(self) -> str:
         empty = ' or ""' if self.allow_empty else ""
         return f"string: {self.meaning}{empty}"
+
+    def stored(self) -> Any:
+        regex = f"^(?:{self.regex})?$" if self.allow_empty else f"^(?:{self.regex})$"
+        return Annotated[str, Field(pattern=regex, max_length=self.max_length, description=self.meaning)]
+
+    def accepted(self) -> Any:
+        return self.stored()
 
 
 def check_webhook_url(url: str, *, allow_http: bool, egress_allow: EgressAllow | None = None) -> None:
@@ -156,6 +192,12 @@ class WebhookUrl:
     def describe(self) -> str:
         return 'string: an https:// URL or ""'
 
+    def stored(self) -> Any:
+        return Annotated[str, Field(max_length=self.max_length, description='an https:// URL or ""')]
+
+    def accepted(self) -> Any:
+        return self.stored()
+
 
 @dataclass(frozen=True)
 class IndexedUrls:
@@ -176,6 +218,14 @@ class IndexedUrls:
     def describe(self) -> str:
         return 'object `{"0": url, "1": url, …}`'
 
+    def stored(self) -> Any:
+        index = Annotated[str, Field(pattern="^[0-9]{1,2}$")]
+        return Annotated[dict[index, WebhookUrl().stored()],  # type: ignore[misc]
+                         Field(max_length=self.max_entries)]
+
+    def accepted(self) -> Any:
+        return self.stored()
+
 
 @dataclass(frozen=True)
 class SubsetOf:
@@ -193,6 +243,12 @@ class SubsetOf:
 
     def describe(self) -> str:
         return f"list of {', '.join(sorted(self.choices))}"
+
+    def stored(self) -> Any:
+        return list[Literal[self.choices]]  # type: ignore[name-defined]
+
+    def accepted(self) -> Any:
+        return self.stored()
 
 
 def shown(value: Any, limit: int = 64) -> str:

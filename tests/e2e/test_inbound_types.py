@@ -182,3 +182,26 @@ def test_no_number_change_message_when_notify_user_change_number_is_off(api, web
         assert _number_changes(webhook, old) == []
     finally:
         api("PATCH", "/v1/settings/application", json={"notify_user_change_number": True})
+
+
+ORDER = {"catalog_id": "1234567890", "text": "for the party",
+         "product_items": [{"product_retailer_id": "sku-1", "quantity": 2, "item_price": 12.5, "currency": "USD"},
+                           {"product_retailer_id": "sku-2", "quantity": 1, "item_price": 3.0, "currency": "USD"}]}
+
+
+def test_a_cart_from_a_phone_reaches_the_webhook_as_an_order(webhook, network, new_phone, registration):
+    phone = new_phone("Shopper")
+    message_id = _phone_sends(network, phone, registration["wa_id"], "order", ORDER)
+    assert _callback_for(webhook, message_id) == _expected(network, phone, message_id, "Shopper",
+                                                           {"type": "order", "order": ORDER})
+    # End-to-end encrypted like every message: the network relayed ciphertext only.
+    relayed = [e for e in network("GET", "/sandbox/v1/relay/log").json()["envelopes"] if e["id"] == message_id]
+    assert relayed and "sku-1" not in str(relayed) and "for the party" not in str(relayed)
+
+
+def test_a_cart_the_declaration_refuses_never_leaves_the_phone(network, new_phone, registration):
+    phone = new_phone("Bad shopper")
+    bad = {**ORDER, "product_items": [{**ORDER["product_items"][0], "currency": "dollars"}]}
+    answer = network("POST", f"/sandbox/v1/phones/{phone}/messages",
+                     json={"to": registration["wa_id"], "type": "order", "order": bad})
+    assert answer.status_code == 400 and "currency" in answer.text

@@ -2,19 +2,24 @@
 
 Checked in a fixed order, each failure with the original's wording (§2.3): ``contacts``
 (required, a non-empty list of at most ``MAX_CONTACTS`` strings) → ``blocking`` →
-``force_check`` → any other key (1010).
+``force_check`` → any other key (1010). ``CheckBody`` and ``AcknowledgeBody`` declare the
+same bodies for the OpenAPI document, from the same bounds (a unit test holds the two
+to agreeing on what they accept).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.api_gateway.schemas.common import require_object
 from services.common.errors import ApiError, invalid, missing
 
-BLOCKING = ("wait", "no_wait")
-DEFAULT_BLOCKING = "no_wait"
+Blocking = Literal["wait", "no_wait"]
+BLOCKING = get_args(Blocking)
+DEFAULT_BLOCKING: Final = "no_wait"
 MAX_CONTACTS = 1000
 CHECK_FIELDS = ("contacts", "blocking", "force_check")
 MAX_HASH_LENGTH = 64
@@ -70,3 +75,39 @@ def validate_acknowledge(body: Any) -> str:
         raise invalid("hash", value)
     _no_other_keys(data, ("hash",))
     return value
+
+
+# --- what the OpenAPI document shows ------------------------------------------------
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class CheckBody(_Body):
+    contacts: list[str] = Field(min_length=1, max_length=MAX_CONTACTS,
+                                description="Phone numbers in any usual spelling (national: the business's country)")
+    blocking: Blocking = DEFAULT_BLOCKING
+    force_check: bool = False
+
+
+class AcknowledgeBody(_Body):
+    hash: str = Field(min_length=1, max_length=MAX_HASH_LENGTH, description="The latest identity's hash")
+
+
+class ContactCheck(BaseModel):
+    input: str
+    status: Literal["valid", "invalid", "processing", "failed"]
+    wa_id: str | None = None  # valid ones only
+
+
+class ContactsAnswer(BaseModel):
+    contacts: list[ContactCheck]
+
+
+class ContactIdentity(BaseModel):
+    hash: str
+    created_timestamp: int = Field(description="Milliseconds since the epoch; 0 when unknown")
+    acknowledged: bool
+
+
+class IdentityAnswer(BaseModel):
+    contacts: ContactIdentity = Field(description="An object here, not an array (spec §7.2)")

@@ -7,18 +7,25 @@ required ``to`` → ``type`` in the allowed set → ``recipient_type`` → boole
 ``preview_url`` / ``render_mentions`` → ``ttl`` not empty → exactly one type object →
 the type's object, validated by the model its registry declaration names
 (``services/message_types``) → ``context``.
+
+What the OpenAPI document shows (``SendBody``, a union discriminated by ``type``, one
+member per available type) is generated from the same registry declarations: each
+member's type object is the model that validates it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model
 
 from services import message_types
 from services.api_gateway.schemas.common import require_object
 from services.common import phone_numbers
 from services.common.errors import ApiError, invalid, missing, not_required
+from services.message_types import MessageType
 
 MESSAGE_TYPES = message_types.outbound_names()
 MAX_MESSAGE_ID = 128
@@ -152,3 +159,65 @@ def validate_mark_read(body: Any) -> str:
     if data["status"] != "read":
         raise invalid("status", data["status"])
     return "read"
+
+
+# --- what the OpenAPI document shows ------------------------------------------------
+DEFAULT_TYPE = "text"
+
+
+class MessageContext(BaseModel):
+    """The message replied to."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    message_id: str = Field(min_length=1, max_length=MAX_MESSAGE_ID)
+
+
+class _SendEnvelope(BaseModel):
+    """The keys every send has, whatever its type (checked by ``validate_send``)."""
+
+    # Unknown top-level keys are ignored, as the original does (Cloud API clients send
+    # ``messaging_product``).
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    to: str | int = Field(description="The recipient: a wa_id, or a phone number in any usual spelling "
+                                      "(national numbers are in the business's country)")
+    recipient_type: Literal["individual"] = "individual"
+    preview_url: bool | None = None
+    render_mentions: bool | None = None
+    ttl: str | int | None = Field(default=None, description=(
+        f"An ISO-8601 duration (P1D) or seconds, at most {MAX_TTL_SECONDS}"))
+    context: MessageContext | None = None
+
+
+def _send_member(declared: MessageType) -> type[BaseModel]:
+    """The send of one type: the envelope, ``type`` and the type's object, whose model
+    is the registry's (the one ``_type_object`` validates with)."""
+    tag: Any = Literal[declared.name]  # type: ignore[valid-type]
+    type_field = (tag, DEFAULT_TYPE) if declared.name == DEFAULT_TYPE else (tag, ...)
+    fields: dict[str, Any] = {"type": type_field, declared.name: (declared.outbound, ...)}
+    return create_model(f"Send{declared.name.capitalize()}", __base__=_SendEnvelope, **fields)
+
+
+def _send_members() -> tuple[type[BaseModel], ...]:
+    return tuple(_send_member(declared) for declared in message_types.REGISTRY.values()
+                 if declared.outbound is not None and declared.available)
+
+
+SEND_MEMBERS = _send_members()
+SendBody = RootModel[Annotated[Union[SEND_MEMBERS], Field(discriminator="type")]]  # type: ignore[valid-type]  # noqa: UP007
+"""``POST /v1/messages``: one member per type a business can send now."""
+
+
+class MarkReadBody(BaseModel):
+    """``PUT /v1/messages/{id}`` (checked by ``validate_mark_read``)."""
+
+    status: Literal["read"]
+
+
+class MessageId(BaseModel):
+    id: str
+
+
+class MessagesAnswer(BaseModel):
+    messages: list[MessageId]

@@ -14,6 +14,7 @@ from services.common.queues import (
     FETCH_INBOUND_MEDIA,
     MEDIA_GC,
     MEDIA_QUEUE,
+    MESSAGE_GC,
     PREPARE_OUTBOUND_MEDIA,
     SWEEP_CALLBACKS,
     SWEEP_OUTBOUND_MEDIA,
@@ -33,7 +34,8 @@ def test_create_core(config):
     assert {DRAIN_OUTBOUND, DRAIN_INBOUND, VERIFY_CODE, CHECK_CONTACTS} <= _ours(core.celery)
     assert core.celery.conf.task_routes[VERIFY_CODE] == {"queue": CONTROL_QUEUE}
     assert core.context.celery is core.celery and core.context.leases is None
-    assert core.periodic.names() == ["recovery-sweep"] and not core.periodic.is_alive()
+    assert core.periodic.names() == ["recovery-sweep", "message-gc", "profile-publish"] and not core.periodic.is_alive()
+    assert core.celery.conf.task_routes[MESSAGE_GC] == {"queue": CONTROL_QUEUE} and MESSAGE_GC in _ours(core.celery)
 
 
 def test_create_media_worker(config):

@@ -110,6 +110,9 @@ RESPONSE_DIFFERENCES: dict[tuple[str, str, int], ResponseDifference] = {
         "spec §14: GET answers {settings: {application: {…}}, meta}; the OpenAPI reuses its PATCH request "
         "body (Application-Settings) as the whole GET body",
     ),
+    ("POST", "/settings/profile/photo", 201): ResponseDifference(
+        "200", None, "spec §9.1: setting the photo answers 201; the OpenAPI lists only 200 (same body)"
+    ),
     ("GET", "/health", 200): ResponseDifference(
         "200",
         lambda schema: {"allOf": [schema, {"required": ["health"], "properties": {"health": SPEC_HEALTH}}]},
@@ -161,7 +164,8 @@ DIFFERENCES: dict[str, Difference] = {
     "wa-id": Difference(f"{_APP}.wa_id", "undeclared", f"{_SPEC14} (read-only, the registered number)"),
 }
 # Settings the older OpenAPI lacks: spec §14's later and legacy ones, the hidden ones of
-# §14/§17.1, and tcp_listen_address, which older clients still send (docs/compatibility.md).
+# §14/§17.1, tcp_listen_address, which older clients still send (docs/compatibility.md),
+# and load_shedding, ours.
 _LATER_SETTINGS = {
     "db_garbagecollector_enable": _SPEC14,
     "garbagecollector_enable": _SPEC14,
@@ -180,6 +184,7 @@ _LATER_SETTINGS = {
     "contacts_scrape_rate_limit": "spec §17.1: hidden setting",
     "unique_message_sends_rate_limit": "spec §17.1: hidden setting",
     "tcp_listen_address": "a legacy key older clients still send",
+    "load_shedding": "an extension: the bounds of load shedding (spec §17.1's 503/1016)",
 }
 DIFFERENCES.update(
     {key: Difference(f"{_APP}.{key}", "undeclared", reason) for key, reason in _LATER_SETTINGS.items()}
@@ -301,6 +306,29 @@ def _rate_limited(ctx: Ctx):
     address_count = throttle_rules.keys_for("admin", "127.0.0.1").counts[0]
     ctx.redis.set(address_count, throttle_rules.PER_ADDRESS.failures, ex=60)  # the limit's failures already
     return ctx.client.post("/v1/users/login", headers=basic("admin", "secret"))
+
+
+ABOUT = "/v1/settings/profile/about"
+PHOTO = "/v1/settings/profile/photo"
+BUSINESS_PROFILE = "/v1/settings/business/profile"
+BUSINESS = {"address": "1 Main St", "description": "Shop", "email": "a@example.com", "vertical": "Other",
+            "websites": ["https://example.com"]}
+JPEG = b"\xff\xd8\xff\xe0" + bytes(64)
+
+
+def _about_set(ctx: Ctx):
+    ctx.client.patch(ABOUT, headers=ctx.auth(), json={"text": "Open 9-5"})
+    return ctx.client.get(ABOUT, headers=ctx.auth())
+
+
+def _business_profile_set(ctx: Ctx):
+    ctx.client.post(BUSINESS_PROFILE, headers=ctx.auth(), json=BUSINESS)
+    return ctx.client.get(BUSINESS_PROFILE, headers=ctx.auth())
+
+
+def _photo_link(ctx: Ctx):
+    ctx.client.post(PHOTO, headers=ctx.auth(), data=JPEG)
+    return ctx.client.get(PHOTO + "?format=link", headers=ctx.auth())
 
 
 @dataclass(frozen=True)
@@ -479,6 +507,23 @@ CASES = [
     ),
     Case("unknown-path", "GET", None, 404, lambda c: c.client.get("/v1/nothing-here", headers=c.auth()), code=1006),
     Case("method-not-allowed", "GET", None, 405, lambda c: c.client.get("/v1/messages", headers=c.auth()), code=1025),
+    # Profile (spec §9.1, §9.2).
+    Case("about-patch", "PATCH", "/settings/profile/about", 200,
+         lambda c: c.client.patch(ABOUT, headers=c.auth(), json={"text": "Open 9-5"})),
+    Case("about-get", "GET", "/settings/profile/about", 200, _about_set),
+    Case("about-too-long", "PATCH", "/settings/profile/about", 400,
+         lambda c: c.client.patch(ABOUT, headers=c.auth(), json={"text": "x" * 140}), code=1009),
+    Case("business-profile-post", "POST", "/settings/business/profile", 200,
+         lambda c: c.client.post(BUSINESS_PROFILE, headers=c.auth(), json=BUSINESS)),
+    Case("business-profile-get", "GET", "/settings/business/profile", 200, _business_profile_set),
+    Case("business-profile-websites", "POST", "/settings/business/profile", 400,
+         lambda c: c.client.post(BUSINESS_PROFILE, headers=c.auth(), json={"websites": ["a", "b", "c"]}), code=1009),
+    Case("photo-post", "POST", "/settings/profile/photo", 201,
+         lambda c: c.client.post(PHOTO, headers=c.auth(), data=JPEG)),
+    Case("photo-link", "GET", "/settings/profile/photo", 200, _photo_link),
+    Case("photo-none", "GET", "/settings/profile/photo", 404, lambda c: c.client.get(PHOTO, headers=c.auth()),
+         code=1006),
+    Case("photo-delete", "DELETE", "/settings/profile/photo", 200, lambda c: c.client.delete(PHOTO, headers=c.auth())),
 ]
 
 

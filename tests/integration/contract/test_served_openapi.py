@@ -68,9 +68,6 @@ def test_the_documents_own_operations_are_declared_as_extensions(document):
         assert operation_["x-extension"]
 
 
-# Routes are being declared on other branches (declare, and each branch's new routes):
-# until they are merged some are not. The merger makes this strict (removes the mark).
-@pytest.mark.xfail(strict=False, reason="routes of unmerged branches are not declared yet")
 def test_every_route_of_the_app_is_declared(app, document):
     routes = routes_of(app.url_map.iter_rules(), app.view_functions)
     missing = [f"{route.method} {route.path} ({route.endpoint})" for route in undeclared(routes)]
@@ -80,7 +77,6 @@ def test_every_route_of_the_app_is_declared(app, document):
     assert served == listed
 
 
-@pytest.mark.xfail(strict=False, reason="POST /v1/messages is declared on the unmerged declare branch")
 def test_the_extensions_of_the_original_are_marked(document):
     send = document["paths"]["/v1/messages"]["post"]
     headers = {parameter["name"]: parameter for parameter in send["parameters"] if parameter["in"] == "header"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 import redis as redis_lib
@@ -107,3 +108,28 @@ def insert_inbound_message(db, message_id: str = "ABGGFlA5FpafAgo6tHcNmNjXmuSf",
         }
     )
     return message_id
+
+
+@pytest.fixture
+def core(app, monkeypatch):
+    """Replace the control RPC's transport with a scripted core answer."""
+    calls = []
+    script = SimpleNamespace(answer=None)
+
+    class Result:
+        def get(self, timeout, propagate=True):
+            assert timeout == 1.0
+            if isinstance(script.answer, Exception):
+                raise script.answer
+            return script.answer
+
+        def forget(self):
+            pass
+
+    def send_task(name, kwargs=None, queue=None, **options):
+        calls.append((name, kwargs, queue))
+        return Result()
+
+    monkeypatch.setattr(app.extensions["wa_gateway"].celery, "send_task", send_task)
+    script.calls = calls
+    return script

@@ -1,37 +1,8 @@
-from types import SimpleNamespace
-
-import pytest
-
 from services.common.queues import CONTROL_QUEUE, REQUEST_CODE, VERIFY_CODE
 from tests.integration.gateway.conftest import META, assert_error
 
 CERT = "Q2VydGlmaWNhdGU="
 REGISTRATION = {"cc": "1", "phone_number": "6315550000", "method": "sms", "cert": CERT}
-
-
-@pytest.fixture
-def core(app, monkeypatch):
-    """Replace the control RPC's transport with a scripted core answer."""
-    calls = []
-    script = SimpleNamespace(answer=None)
-
-    class Result:
-        def get(self, timeout, propagate=True):
-            assert timeout == 1.0
-            if isinstance(script.answer, Exception):
-                raise script.answer
-            return script.answer
-
-        def forget(self):
-            pass
-
-    def send_task(name, kwargs=None, queue=None, **options):
-        calls.append((name, kwargs, queue))
-        return Result()
-
-    monkeypatch.setattr(app.extensions["wa_gateway"].celery, "send_task", send_task)
-    script.calls = calls
-    return script
 
 
 def test_request_code_sent(client, auth, core):
@@ -40,7 +11,8 @@ def test_request_code_sent(client, auth, core):
     assert response.status_code == 202
     assert response.get_json() == {"account": [{"vname": "Acme"}], "meta": META}
     assert core.calls == [
-        (REQUEST_CODE, {"cc": "1", "phone_number": "6315550000", "method": "sms", "cert": CERT, "pin": None},
+        (REQUEST_CODE, {"cc": "1", "phone_number": "6315550000", "method": "sms", "cert": CERT, "pin": None,
+                       "wipe": False},
          CONTROL_QUEUE)
     ]
 

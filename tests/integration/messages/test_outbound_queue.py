@@ -65,3 +65,15 @@ def test_owed_receipts_are_read_in_order_and_discarded_once_sent(db):
     assert [row["_id"] for row in owed] == ["in1:delivered", "in2:delivered", "in1:read"]
     outbound_queue.discard_receipts(db, ["in1:delivered", "in2:delivered"])
     assert [row["_id"] for row in outbound_queue.owed_receipts(db, _rows(ALICE), 10)] == ["in1:read"]
+
+
+def test_the_accepted_backlog_is_counted_up_to_a_bound(db):
+    for message_id in ("m1", "m2", "m3", "m4"):
+        _accept(db, message_id, ALICE)
+    db.messages.update_one({"_id": "m2"}, {"$set": {"status": "sent"}})
+    db.messages.insert_one({"_id": "in1", "direction": "inbound", "status": "accepted", "wa_id": ALICE})
+    assert outbound_queue.accepted_count(db, at_most=10) == 3
+    assert outbound_queue.accepted_count(db, at_most=2) == 2
+    assert outbound_queue.accepted_count(db, at_most=0) == 1  # 0 would be no bound: one is enough to tell
+    plan = db.messages.find({"direction": "outbound", "status": "accepted"}).explain()["queryPlanner"]
+    assert "IXSCAN" in str(plan["winningPlan"])

@@ -53,6 +53,7 @@ def _seal_everything(db, keys: Keyring) -> dict:
         session_store.save(db, keys, wa_id, session)
     account_store.record_code_requested(db, cc="1", phone_number="5550100", cert="c", vname="Acme")
     account_store.record_registered(db, keys, wa_id="15550100", token="network-token")
+    account_store.record_two_step(db, keys, "123456")
     media_providers.save(db, keys, media_providers.Provider("cdn", "www", bearer="provider-token"))
     outbound, inbound = _payload(), _payload()
     db.messages.insert_one({"_id": "out-1", "direction": "outbound",
@@ -74,6 +75,7 @@ def _everything_opens(db, keys: Keyring, sealed: dict) -> None:
     for wa_id, session in sealed["sessions"].items():
         assert session_store.load(db, keys, wa_id).to_bytes() == session.to_bytes()
     assert account_store.load_registered(db, keys).network_token == "network-token"
+    assert account_store.two_step_pin(db, keys) == "123456"
     assert media_providers.load(db, keys, "cdn").bearer == "provider-token"
     outbound = outbound_media.open_payload(keys, db.messages.find_one({"_id": "out-1"}))
     assert outbound == sealed["outbound"].dump()
@@ -93,7 +95,7 @@ def test_a_rotated_key_can_be_retired_once_everything_is_resealed(db):
     assert first[("sessions", "sealed")].resealed == len(CONTACTS)
     for field in (("account", "network_token_sealed"), ("media_providers", "config_sealed"),
                   ("messages", outbound_media.PAYLOAD_FIELD), ("messages", "received_media.sealed"),
-                  ("certificates", "key_sealed")):
+                  ("certificates", "key_sealed"), ("account", account_store.TWO_STEP_FIELD)):
         assert first[field].resealed == 1, field
     assert all(c.already_newest == c.changed_meanwhile == c.unreadable == 0 for c in first.values())
 

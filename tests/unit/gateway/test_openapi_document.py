@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.api_gateway import auth
 from services.api_gateway.openapi_document import build_document, openapi_path, routes_of, undeclared
-from services.api_gateway.operations import Access, Header, access, operation
+from services.api_gateway.operations import Access, HeaderParam, access, operation
 
 
 class ThingBody(BaseModel):
@@ -40,14 +40,14 @@ def tiny_app() -> Flask:
 
     @app.post("/v1/things")
     @operation("Create a thing", body=ThingBody, answers={201: ThingsAnswer}, errors=(1008, 1009, (1009, 422)),
-               headers=(Header("Idempotency-Key", "Replays the first answer", 255, extension="keys are ours"),))
+               headers=(HeaderParam("Idempotency-Key", "Replays the first answer", extension="keys are ours"),))
     @auth.require_auth(admin=True)
     def create_thing():
         return None
 
     @app.get("/v1/things")
     @auth.require_auth(allow_apikey=True)
-    @operation("List things", query=ThingQuery, answers={200: ThingsAnswer})
+    @operation("List things", query=ThingQuery, answers={200: ThingsAnswer}, text_answers={200: "text/plain"})
     def list_things():
         return None
 
@@ -61,6 +61,12 @@ def tiny_app() -> Flask:
     @operation("Upload", raw_body="application/octet-stream", answers={200: None})
     @auth.require_auth()
     def upload(thing_id: str):
+        return None
+
+    @app.route("/v1/things/<thing_id>", methods=["GET", "DELETE"])
+    @operation("Not served here", answers={200: None}, errors=(1006,))
+    @auth.require_auth()
+    def stub(thing_id: str):
         return None
 
     @app.get("/v1/forgotten")
@@ -110,6 +116,11 @@ def test_an_operation_names_itself_and_its_tag(document):
     assert create["x-admin-only"] is True
 
 
+def test_one_view_for_several_methods_has_an_operation_id_per_method(document):
+    methods = document["paths"]["/v1/things/{thing_id}"]
+    assert {methods["get"]["operationId"], methods["delete"]["operationId"]} == {"stub.get", "stub.delete"}
+
+
 def test_the_request_body_is_the_validation_model(document):
     body = document["paths"]["/v1/things"]["post"]["requestBody"]
     ref = body["content"]["application/json"]["schema"]["$ref"]
@@ -133,7 +144,7 @@ def test_declared_headers_are_parameters_and_marked_as_extensions(document):
     key = parameters["Idempotency-Key"]
     assert key["in"] == "header"
     assert key["x-extension"] == "keys are ours"
-    assert key["schema"]["maxLength"] == 255
+    assert key["required"] is False
 
 
 def test_a_raw_body_and_a_media_answer_keep_their_media_types(document):
@@ -153,6 +164,12 @@ def test_a_success_answer_is_the_payload_beside_meta(document):
     assert not validator.is_valid({"things": [{"id": "1", "name": "a"}]})  # meta is required
     assert not validator.is_valid({"things": [{"id": "1"}], "meta": meta})
     assert not validator.is_valid({"things": [], "thing": [], "meta": meta})  # no undeclared key
+
+
+def test_a_text_answer_the_query_may_ask_for_sits_beside_the_json_one(document):
+    content = document["paths"]["/v1/things"]["get"]["responses"]["200"]["content"]
+    assert set(content) == {"application/json", "text/plain"}
+    assert content["text/plain"]["schema"] == {"type": "string", "format": "binary"}
 
 
 def test_meta_only_answers_allow_nothing_else(document):

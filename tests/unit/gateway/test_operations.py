@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from services.api_gateway import auth
-from services.api_gateway.operations import Access, declared_access, declared_operation, operation
+from services.api_gateway.operations import Access, HeaderParam, declared_access, declared_operation, operation
 
 
 class Named(BaseModel):
@@ -39,3 +39,19 @@ def test_an_undeclared_view_declares_nothing():
 
     assert declared_operation(view) is None
     assert declared_access(view) is None
+
+
+def test_headers_and_text_answers_are_kept_and_default_to_none():
+    key = HeaderParam("Idempotency-Key", "one send per key", extension="retries are safe")
+
+    @operation("Send", answers={201: Named}, headers=(key,), text_answers={201: "text/plain"})
+    def view():
+        return None
+
+    @operation("Read", answers={200: Named})
+    def plain():
+        return None
+
+    assert declared_operation(view).headers == (key,)
+    assert declared_operation(view).text_answers == {201: "text/plain"}
+    assert declared_operation(plain).headers == () and declared_operation(plain).text_answers == {}

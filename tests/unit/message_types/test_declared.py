@@ -229,3 +229,36 @@ def test_hsm_numbers_are_bounded_too():
         assert error_of("hsm", {**base, "localizable_params": [param]})[0] == 1009
     assert outbound("hsm", {**base, "localizable_params": [
         {"default": "$1", "currency": {"currency_code": "USD", "amount_1000": 1000}}]})
+
+
+ORDER = {"catalog_id": "1234567890", "text": "for the party",
+         "product_items": [{"product_retailer_id": "sku-1", "quantity": 2, "item_price": 12.5, "currency": "USD"},
+                           {"product_retailer_id": "sku-2", "quantity": 1, "item_price": 3, "currency": "EUR"}]}
+
+
+def inbound(type_name, obj):
+    declared = message_types.get(type_name)
+    return message_types.parse(declared.inbound, obj, type_name)
+
+
+def test_an_order_is_inbound_only():
+    assert inbound("order", ORDER) == ORDER
+    assert message_types.get("order").outbound is None
+    assert "order" in message_types.inbound_names() and "order" not in message_types.outbound_names()
+
+
+@pytest.mark.parametrize(("item", "field"), [
+    ({"quantity": 0}, "quantity"), ({"quantity": "2"}, "quantity"), ({"item_price": -1}, "item_price"),
+    ({"item_price": 1e400}, "item_price"), ({"currency": "usd"}, "currency"), ({"product_retailer_id": ""},
+                                                                                  "product_retailer_id"),
+])
+def test_an_order_item_out_of_bounds_is_1009(item, field):
+    bad = {**ORDER, "product_items": [{**ORDER["product_items"][0], **item}]}
+    code, details = error_of("order", bad, model="inbound")
+    assert code == 1009 and f"order.product_items[0].{field}" in details
+
+
+def test_an_order_needs_its_catalog_and_at_least_one_item():
+    assert error_of("order", {**ORDER, "product_items": []}, model="inbound")[0] == 1009
+    assert error_of("order", {"product_items": ORDER["product_items"]}, model="inbound")[0] == 1008
+    assert error_of("order", {**ORDER, "total": 1}, model="inbound")[0] == 1010

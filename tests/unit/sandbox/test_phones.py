@@ -184,3 +184,29 @@ def test_network_accepts_retry_receipts():
     assert item["receipt"]["status"] == "retry" and item["receipt"]["from"] == "4470001"
     with pytest.raises(ApiError):
         state.network.submit_receipt("4470001", {**body, "status": "retried"})
+
+
+def test_a_peer_with_a_new_identity_shows_a_security_code_change_on_both_paths():
+    async def scenario(state: SandboxState) -> None:
+        phones = state.phones
+        alice = phones.create({"wa_id": "4470001", "name": "Alice"})
+        bob = phones.create({"wa_id": "4470002", "name": "Bob"})
+        carol = phones.create({"wa_id": "4470003", "name": "Carol"})
+        phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "one"}})
+        phones.send(carol, {"to": bob.wa_id, "type": "text", "text": {"body": "one"}})
+        await settle(state)
+        assert alice.security_code_changes == [] and bob.security_code_changes == []
+        phones.reinstall(bob)
+        # Alice learns it resending (retry receipt, new bundle); Carol from Bob's new session.
+        phones.send(alice, {"to": bob.wa_id, "type": "text", "text": {"body": "two"}})
+        phones.send(bob, {"to": carol.wa_id, "type": "text", "text": {"body": "new phone"}})
+        await settle(state)
+        for phone in (alice, carol):
+            assert [(c["peer"], c["identity"]) for c in phone.security_code_changes] == [(bob.wa_id, bob.fingerprint())]
+            assert phone.summary()["security_code_changes"] == phone.security_code_changes
+        assert bob.security_code_changes == []  # his peers kept their identities
+        restored = VirtualPhone.from_dict(alice.to_dict())
+        assert restored.security_code_changes == alice.security_code_changes
+        assert restored.peer_identities == alice.peer_identities
+
+    with_phones(scenario)

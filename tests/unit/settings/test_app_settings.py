@@ -230,3 +230,13 @@ def test_the_docs_table_is_the_declaration():
     )
     for setting in app_settings.SETTINGS:
         assert f"| `{setting.path}` |" in table
+
+
+def test_the_request_limits_and_shedding_bounds_are_applied_settings():
+    applied = {s.path for s in app_settings.SETTINGS if s.applied}
+    assert {"messaging_api_rate_limit", "contacts_api_rate_limit", "control_api_rate_limit",
+            "healthcheck_api_rate_limit", "load_shedding.max_pending_callbacks",
+            "load_shedding.max_pending_messages"} <= applied
+    assert patch({"load_shedding": {"max_pending_callbacks": "0", "max_pending_messages": 5}}) == {
+        "load_shedding.max_pending_callbacks": 0, "load_shedding.max_pending_messages": 5}
+    assert "between 0 and 1000000000" in rejected({"load_shedding": {"max_pending_messages": 10**10}})

@@ -1,0 +1,155 @@
+"""Runs of a service that report by callback (spec §12: ``PUT /v1/services/<service>/gc``),
+the one record and the one completion callback of the media GC and the message GC.
+
+``service_runs``: ``{_id: kind.key, run, status: "processing"|"complete"|"failed",
+started_at, <kind.counted>, progress?, finished_at?}``: the run under way or the last
+one finished, one document per kind. The gateway :func:`request`s a run (a request
+while one is under way joins it) and kicks the worker's task; the worker calls
+:func:`step` with its work. Work done in slices (``Slice.finished`` False) is kicked
+again after each slice with its ``progress``, so one run never holds a worker for
+long; ``started_at`` is refreshed by each slice. A run still ``processing``
+:data:`ABANDONED_AFTER` after its last (re)start lost its kick or its worker: the next
+request starts it again, and a worker that starts finishes it (:func:`unfinished`).
+Deleting is idempotent, so a run started again only finds less to delete.
+
+The callback: ``{"services": [{<kind.service>: {"gc": {<kind.counted>: n, "status":
+"complete"}}}]}``, or ``"status": "failed"`` with ``errors``, under the callback id
+``<service>-gc:<run>``: one per run, however often its last step is repeated.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from celery import Celery
+from pymongo import ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from services.callbacks.outbox import enqueue_callback
+from services.common.clock import utcnow
+
+log = logging.getLogger(__name__)
+
+RUNS = "service_runs"
+ABANDONED_AFTER = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class RunKind:
+    key: str  # the record's _id: "media_gc"
+    service: str  # the callback's key: "media" | "message"
+    counted: str  # what the callback counts: "items_deleted" | "messages_deleted"
+    task: str  # the worker's task, called with the run id
+    queue: str
+
+
+@dataclass(frozen=True)
+class Slice:
+    """What one step of a run did: how many it deleted, whether the run is done, and
+    where the next step goes on (stored in the record between steps)."""
+
+    deleted: int
+    finished: bool = True
+    progress: dict[str, Any] = field(default_factory=dict)
+
+
+def callback_payload(kind: RunKind, status: str, *, count: int | None = None,
+                     error: str | None = None) -> dict[str, Any]:
+    """Pure: the §12 callback of a finished run."""
+    gc: dict[str, Any] = {"status": status}
+    if count is not None:
+        gc[kind.counted] = count
+    if error is not None:
+        gc["errors"] = [{"code": 1000, "title": "Generic error", "details": error}]
+    return {"services": [{kind.service: {"gc": gc}}]}
+
+
+def callback_id(kind: RunKind, run_id: str) -> str:
+    return f"{kind.service}-gc:{run_id}"
+
+
+def request(db: Database, celery: Celery, kind: RunKind) -> str:
+    """Start a run and kick the worker, or answer the run already under way (started
+    again if it was abandoned); returns the run's id."""
+    now, run_id = utcnow(), str(uuid.uuid4())
+    try:
+        db[RUNS].update_one(
+            {"_id": kind.key,
+             "$or": [{"status": {"$ne": "processing"}}, {"started_at": {"$lte": now - ABANDONED_AFTER}}]},
+            {"$set": {"status": "processing", "run": run_id, "started_at": now, kind.counted: 0},
+             "$unset": {"progress": "", "finished_at": ""}},
+            upsert=True,
+        )
+    except DuplicateKeyError:  # a fresh run is under way: the upsert found no document to update
+        doc = db[RUNS].find_one({"_id": kind.key})
+        return doc["run"] if doc else run_id
+    celery.send_task(kind.task, args=[run_id], queue=kind.queue)
+    return run_id
+
+
+def step(db: Database, celery: Celery, kind: RunKind, run_id: str,
+         work: Callable[[dict[str, Any]], Slice]) -> None:
+    """The worker's side of one step of a run: ``work(progress)`` does a slice; a run
+    already finished (a repeated kick) is neither worked on nor reported twice."""
+    record = db[RUNS].find_one({"_id": kind.key, "run": run_id, "status": "processing"})
+    if record is None:
+        return
+    try:
+        done = work(record.get("progress") or {})
+    except Exception as error:  # reported to the business, not left processing
+        log.exception("%s run %s failed", kind.key, run_id)
+        _finish(db, celery, kind, run_id, "failed", int(record.get(kind.counted) or 0),
+                f"{error.__class__.__name__} while deleting")
+        return
+    # $inc, not a total computed here: a step repeated at the same time (a resumed run
+    # whose kick was not lost after all) adds what it deleted instead of overwriting.
+    update: dict[str, Any] = {"$inc": {kind.counted: done.deleted}}
+    if not done.finished:
+        update["$set"] = {"progress": done.progress, "started_at": utcnow()}
+    counted = db[RUNS].find_one_and_update({"_id": kind.key, "run": run_id}, update,
+                                           return_document=ReturnDocument.AFTER)
+    total = int((counted or {}).get(kind.counted) or 0)
+    if not done.finished:
+        celery.send_task(kind.task, args=[run_id], queue=kind.queue)
+        return
+    _finish(db, celery, kind, run_id, "complete", total, None)
+
+
+def _finish(db: Database, celery: Celery, kind: RunKind, run_id: str, status: str, total: int,
+            error: str | None) -> None:
+    payload = callback_payload(kind, status, count=total if error is None else None, error=error)
+    enqueue_callback(db, celery, callback_id(kind, run_id), payload)
+    db[RUNS].update_one({"_id": kind.key, "run": run_id},
+                        {"$set": {"status": status, "finished_at": utcnow()}, "$unset": {"progress": ""}})
+    log.info("%s run %s %s: %d deleted", kind.key, run_id, status, total)
+
+
+def unfinished(db: Database, kind: RunKind) -> str | None:
+    """The run a worker that starts should finish (its predecessor may have died in it)."""
+    doc = db[RUNS].find_one({"_id": kind.key, "status": "processing"})
+    return doc["run"] if doc else None
+
+
+def resume(db: Database, celery: Celery, kind: RunKind) -> None:
+    """Kick the run a worker that starts should finish (its predecessor may have died
+    in it, or its kick was lost)."""
+    run_id = unfinished(db, kind)
+    if run_id is None:
+        return
+    try:
+        celery.send_task(kind.task, args=[run_id], queue=kind.queue)
+    except Exception:  # the broker is down: the next request starts the run again
+        log.warning("could not resume %s run %s; a request after %s starts it again", kind.key, run_id,
+                    ABANDONED_AFTER, exc_info=True)
+
+
+def last_runs(db: Database) -> dict[str, dict[str, Any]]:
+    """Every kind's run under way or last finished, by kind (``GET /v1/support``)."""
+    fields = {"_id": 1, "status": 1, "started_at": 1, "finished_at": 1, "items_deleted": 1, "messages_deleted": 1}
+    return {doc.pop("_id"): doc for doc in db[RUNS].find({}, fields)}

@@ -1,0 +1,152 @@
+"""The ``profile`` collection: what the business shows and whether the network has it.
+
+One document::
+
+    {_id: "business", about: str | None, business: {address, description, email,
+     vertical, websites}, photo: {object_key, mime_type, size, sha256} | None,
+     revision: int, epoch: str, published: {revision, photo_sha256, photo_network_id},
+     publish_attempts: int, publish_retry_at: datetime | None, updated_at}
+
+MongoDB is the truth; the network gets a copy. Every change adds one to ``revision``
+(in the same write); the core publishes the whole profile with its revision and then
+records ``published.revision``. ``epoch``, random and set when the document is created, tells
+the network that revisions started again (a new database for the same number), so it
+does not ignore them as older. A profile whose ``revision`` is ahead of
+``published.revision`` is still to be published: a kick, the core's periodic job and
+its connection to the network all look for that, so a publish lost to a crash or an
+outage is sent again (docs/design.md "Profile").
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.database import Database
+
+from services.common.clock import utcnow
+from services.common.mongo import accepted
+
+COLLECTION = "profile"
+DOC_ID = "business"
+BUSINESS_FIELDS = ("address", "description", "email", "vertical", "websites")
+EMPTY_BUSINESS: dict[str, Any] = {"address": "", "description": "", "email": "", "vertical": "", "websites": []}
+
+RETRY_FIRST = timedelta(seconds=2)
+RETRY_MOST = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Photo:
+    object_key: str
+    mime_type: str
+    size: int
+    sha256: str
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"object_key": self.object_key, "mime_type": self.mime_type, "size": self.size, "sha256": self.sha256}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any] | None) -> Photo | None:
+        if not doc:
+            return None
+        return cls(doc["object_key"], doc["mime_type"], doc["size"], doc["sha256"])
+
+
+@dataclass(frozen=True)
+class Profile:
+    about: str
+    business: dict[str, Any]
+    photo: Photo | None
+    revision: int = 0
+    epoch: str = ""
+    published: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def unpublished(self) -> bool:
+        return self.revision > self.published.get("revision", 0)
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any] | None) -> Profile:
+        doc = doc or {}
+        business = {**EMPTY_BUSINESS, **(doc.get("business") or {})}
+        return cls(about=doc.get("about") or "", business=business, photo=Photo.from_doc(doc.get("photo")),
+                   revision=doc.get("revision", 0), epoch=doc.get("epoch", ""),
+                   published=doc.get("published") or {})
+
+
+def load(db: Database) -> Profile:
+    return Profile.from_doc(db[COLLECTION].find_one({"_id": DOC_ID}))
+
+
+def _change(db: Database, changes: dict[str, Any], *, before: bool = False) -> dict[str, Any] | None:
+    """Apply ``changes`` and count a revision, in one journaled write; the document as it
+    was (``before``) or as it is now."""
+    return accepted(db, COLLECTION).find_one_and_update(
+        {"_id": DOC_ID},
+        {"$set": {**changes, "updated_at": utcnow(), "publish_attempts": 0, "publish_retry_at": None},
+         "$inc": {"revision": 1}, "$setOnInsert": {"epoch": uuid.uuid4().hex}},
+        upsert=True,
+        return_document=ReturnDocument.BEFORE if before else ReturnDocument.AFTER,
+    )
+
+
+def set_about(db: Database, text: str) -> None:
+    _change(db, {"about": text})
+
+
+def update_business(db: Database, fields: dict[str, Any]) -> None:
+    """Set the given business profile fields, leaving the others as they are."""
+    unknown = set(fields) - set(BUSINESS_FIELDS)
+    if unknown:
+        raise ValueError(f"not business profile fields: {sorted(unknown)}")
+    if fields:
+        _change(db, {f"business.{name}": value for name, value in fields.items()})
+
+
+def replace_photo(db: Database, photo: Photo | None) -> Photo | None:
+    """The photo is now ``photo`` (None: no photo); returns the one it replaced, whose
+    object the caller deletes."""
+    before = _change(db, {"photo": photo.to_doc() if photo else None}, before=True)
+    return Photo.from_doc((before or {}).get("photo"))
+
+
+def due_for_publishing(db: Database, now: datetime | None = None) -> bool:
+    """An unpublished change whose retry time (if a publish failed) has come."""
+    now = now or utcnow()
+    doc = db[COLLECTION].find_one({"_id": DOC_ID}, {"revision": 1, "published": 1, "publish_retry_at": 1})
+    if doc is None or not Profile.from_doc(doc).unpublished:
+        return False
+    retry_at = doc.get("publish_retry_at")
+    return retry_at is None or retry_at <= now
+
+
+def mark_published(db: Database, revision: int, photo_sha256: str | None, photo_network_id: str | None) -> None:
+    """The network holds ``revision``; a publish of an older one (finishing late) leaves a
+    newer record as it is."""
+    accepted(db, COLLECTION).update_one(
+        {"_id": DOC_ID, "$or": [{"published.revision": {"$lt": revision}}, {"published": None},
+                                {"published": {"$exists": False}}]},
+        {"$set": {"published": {"revision": revision, "photo_sha256": photo_sha256,
+                                "photo_network_id": photo_network_id},
+                  "publish_attempts": 0, "publish_retry_at": None}},
+    )
+
+
+def publish_failed(db: Database, revision: int, now: datetime | None = None) -> datetime:
+    """A publish of ``revision`` failed: the next attempt waits, twice as long each time
+    (from ``RETRY_FIRST`` to ``RETRY_MOST``). Returns when it may run."""
+    now = now or utcnow()
+    doc = db[COLLECTION].find_one({"_id": DOC_ID}, {"publish_attempts": 1}) or {}
+    attempts = int(doc.get("publish_attempts") or 0) + 1
+    retry_at = now + retry_delay(attempts)
+    db[COLLECTION].update_one({"_id": DOC_ID, "revision": revision},
+                              {"$set": {"publish_attempts": attempts, "publish_retry_at": retry_at}})
+    return retry_at
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return min(RETRY_FIRST * (2 ** min(max(attempts - 1, 0), 16)), RETRY_MOST)

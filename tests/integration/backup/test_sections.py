@@ -1,0 +1,114 @@
+"""A backup's content against real MongoDB: what ``collect`` reads through each domain
+comes back through the same domains into another installation (another database,
+another master key), and nothing secret is stored there unsealed."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+
+from services.account import store as account_store
+from services.backup import blob_rules, sections
+from services.certificates import store as certificates_store
+from services.cluster import shard_shape
+from services.media import providers as media_providers
+from services.sessions import key_store
+from services.settings import app_settings
+
+FAST = blob_rules.KdfParams(time_cost=1, memory_kib=1024, parallelism=1)
+NOW = datetime.now(UTC)
+TOKEN = "network-token-of-the-number"
+
+
+@pytest.fixture
+def target(db):
+    other = db.client[f"{db.name}_restored"]
+    db.client.drop_database(other.name)
+    yield other
+    db.client.drop_database(other.name)
+
+
+def _registered_source(db, master: bytes) -> None:
+    account_store.record_code_requested(db, cc="1", phone_number="5550100", cert="Q0VSVA==", vname="Acme")
+    account_store.record_registered(db, master, wa_id="15550100", token=TOKEN)
+    key_store.create_keys(db, master)
+    account_store.record_two_step(db, master, "123456")
+    app_settings.apply_patch(db, {"webhooks.url": "https://hooks.example/wa", "sent_status": True})
+    certificates_store.ensure_external(db, master, NOW, ["localhost"])
+    certificates_store.set_webhook_ca(db, "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n", NOW)
+    shard_shape.change(db, 4, 1)
+    media_providers.save(db, master, media_providers.Provider("cdn", "www", username="u", password="p",
+                                                              hosts=("cdn.example",)))
+
+
+def test_nothing_to_back_up_before_registering(db):
+    assert sections.collect(sections.Installation(db, os.urandom(32), 1, NOW)) is None
+
+
+def test_a_backup_comes_back_through_each_domain_under_another_master_key(db, target):
+    source_key, target_key = os.urandom(32), os.urandom(32)
+    _registered_source(db, source_key)
+    payload = sections.collect(sections.Installation(db, source_key, 1, NOW))
+    assert payload is not None
+    assert set(payload["sections"]) == {"settings", "media_providers", "certificates", "shards", "two_step", "keys"}
+    assert payload["sections"]["two_step"] == "123456"
+    assert {key["id"] for key in payload["sections"]["keys"]} >= {"identity", "spk:1"}
+
+    opened = blob_rules.open_blob("pw", blob_rules.seal("pw", payload, FAST))
+    restorable = sections.read(opened)
+    assert account_store.claim_restore(target, "this test", 60)  # as the core does first
+    sections.restore_sections(sections.Installation(target, target_key, 1, NOW), restorable)
+    account_store.record_restored(target, target_key, restorable.registration)
+    account_store.release_restore(target, "this test")
+
+    assert app_settings.load(target) == app_settings.load(db)
+    provider = media_providers.load(target, target_key, "cdn")
+    assert provider is not None
+    assert (provider.username, provider.password, provider.hosts) == ("u", "p", ("cdn.example",))
+    assert shard_shape.read(target, 1).shards == 4
+    restored_cert = certificates_store.load_external(target, target_key)
+    source_cert = certificates_store.load_external(db, source_key)
+    assert restored_cert is not None and source_cert is not None
+    assert restored_cert.certificate == source_cert.certificate and restored_cert.source == source_cert.source
+    assert restored_cert.version != source_cert.version  # every gateway rebuilds its TLS context
+    assert certificates_store.load_webhook_ca(target).ca_pem == certificates_store.load_webhook_ca(db).ca_pem
+    assert account_store.two_step_pin(target, target_key) == "123456"
+    account = account_store.load_registered(target, target_key)
+    assert account is not None and (account.wa_id, account.network_token, account.vname) == ("15550100", TOKEN, "Acme")
+    registration = account_store.load_registration(target)
+    assert (registration.cc, registration.phone_number) == ("1", "5550100")
+    assert "123456" not in repr(target.account.find_one())
+    stored = "".join(repr(list(target[name].find())) for name in ("account", "certificates", "media_providers"))
+    assert TOKEN not in stored and "PRIVATE KEY" not in stored
+    assert target.keys.count_documents({}) == 0  # keys are carried, not restored: a restore rotates them
+
+
+def test_a_section_an_older_backup_lacks_is_left_alone(db, target):
+    app_settings.apply_patch(target, {"sent_status": True})
+    restorable = sections.read({"format": 1, "registration": {"wa_id": "15550100", "network_token": TOKEN},
+                                "sections": {"shards": 2}})
+    sections.restore_sections(sections.Installation(target, os.urandom(32), 1, NOW), restorable)
+    assert app_settings.load(target)["sent_status"] is True
+    assert shard_shape.read(target, 1).shards == 2
+
+
+@pytest.mark.parametrize("payload", [
+    {"format": 2, "registration": {"wa_id": "1", "network_token": "t"}, "sections": {}},
+    {"format": 1, "registration": {"wa_id": "1"}, "sections": {}},
+    {"format": 1, "registration": {"wa_id": "1", "network_token": "t"}},
+])
+def test_a_payload_that_is_not_a_backup_of_ours_is_refused_before_anything_is_written(payload):
+    with pytest.raises(sections.UnreadablePayload):
+        sections.read(payload)
+
+
+@pytest.mark.parametrize("section", [{"shards": 3}, {"shards": True}, {"settings": ["x"]},
+                                     {"certificates": {"external": {"cert_pem": "x"}}},
+                                     {"media_providers": [{"name": "cdn", "type": "www", "bearer": 7}]},
+                                     {"two_step": 123456}])
+def test_an_unreadable_section_is_refused_before_any_is_written(section):
+    with pytest.raises(sections.UnreadablePayload):
+        sections.read({"format": 1, "registration": {"wa_id": "1", "network_token": "t"},
+                       "sections": {"settings": {"sent_status": True}, **section}})
