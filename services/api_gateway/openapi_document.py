@@ -41,6 +41,9 @@ _CONVERTER_TYPES = {"int": "integer", "float": "number"}
 OUTAGE_ERRORS: tuple[tuple[int, int], ...] = ((1016, 503),)  # an outage, or a send shed under load
 # Every route belongs to a request-rate class (docs/compatibility.md "Request-rate limits").
 RATE_LIMITED: tuple[tuple[int, int], ...] = ((1015, 429),)
+# A failure no route expects (app.py's handlers): an unexpected error, a database error
+# that is not an outage. Declared so that its envelope is described; never a success.
+SERVER_ERRORS: tuple[tuple[int, int], ...] = ((1014, 500), (1023, 500))
 BODY_ERRORS: tuple[tuple[int, int], ...] = ((1025, 400), (1025, 413))  # unreadable or too large
 BAD_TOKEN = (1005, 401)
 NOT_ADMIN = (1005, 403)
@@ -97,7 +100,7 @@ def error_groups(operation: Operation, access: Access, *, reads_body: bool) -> d
     """HTTP status -> the error codes answered at it: the declared ones and those every
     route of this kind may answer."""
     pairs = [_with_status(error) for error in operation.errors]
-    pairs += OUTAGE_ERRORS + RATE_LIMITED
+    pairs += OUTAGE_ERRORS + RATE_LIMITED + SERVER_ERRORS
     if reads_body:
         pairs += BODY_ERRORS
     if not access.anonymous:

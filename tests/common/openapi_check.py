@@ -128,12 +128,13 @@ def _is_json(media_type: str) -> bool:
 
 
 def _declared_media_type(media_type: str, content: dict[str, Any]) -> str | None:
-    if media_type in content:
-        return media_type
+    """The key of ``content`` that declares ``media_type`` (a declared key may carry
+    parameters, ``text/plain; version=0.0.4``, or be a range, ``image/*``)."""
+    bare = {_media_type(declared): declared for declared in content}
     kind = media_type.split("/")[0]
-    for declared in (f"{kind}/*", "*/*"):
-        if declared in content:
-            return declared
+    for wanted in (media_type, f"{kind}/*", "*/*"):
+        if wanted in bare:
+            return bare[wanted]
     return None
 
 

@@ -47,7 +47,8 @@ def tiny_app() -> Flask:
 
     @app.get("/v1/things")
     @auth.require_auth(allow_apikey=True)
-    @operation("List things", query=ThingQuery, answers={200: ThingsAnswer}, text_answers={200: "text/plain"})
+    @operation("List things", query=ThingQuery, answers={200: ThingsAnswer},
+               text_answers={200: "text/plain; version=0.0.4"})
     def list_things():
         return None
 
@@ -168,8 +169,8 @@ def test_a_success_answer_is_the_payload_beside_meta(document):
 
 def test_a_text_answer_the_query_may_ask_for_sits_beside_the_json_one(document):
     content = document["paths"]["/v1/things"]["get"]["responses"]["200"]["content"]
-    assert set(content) == {"application/json", "text/plain"}
-    assert content["text/plain"]["schema"] == {"type": "string", "format": "binary"}
+    assert set(content) == {"application/json", "text/plain; version=0.0.4"}
+    assert content["text/plain; version=0.0.4"]["schema"] == {"type": "string", "format": "binary"}
 
 
 def test_meta_only_answers_allow_nothing_else(document):
@@ -198,9 +199,10 @@ def test_errors_are_grouped_by_status_with_their_codes(document):
 
 def test_routes_without_a_body_or_a_token_declare_no_such_errors(document):
     picture = document["paths"]["/v1/things/{thing_id}/picture"]["get"]["responses"]
-    assert set(picture) == {"200", "404", "429", "503"}
+    assert set(picture) == {"200", "404", "429", "500", "503"}
     listing = document["paths"]["/v1/things"]["get"]["responses"]
-    assert set(listing) == {"200", "401", "429", "503"}
+    assert set(listing) == {"200", "401", "429", "500", "503"}
+    assert listing["500"]["x-error-codes"] == [1014, 1023]
 
 
 def test_security_follows_the_declared_access(document):

@@ -40,9 +40,13 @@ def test_a_wrong_shape_is_named_by_operation_status_and_path(check):
 
 
 def test_an_undeclared_status_fails(check):
-    problems = check.problems("GET", "/v1/things", 500, JSON, body({"errors": [{"code": 1014, "title": "t"}],
+    problems = check.problems("GET", "/v1/things", 409, JSON, body({"errors": [{"code": 1004, "title": "t"}],
                                                                     "meta": META}))
-    assert problems and "status 500 is not declared" in problems[0]
+    assert problems and "status 409 is not declared" in problems[0]
+
+
+def test_a_declared_media_type_with_parameters_matches_the_bare_type(check):
+    assert check.problems("GET", "/v1/things", 200, "text/plain; charset=utf-8", b"things 1") == []
 
 
 def test_an_error_code_the_operation_does_not_declare_fails(check):
