@@ -4,15 +4,17 @@ One document::
 
     {_id: "business", about: str | None, business: {address, description, email,
      vertical, websites}, photo: {object_key, mime_type, size, sha256} | None,
-     revision: int, epoch: str, published: {revision, photo_sha256, photo_network_id},
+     revision: int, epoch: str, published: {revision, photo_sha256, photo_network_id, wa_id},
      publish_attempts: int, publish_retry_at: datetime | None, updated_at}
 
 MongoDB is the truth; the network gets a copy. Every change adds one to ``revision``
 (in the same write); the core publishes the whole profile with its revision and then
-records ``published.revision``. ``epoch``, random and set when the document is created, tells
-the network that revisions started again (a new database for the same number), so it
-does not ignore them as older. A profile whose ``revision`` is ahead of
-``published.revision`` is still to be published: a kick, the core's periodic job and
+records ``published.revision`` and the number it went to (``published.wa_id``: a new
+number registered has none of it yet, so the profile is unpublished for it). ``epoch``,
+random and set when the document is created, tells the network that revisions started
+again (a new database for the same number), so it does not ignore them as older. A
+profile whose ``revision`` is ahead of ``published.revision``, or published to another
+number than the registered one, is still to be published: a kick, the core's periodic job and
 its connection to the network all look for that, so a publish lost to a crash or an
 outage is sent again (docs/design.md "Profile").
 """
@@ -65,9 +67,20 @@ class Profile:
     epoch: str = ""
     published: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def unpublished(self) -> bool:
-        return self.revision > self.published.get("revision", 0)
+    def unpublished_for(self, wa_id: str) -> bool:
+        """Whether the number ``wa_id`` lacks the current revision: a change not yet
+        published, or a publish that went to another number (registered since)."""
+        if self.revision <= 0:
+            return False  # never changed: nothing to tell the network
+        return self.revision > self.published.get("revision", 0) or self.published.get("wa_id") != wa_id
+
+    def photo_network_id_for(self, wa_id: str) -> str | None:
+        """The network's blob id of the current photo, as the last publish to ``wa_id``
+        uploaded it (None: to upload)."""
+        photo, published = self.photo, self.published
+        if photo is None or published.get("wa_id") != wa_id or published.get("photo_sha256") != photo.sha256:
+            return None
+        return str(published["photo_network_id"]) if published.get("photo_network_id") else None
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any] | None) -> Profile:
@@ -114,24 +127,26 @@ def replace_photo(db: Database, photo: Photo | None) -> Photo | None:
     return Photo.from_doc((before or {}).get("photo"))
 
 
-def due_for_publishing(db: Database, now: datetime | None = None) -> bool:
-    """An unpublished change whose retry time (if a publish failed) has come."""
+def due_for_publishing(db: Database, wa_id: str | None, now: datetime | None = None) -> bool:
+    """A change the registered number ``wa_id`` lacks whose retry time (if a publish
+    failed) has come; never while no number is registered (None)."""
     now = now or utcnow()
     doc = db[COLLECTION].find_one({"_id": DOC_ID}, {"revision": 1, "published": 1, "publish_retry_at": 1})
-    if doc is None or not Profile.from_doc(doc).unpublished:
+    if doc is None or wa_id is None or not Profile.from_doc(doc).unpublished_for(wa_id):
         return False
     retry_at = doc.get("publish_retry_at")
     return retry_at is None or retry_at <= now
 
 
-def mark_published(db: Database, revision: int, photo_sha256: str | None, photo_network_id: str | None) -> None:
-    """The network holds ``revision``; a publish of an older one (finishing late) leaves a
-    newer record as it is."""
+def mark_published(db: Database, revision: int, wa_id: str, photo_sha256: str | None,
+                   photo_network_id: str | None) -> None:
+    """The network holds ``revision`` for ``wa_id``; a publish of an older one to the same
+    number (finishing late) leaves a newer record as it is."""
     accepted(db, COLLECTION).update_one(
-        {"_id": DOC_ID, "$or": [{"published.revision": {"$lt": revision}}, {"published": None},
-                                {"published": {"$exists": False}}]},
+        {"_id": DOC_ID, "$or": [{"published.revision": {"$lt": revision}}, {"published.wa_id": {"$ne": wa_id}},
+                                {"published": None}, {"published": {"$exists": False}}]},
         {"$set": {"published": {"revision": revision, "photo_sha256": photo_sha256,
-                                "photo_network_id": photo_network_id},
+                                "photo_network_id": photo_network_id, "wa_id": wa_id},
                   "publish_attempts": 0, "publish_retry_at": None}},
     )
 
