@@ -5,7 +5,7 @@ The payload (the plaintext inside ``blob_rules``)::
 
     {"format": 1, "created_at": <unix seconds>, "registration": {...},
      "sections": {"settings": ..., "media_providers": ..., "certificates": ..., "shards": ...,
-                  "two_step": ..., "keys": ...}}
+                  "two_step": ..., "keys": ..., "profile": ...}}
 
 Not messages, callbacks, contacts or media (spec §10.1). ``registration`` is applied
 last, by the core, once the new identity is published (services/core_worker/restore.py):
@@ -33,6 +33,7 @@ from services.certificates import store as certificates_store
 from services.cluster import shard_shape
 from services.common.config import ALLOWED_SHARD_COUNTS
 from services.media import providers as media_providers
+from services.profile import store as profile_store
 from services.protocol import at_rest
 from services.sessions import key_store
 from services.settings import app_settings
@@ -107,6 +108,17 @@ def _prepare_two_step(pin: Any, checks: Checks) -> Writer:
     return lambda at: account_store.record_two_step(at.db, at.master_key, pin)
 
 
+def _prepare_profile(exported: Any, checks: Checks) -> Writer:
+    # Restored as the network last had it: the next change publishes a newer revision of
+    # the same epoch instead of a first revision that would replace everything there.
+    if exported is None:
+        # Never set on the source: a profile set here before the restore stays, and is
+        # published to the restored number.
+        return lambda at: None
+    checked = profile_store.parse_export(exported)
+    return lambda at: profile_store.restore(at.db, checked)
+
+
 def _prepare_shards(shards: Any, checks: Checks) -> Writer:
     # A multiconnect install comes back with its shard count (spec §10.1, §16).
     if not isinstance(shards, int) or isinstance(shards, bool) or shards not in ALLOWED_SHARD_COUNTS:
@@ -126,6 +138,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("shards", lambda at: shard_shape.read(at.db, at.initial_shards).shards, _prepare_shards),
     Section("two_step", lambda at: account_store.two_step_pin(at.db, at.master_key), _prepare_two_step),
     Section("keys", lambda at: key_store.export_keys(at.db, at.master_key), None),
+    Section("profile", lambda at: profile_store.export(at.db), _prepare_profile),
 )
 
 

@@ -31,6 +31,7 @@ from pymongo.database import Database
 
 from services.common.clock import utcnow
 from services.common.mongo import accepted
+from services.profile import photo_rules, profile_rules
 
 COLLECTION = "profile"
 DOC_ID = "business"
@@ -165,3 +166,84 @@ def publish_failed(db: Database, revision: int, now: datetime | None = None) -> 
 
 def retry_delay(attempts: int) -> timedelta:
     return min(RETRY_FIRST * (2 ** min(max(attempts - 1, 0), 16)), RETRY_MOST)
+
+
+@dataclass(frozen=True)
+class RestorableProfile:
+    """A backup's profile, checked: what ``restore`` writes."""
+
+    about: str
+    business: dict[str, Any]
+    photo: Photo | None
+    revision: int
+    epoch: str
+    published: dict[str, Any]
+
+
+def export(db: Database) -> dict[str, Any] | None:
+    """The profile for a backup: its values, the photo's description (not its bytes) and
+    what the network was last sent (with the photo's blob id there); None: never set."""
+    doc = db[COLLECTION].find_one({"_id": DOC_ID})
+    if doc is None:
+        return None
+    profile = Profile.from_doc(doc)
+    return {"about": profile.about, "business": profile.business,
+            "photo": profile.photo.to_doc() if profile.photo else None,
+            "revision": profile.revision, "epoch": profile.epoch, "published": profile.published or None}
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _optional_text(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and len(value) <= 256)
+
+
+def _parse_photo(doc: Any) -> Photo | None:
+    if doc is None:
+        return None
+    if not isinstance(doc, dict) or not photo_rules.is_photo(doc.get("object_key"), doc.get("mime_type"),
+                                                             doc.get("size"), doc.get("sha256")):
+        raise ValueError("the backup's profile photo is unreadable")
+    return Photo.from_doc(doc)
+
+
+def _parse_published(doc: Any, revision: int) -> dict[str, Any]:
+    if doc is None:
+        return {}
+    if not (isinstance(doc, dict) and _whole(doc.get("revision")) and doc["revision"] <= revision
+            and all(_optional_text(doc.get(name)) for name in ("photo_sha256", "photo_network_id", "wa_id"))):
+        raise ValueError("the backup's profile publishing record is unreadable")
+    return {name: doc.get(name) for name in ("revision", "photo_sha256", "photo_network_id", "wa_id")}
+
+
+def parse_export(exported: Any) -> RestorableProfile:
+    """``export``' answer of another installation, each value checked as the profile
+    endpoints check it (profile_rules, photo_rules); ValueError otherwise."""
+    if not isinstance(exported, dict):
+        raise ValueError("the backup's profile is unreadable")
+    revision, epoch = exported.get("revision"), exported.get("epoch")
+    if not (isinstance(revision, int) and _whole(revision) and isinstance(epoch, str) and 0 < len(epoch) <= 64):
+        raise ValueError("the backup's profile revision is unreadable")
+    try:
+        about = profile_rules.check_about(exported.get("about"))
+        business = profile_rules.check_business(exported.get("business"))
+    except ValueError as error:
+        raise ValueError(f"the backup's profile is refused: {error}") from None
+    return RestorableProfile(about, business, _parse_photo(exported.get("photo")), revision, epoch,
+                             _parse_published(exported.get("published"), revision))
+
+
+def restore(db: Database, restorable: RestorableProfile) -> None:
+    """The profile becomes the backup's, with its revision, epoch and publishing record:
+    what the network was sent stays counted as sent, so the next change is a newer
+    revision of the same epoch (the network keeps the fields it does not touch)."""
+    accepted(db, COLLECTION).replace_one(
+        {"_id": DOC_ID},
+        {"_id": DOC_ID, "about": restorable.about, "business": restorable.business,
+         "photo": restorable.photo.to_doc() if restorable.photo else None, "revision": restorable.revision,
+         "epoch": restorable.epoch, "published": restorable.published, "publish_attempts": 0,
+         "publish_retry_at": None, "updated_at": utcnow()},
+        upsert=True,
+    )

@@ -4,6 +4,7 @@ another master key), and nothing secret is stored there unsealed."""
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime
 
@@ -15,6 +16,7 @@ from services.certificates import store as certificates_store
 from services.cluster import shard_shape
 from services.common.egress_rules import parse_allow
 from services.media import providers as media_providers
+from services.profile import store as profile_store
 from services.sessions import key_store
 from services.settings import app_settings
 from services.settings.setting_kinds import PatchContext
@@ -55,7 +57,8 @@ def test_a_backup_comes_back_through_each_domain_under_another_master_key(db, ta
     _registered_source(db, source_key)
     payload = sections.collect(sections.Installation(db, source_key, 1, NOW))
     assert payload is not None
-    assert set(payload["sections"]) == {"settings", "media_providers", "certificates", "shards", "two_step", "keys"}
+    assert set(payload["sections"]) == {"settings", "media_providers", "certificates", "shards", "two_step", "keys",
+                                        "profile"}
     assert payload["sections"]["two_step"] == "123456"
     assert {key["id"] for key in payload["sections"]["keys"]} >= {"identity", "spk:1"}
 
@@ -169,3 +172,66 @@ def test_an_http_webhook_url_is_restored_only_where_the_installation_allows_it()
 def test_a_registration_of_other_types_is_refused(registration):
     with pytest.raises(sections.UnreadablePayload):
         sections.read({"format": 1, "registration": registration, "sections": {}}, CHECKS)
+
+
+PHOTO = profile_store.Photo("profile/photo/" + "a" * 32, "image/jpeg", 1234, "b" * 64)
+
+
+def _profiled_source(db, master: bytes) -> None:
+    _registered_source(db, master)
+    profile_store.set_about(db, "hello")
+    profile_store.update_business(db, {"vertical": "Education", "websites": ["https://school.example"],
+                                       "email": "a@school.example"})
+    profile_store.replace_photo(db, PHOTO)
+    profile_store.mark_published(db, 3, "15550100", PHOTO.sha256, "network-blob")
+
+
+def test_the_profile_comes_back_as_the_network_last_had_it(db, target):
+    source_key = os.urandom(32)
+    _profiled_source(db, source_key)
+    payload = sections.collect(sections.Installation(db, source_key, 1, NOW))
+    assert payload is not None and "bytes" not in repr(payload["sections"]["profile"])
+    restorable = sections.read(json.loads(json.dumps(payload)), CHECKS)
+    sections.restore_sections(sections.Installation(target, os.urandom(32), 1, NOW), restorable)
+
+    source, restored = profile_store.load(db), profile_store.load(target)
+    assert restored == source and restored.photo == PHOTO and restored.about == "hello"
+    assert not restored.unpublished_for("15550100")  # nothing sent again for the restore itself
+    assert restored.photo_network_id_for("15550100") == "network-blob"  # the bytes are not needed
+    profile_store.set_about(target, "after the restore")
+    after = profile_store.load(target)
+    # A newer revision of the same epoch, carrying every field: the network keeps the rest.
+    assert (after.revision, after.epoch) == (source.revision + 1, source.epoch)
+    assert after.business["vertical"] == "Education" and after.unpublished_for("15550100")
+
+
+def _with_profile(**change) -> dict:
+    profile = {"about": "hi", "business": {**profile_store.EMPTY_BUSINESS}, "photo": PHOTO.to_doc(), "revision": 2,
+               "epoch": "e" * 32, "published": {"revision": 2, "photo_sha256": PHOTO.sha256,
+                                                "photo_network_id": "blob", "wa_id": "1"}}
+    return {"format": 1, "registration": {"wa_id": "1", "network_token": "t"},
+            "sections": {"profile": {**profile, **change}}}
+
+
+@pytest.mark.parametrize("change", [
+    {"about": "x" * 140}, {"about": 7},
+    {"business": {**profile_store.EMPTY_BUSINESS, "vertical": "Casino"}},
+    {"business": {**profile_store.EMPTY_BUSINESS, "email": "not an address"}},
+    {"business": {**profile_store.EMPTY_BUSINESS, "websites": ["ftp://x.example"]}},
+    {"business": {**profile_store.EMPTY_BUSINESS, "websites": ["https://a.example"] * 3}},
+    {"photo": {**PHOTO.to_doc(), "object_key": "media/" + "a" * 32}},  # another object of the store
+    {"photo": {**PHOTO.to_doc(), "size": 6 * 1024 * 1024}},
+    {"revision": "2"}, {"epoch": ""},
+    {"published": {"revision": 3}},  # ahead of the profile
+])
+def test_a_profile_the_live_endpoints_would_refuse_is_refused(change):
+    with pytest.raises(sections.UnreadablePayload):
+        sections.read(_with_profile(**change), CHECKS)
+
+
+def test_a_backup_without_a_profile_leaves_the_installation_s_own(target):
+    profile_store.set_about(target, "set before the restore")
+    payload = _with_profile()
+    payload["sections"]["profile"] = None
+    sections.restore_sections(sections.Installation(target, os.urandom(32), 1, NOW), sections.read(payload, CHECKS))
+    assert profile_store.load(target).about == "set before the restore"
