@@ -16,6 +16,7 @@ from services.protocol import at_rest
 
 ACCOUNT_ID = "account"
 REGISTERED = "registered"
+CODE_REQUESTED = "code_requested"
 _TOKEN_CONTEXT = b"network-token"
 _PIN_CONTEXT = b"two-step-pin"
 TWO_STEP_FIELD = "two_step_pin_sealed"
@@ -93,7 +94,7 @@ def record_code_requested(db: Database, *, cc: str, phone_number: str, cert: str
                 "pending": {"cc": cc, "phone_number": phone_number, "cert": cert, "vname": vname, "wipe": wipe},
                 "pending_at": utcnow(),
             },
-            "$setOnInsert": {"state": "code_requested"},
+            "$setOnInsert": {"state": CODE_REQUESTED},
         },
         upsert=True,
     )
@@ -132,12 +133,22 @@ class RestorableRegistration:
 
     @classmethod
     def from_dict(cls, data: Any) -> RestorableRegistration:
-        """Raises ValueError for a dict that is not one ``to_dict`` made."""
+        """Raises ValueError for a dict that is not one ``to_dict`` made: a number that is
+        not digits, a field of another type."""
         if not isinstance(data, dict) or not all(isinstance(data.get(k), str) and data[k]
                                                  for k in ("wa_id", "network_token")):
             raise ValueError("the backup holds no registration")
+        if not _is_digits(data["wa_id"], 32) or not all(
+                data.get(k) is None or _is_digits(data[k], 32) for k in ("cc", "phone_number")):
+            raise ValueError("the backup's phone number is not digits")
+        if not all(data.get(k) is None or isinstance(data[k], str) for k in ("cert", "vname")):
+            raise ValueError("the backup's registration is unreadable")
         return cls(cc=data.get("cc"), phone_number=data.get("phone_number"), cert=data.get("cert"),
-                   vname=str(data.get("vname") or ""), wa_id=data["wa_id"], network_token=data["network_token"])
+                   vname=data.get("vname") or "", wa_id=data["wa_id"], network_token=data["network_token"])
+
+
+def _is_digits(value: Any, max_length: int) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= max_length and value.isascii() and value.isdigit()
 
 
 def export_registration(db: Database, master_key: at_rest.Keys) -> RestorableRegistration | None:
@@ -177,8 +188,12 @@ def claim_restore(db: Database, owner: str, seconds: float) -> bool:
 
 def release_restore(db: Database, owner: str) -> None:
     """The claim of ``owner`` given up; the document it created, if nothing else was
-    recorded in it, removed (a failed restore leaves the account as it found it)."""
-    db.account.delete_one({"_id": ACCOUNT_ID, "state": RESTORING, "restoring_by": owner})
+    recorded in it, removed (a failed restore leaves the account as it found it). A code
+    requested while the restore ran stays, as the request made it."""
+    db.account.delete_one({"_id": ACCOUNT_ID, "state": RESTORING, "restoring_by": owner,
+                           "pending": {"$exists": False}})
+    db.account.update_one({"_id": ACCOUNT_ID, "state": RESTORING, "restoring_by": owner},
+                          {"$set": {"state": CODE_REQUESTED}})
     db.account.update_one({"_id": ACCOUNT_ID, "restoring_by": owner},
                           {"$unset": {"restoring_by": "", "restoring_until": ""}})
 

@@ -4,11 +4,17 @@ refused a registration or the gateway checks a shard change."""
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
 from services.common.errors import ApiError
 
 PIN_REQUIRED = "Missing mandatory parameter 'pin': two-step verification is enabled for this number"
 WRONG_PIN = "The two-step verification PIN is wrong"
+
+
+def is_pin(value: Any) -> bool:
+    """The PIN's form (spec §9.3): 6 ASCII digits; what the gateway accepts and a restore too."""
+    return isinstance(value, str) and len(value) == 6 and value.isascii() and value.isdigit()
 
 
 def pin_required() -> ApiError:

@@ -9,7 +9,9 @@ The AES key is argon2id(password, salt) with the header's parameters, so a blob 
 with older (cheaper or dearer) parameters still opens after the defaults change. The
 AAD is everything before the nonce: a header that was edited (weaker parameters, another
 salt) fails the tag like a wrong password does. The parameters a header may ask for are
-bounded, so a forged blob cannot make the server spend gigabytes or minutes on it.
+bounded, so a forged blob cannot make the server spend gigabytes or minutes on it;
+``read_sealed`` checks them without deriving anything, so a caller can refuse a blob
+(or wait its turn) before paying for the KDF, and ``open_sealed`` then derives.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ _TAG_LEN = 16
 _PREFIX_LEN = len(MAGIC) + 1 + 2
 MAX_BLOB_CHARS = 8 * 1024 * 1024
 """A backup holds keys, settings and a certificate: kilobytes. Anything far larger is not one."""
+# What one restore may cost: a few times the defaults (t=3, 64 MiB, p=2), about a second
+# of one core; a forged header asks for no more.
+MAX_TIME_COST = 4
+MAX_MEMORY_KIB = 256 * 1024
+MAX_PARALLELISM = 4
 
 
 @dataclass(frozen=True)
@@ -45,8 +52,8 @@ class KdfParams:
 
     def check(self) -> None:
         """Raises BadBlob for parameters outside what a server is willing to run."""
-        if not (1 <= self.time_cost <= 10 and 8 * self.parallelism <= self.memory_kib <= 1024 * 1024
-                and 1 <= self.parallelism <= 16):
+        if not (1 <= self.time_cost <= MAX_TIME_COST and 8 * self.parallelism <= self.memory_kib <= MAX_MEMORY_KIB
+                and 1 <= self.parallelism <= MAX_PARALLELISM):
             raise BadBlob("the backup's key derivation parameters are out of range")
 
 
@@ -96,25 +103,57 @@ def _decode(blob: str) -> bytes:
         raise BadBlob("the backup data is not base64") from None
 
 
-def _parse_header(raw: bytes) -> tuple[KdfParams, bytes]:
+def _json(raw: bytes) -> Any:
+    """JSON, or None for text that is not (nesting deep enough to exhaust the parser's
+    recursion is not JSON we made)."""
     try:
-        header = json.loads(raw)
-        if header.get("kdf") != KDF:
-            raise BadBlob(f"the backup uses an unknown key derivation {str(header.get('kdf'))[:20]!r}")
-        params = KdfParams(time_cost=int(header["t"]), memory_kib=int(header["m"]), parallelism=int(header["p"]))
-        salt = base64.b64decode(header["salt"], validate=True)
-    except BadBlob:
-        raise
-    except (ValueError, TypeError, KeyError, AttributeError, binascii.Error):
-        raise BadBlob("the backup's header is unreadable") from None
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _whole_number(header: dict[str, Any], name: str) -> int:
+    value = header.get(name)
+    # A float (1e400), a bool or a string is not what ``_header`` wrote.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadBlob("the backup's header is unreadable")
+    return value
+
+
+def _parse_header(raw: bytes) -> tuple[KdfParams, bytes]:
+    header = _json(raw)
+    if not isinstance(header, dict):
+        raise BadBlob("the backup's header is unreadable")
+    if header.get("kdf") != KDF:
+        raise BadBlob(f"the backup uses an unknown key derivation {str(header.get('kdf'))[:20]!r}")
+    params = KdfParams(time_cost=_whole_number(header, "t"), memory_kib=_whole_number(header, "m"),
+                       parallelism=_whole_number(header, "p"))
     params.check()
+    encoded_salt = header.get("salt")
+    try:
+        if not isinstance(encoded_salt, str):
+            raise TypeError
+        salt = base64.b64decode(encoded_salt, validate=True)
+    except (ValueError, TypeError, binascii.Error):
+        raise BadBlob("the backup's header is unreadable") from None
     if len(salt) < 8:
         raise BadBlob("the backup's salt is too short")
     return params, salt
 
 
-def open_blob(password: str, blob: str) -> dict[str, Any]:
-    """The payload ``seal`` encrypted; BadBlob or WrongPassword otherwise."""
+@dataclass(frozen=True)
+class Sealed:
+    """A blob whose framing and header were checked; nothing derived yet."""
+
+    params: KdfParams
+    salt: bytes
+    aad: bytes
+    nonce: bytes
+    ciphertext: bytes
+
+
+def read_sealed(blob: str) -> Sealed:
+    """``blob``'s framing and header, checked without the password; BadBlob otherwise."""
     data = _decode(blob)
     if len(data) < _PREFIX_LEN or not data.startswith(MAGIC):
         raise BadBlob("the backup data is not a backup")
@@ -125,16 +164,23 @@ def open_blob(password: str, blob: str) -> dict[str, Any]:
     if len(data) < header_end + _NONCE_LEN + _TAG_LEN:
         raise BadBlob("the backup data is truncated")
     params, salt = _parse_header(data[_PREFIX_LEN:header_end])
-    nonce = data[header_end:header_end + _NONCE_LEN]
+    return Sealed(params, salt, data[:header_end], data[header_end:header_end + _NONCE_LEN],
+                  data[header_end + _NONCE_LEN:])
+
+
+def open_sealed(password: str, sealed: Sealed) -> dict[str, Any]:
+    """The payload ``seal`` encrypted (the KDF runs here); WrongPassword or BadBlob otherwise."""
     try:
-        plaintext = AESGCM(_derive(password, salt, params)).decrypt(nonce, data[header_end + _NONCE_LEN:],
-                                                                    data[:header_end])
+        plaintext = AESGCM(_derive(password, sealed.salt, sealed.params)).decrypt(
+            sealed.nonce, sealed.ciphertext, sealed.aad)
     except InvalidTag:
         raise WrongPassword("the password is wrong or the backup was altered") from None
-    try:
-        payload = json.loads(plaintext)
-    except ValueError:
-        raise BadBlob("the backup's content is unreadable") from None
+    payload = _json(plaintext)
     if not isinstance(payload, dict):
         raise BadBlob("the backup's content is unreadable")
     return payload
+
+
+def open_blob(password: str, blob: str) -> dict[str, Any]:
+    """The payload ``seal`` encrypted; BadBlob or WrongPassword otherwise."""
+    return open_sealed(password, read_sealed(blob))

@@ -5,7 +5,7 @@ The payload (the plaintext inside ``blob_rules``)::
 
     {"format": 1, "created_at": <unix seconds>, "registration": {...},
      "sections": {"settings": ..., "media_providers": ..., "certificates": ..., "shards": ...,
-                  "two_step": ..., "keys": ...}}
+                  "two_step": ..., "keys": ..., "profile": ...}}
 
 Not messages, callbacks, contacts or media (spec §10.1). ``registration`` is applied
 last, by the core, once the new identity is published (services/core_worker/restore.py):
@@ -27,14 +27,17 @@ from typing import Any
 from pymongo.database import Database
 
 from services.account import store as account_store
+from services.account import two_step_rules
 from services.account.store import RestorableRegistration
 from services.certificates import store as certificates_store
 from services.cluster import shard_shape
 from services.common.config import ALLOWED_SHARD_COUNTS
 from services.media import providers as media_providers
+from services.profile import store as profile_store
 from services.protocol import at_rest
 from services.sessions import key_store
 from services.settings import app_settings
+from services.settings.setting_kinds import PatchContext
 
 PAYLOAD_FORMAT = 1
 
@@ -53,10 +56,19 @@ Writer = Callable[[Installation], None]
 
 
 @dataclass(frozen=True)
+class Checks:
+    """What a section's values are checked against: the restoring installation's PATCH
+    context (its webhook URL policy) and the time certificates must be valid at."""
+
+    patch: PatchContext
+    now: datetime
+
+
+@dataclass(frozen=True)
 class Section:
     name: str
     export: Callable[[Installation], Any]
-    prepare: Callable[[Any], Writer] | None
+    prepare: Callable[[Any, Checks], Writer] | None
     """What the backup holds of the section, checked (ValueError) into the write that
     restores it; None: carried for the record only (the keys: a restore rotates them)."""
 
@@ -66,17 +78,17 @@ class UnreadablePayload(ValueError):
     restore; ``str()`` is safe to show."""
 
 
-def _prepare_settings(values: Any) -> Writer:
-    checked = app_settings.restorable_values(values)
+def _prepare_settings(values: Any, checks: Checks) -> Writer:
+    checked = app_settings.restorable_values(values, checks.patch)
     return lambda at: app_settings.replace_values(at.db, checked)
 
 
-def _prepare_certificates(exported: Any) -> Writer:
-    checked = certificates_store.parse_export(exported)
+def _prepare_certificates(exported: Any, checks: Checks) -> Writer:
+    checked = certificates_store.parse_export(exported, checks.now)
     return lambda at: certificates_store.import_all(at.db, at.master_key, checked, at.now)
 
 
-def _prepare_media_providers(exported: Any) -> Writer:
+def _prepare_media_providers(exported: Any, checks: Checks) -> Writer:
     checked = media_providers.parse_export(exported)
 
     def write(at: Installation) -> None:
@@ -86,17 +98,28 @@ def _prepare_media_providers(exported: Any) -> Writer:
     return write
 
 
-def _prepare_two_step(pin: Any) -> Writer:
+def _prepare_two_step(pin: Any, checks: Checks) -> Writer:
     # The network keeps the PIN's verifier for the number; the account keeps the PIN
     # (sealed) to check shard changes and re-registrations against it.
-    if pin is not None and (not isinstance(pin, str) or not pin):
+    if pin is not None and not two_step_rules.is_pin(pin):
         raise ValueError("the backup's two-step PIN is unreadable")
     if pin is None:
         return lambda at: account_store.clear_two_step(at.db)
     return lambda at: account_store.record_two_step(at.db, at.master_key, pin)
 
 
-def _prepare_shards(shards: Any) -> Writer:
+def _prepare_profile(exported: Any, checks: Checks) -> Writer:
+    # Restored as the network last had it: the next change publishes a newer revision of
+    # the same epoch instead of a first revision that would replace everything there.
+    if exported is None:
+        # Never set on the source: a profile set here before the restore stays, and is
+        # published to the restored number.
+        return lambda at: None
+    checked = profile_store.parse_export(exported)
+    return lambda at: profile_store.restore(at.db, checked)
+
+
+def _prepare_shards(shards: Any, checks: Checks) -> Writer:
     # A multiconnect install comes back with its shard count (spec §10.1, §16).
     if not isinstance(shards, int) or isinstance(shards, bool) or shards not in ALLOWED_SHARD_COUNTS:
         raise ValueError("the backup's shard count is not one of " + ", ".join(map(str, ALLOWED_SHARD_COUNTS)))
@@ -115,6 +138,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("shards", lambda at: shard_shape.read(at.db, at.initial_shards).shards, _prepare_shards),
     Section("two_step", lambda at: account_store.two_step_pin(at.db, at.master_key), _prepare_two_step),
     Section("keys", lambda at: key_store.export_keys(at.db, at.master_key), None),
+    Section("profile", lambda at: profile_store.export(at.db), _prepare_profile),
 )
 
 
@@ -138,9 +162,9 @@ class Restorable:
     """One per section the backup holds (a section an older backup lacks is left as it is)."""
 
 
-def read(payload: dict[str, Any]) -> Restorable:
-    """The payload checked, every section included, before anything is written;
-    UnreadablePayload otherwise."""
+def read(payload: dict[str, Any], checks: Checks) -> Restorable:
+    """The payload checked, every section included, each value as the live endpoint
+    checks it, before anything is written; UnreadablePayload otherwise."""
     if payload.get("format") != PAYLOAD_FORMAT:
         raise UnreadablePayload(f"the backup's content format {str(payload.get('format'))[:10]!r} is not supported")
     held = payload.get("sections")
@@ -148,7 +172,7 @@ def read(payload: dict[str, Any]) -> Restorable:
         raise UnreadablePayload("the backup holds no sections")
     try:
         registration = RestorableRegistration.from_dict(payload.get("registration"))
-        writers = tuple(section.prepare(held[section.name]) for section in SECTIONS
+        writers = tuple(section.prepare(held[section.name], checks) for section in SECTIONS
                         if section.prepare is not None and section.name in held)
     except ValueError as error:
         raise UnreadablePayload(str(error)) from None

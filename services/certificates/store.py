@@ -167,22 +167,30 @@ class ExportedCertificates:
     webhook_ca: str | None
 
 
-def parse_export(exported: Any) -> ExportedCertificates:
-    """``export_all``' answer of another installation; ValueError for what it cannot have made."""
+def parse_export(exported: Any, now: datetime) -> ExportedCertificates:
+    """``export_all``' answer of another installation, checked as the upload routes check
+    an operator's bundle and webhook CA (bundle_rules); ValueError (a BundleError) otherwise."""
     if not isinstance(exported, dict):
         raise ValueError("the backup's certificates are unreadable")
     external, webhook_ca = exported.get("external"), exported.get("webhooks_ca")
     certificate, source = None, SOURCE_UPLOADED
     if external is not None:
-        try:
-            certificate = ServerCertificate(**{name: str(external[name]) for name in
-                                               ("key_pem", "cert_pem", "chain_pem", "ca_pem")})
-        except (TypeError, KeyError):
-            raise ValueError("the backup's HTTPS certificate is unreadable") from None
+        certificate = bundle_rules.parse_server_bundle(_exported_bundle(external), now)
         source = SOURCE_DEFAULT if external.get("source") == SOURCE_DEFAULT else SOURCE_UPLOADED
-    if webhook_ca is not None and not isinstance(webhook_ca, str):
-        raise ValueError("the backup's webhook CA is unreadable")
+    if webhook_ca is not None:
+        if not isinstance(webhook_ca, str):
+            raise ValueError("the backup's webhook CA is unreadable")
+        webhook_ca = bundle_rules.parse_ca_certificates(webhook_ca, now)
     return ExportedCertificates(certificate, source, webhook_ca)
+
+
+def _exported_bundle(external: Any) -> str:
+    """The exported HTTPS certificate as the bundle an operator uploads: key, certificate, chain."""
+    parts = [external.get(name) for name in ("key_pem", "cert_pem", "chain_pem")] if isinstance(external, dict) else []
+    texts = [part for part in parts if isinstance(part, str)]
+    if not texts or len(texts) != len(parts):
+        raise ValueError("the backup's HTTPS certificate is unreadable")
+    return "".join(texts)
 
 
 def import_all(db: Database, master_key: at_rest.Keys, exported: ExportedCertificates, now: datetime) -> None:

@@ -43,16 +43,17 @@ def publish(ctx: CoreContext) -> bool:
     retry time recorded)."""
     account = account_store.load_registered(ctx.db, ctx.master_key)
     profile = profile_store.load(ctx.db)
-    if account is None or not profile.unpublished:
+    if account is None or not profile.unpublished_for(account.wa_id):
         return True
     try:
-        photo_id = _send(ctx, account.network_token, profile)
+        photo_id = _send(ctx, account.network_token, account.wa_id, profile)
     except (*FAILURES, PhotoMissing) as error:
         retry_at = profile_store.publish_failed(ctx.db, profile.revision)
         log.warning("profile revision %d not published (%s); next attempt at %s",
                     profile.revision, error.__class__.__name__, retry_at.isoformat())
         return False
-    profile_store.mark_published(ctx.db, profile.revision, profile.photo.sha256 if profile.photo else None, photo_id)
+    profile_store.mark_published(ctx.db, profile.revision, account.wa_id,
+                                 profile.photo.sha256 if profile.photo else None, photo_id)
     log.info("profile revision %d published", profile.revision)
     return True
 
@@ -62,13 +63,13 @@ def publish_if_due(ctx: CoreContext) -> None:
     publish's retry time has come."""
     if ctx.leases is not None and not ctx.leases.holds(NETWORK_LEASE):
         return
-    if profile_store.due_for_publishing(ctx.db):
+    if profile_store.due_for_publishing(ctx.db, account_store.registered_wa_id(ctx.db)):
         publish(ctx)
 
 
-def _send(ctx: CoreContext, token: str, profile: Profile) -> str | None:
-    """The photo (unless the network has it), then the profile; the photo's blob id."""
-    photo_id = _photo_on_network(ctx, token, profile, reuse=True)
+def _send(ctx: CoreContext, token: str, wa_id: str, profile: Profile) -> str | None:
+    """The photo (unless the network has it for ``wa_id``), then the profile; the photo's blob id."""
+    photo_id = profile.photo_network_id_for(wa_id) or _photo_on_network(ctx, token, profile)
     try:
         ctx.network(token).put_profile(_body(profile, photo_id))
     except NetworkRejected as error:
@@ -76,21 +77,14 @@ def _send(ctx: CoreContext, token: str, profile: Profile) -> str | None:
             raise
         # The blob published earlier is gone from the network (its media store was
         # reset): upload the photo again rather than retry the same id forever.
-        photo_id = _photo_on_network(ctx, token, profile, reuse=False)
+        photo_id = _photo_on_network(ctx, token, profile)
         ctx.network(token).put_profile(_body(profile, photo_id))
     return photo_id
 
 
-def _photo_on_network(ctx: CoreContext, token: str, profile: Profile, *, reuse: bool) -> str | None:
-    """The network's blob id of the current photo: the one the last publish uploaded
-    when ``reuse`` and it is the same photo, else uploaded now."""
-    photo = profile.photo
-    if photo is None:
-        return None
-    published = profile.published
-    if reuse and published.get("photo_sha256") == photo.sha256 and published.get("photo_network_id"):
-        return str(published["photo_network_id"])
-    return _upload(ctx, token, photo)
+def _photo_on_network(ctx: CoreContext, token: str, profile: Profile) -> str | None:
+    """The current photo uploaded to the network now; its blob id."""
+    return None if profile.photo is None else _upload(ctx, token, profile.photo)
 
 
 def _upload(ctx: CoreContext, token: str, photo: Photo) -> str:

@@ -20,6 +20,7 @@ from services.core_worker.context import CoreContext
 from services.core_worker.network_client import NetworkError, NetworkRejected
 from services.core_worker.registration import error_answer, prime_template_cache, publish_new_identity
 from services.sessions import session_store
+from services.settings.setting_kinds import PatchContext
 
 log = logging.getLogger(__name__)
 
@@ -33,18 +34,34 @@ CLAIM_SECONDS = 120.0
 
 def restore(ctx: CoreContext, *, password: str, data: str) -> dict[str, Any]:
     try:
-        restorable = sections.read(blob_rules.open_blob(password, data))
-    except blob_rules.WrongPassword:
-        return error_answer(1009, WRONG_PASSWORD)
-    except (blob_rules.BadBlob, sections.UnreadablePayload) as error:
-        return error_answer(1009, f"Parameter 'data' has invalid value: {error}")
+        sealed = blob_rules.read_sealed(data)
+    except blob_rules.BadBlob as error:
+        return _unreadable(error)
+    # Claimed before the KDF runs: a registered installation, or one already restoring,
+    # spends nothing on a blob it would refuse anyway.
     owner = uuid.uuid4().hex
     if not account_store.claim_restore(ctx.db, owner, CLAIM_SECONDS):
         return error_answer(1004, ALREADY_REGISTERED if account_store.is_registered(ctx.db) else UNDER_WAY)
     try:
+        try:
+            restorable = sections.read(blob_rules.open_sealed(password, sealed), _checks(ctx))
+        except blob_rules.WrongPassword:
+            return error_answer(1009, WRONG_PASSWORD)
+        except (blob_rules.BadBlob, sections.UnreadablePayload) as error:
+            return _unreadable(error)
         return _restore_claimed(ctx, restorable)
     finally:
         account_store.release_restore(ctx.db, owner)
+
+
+def _unreadable(error: Exception) -> dict[str, Any]:
+    return error_answer(1009, f"Parameter 'data' has invalid value: {error}")
+
+
+def _checks(ctx: CoreContext) -> sections.Checks:
+    """What the live endpoints check a value against, here."""
+    return sections.Checks(PatchContext(allow_http_webhooks=ctx.config.allow_http_webhooks,
+                                        egress_allow=ctx.config.egress_allow), utcnow())
 
 
 def _restore_claimed(ctx: CoreContext, restorable: sections.Restorable) -> dict[str, Any]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 """The original's bound is not documented (spec §9.1, "[unverified]"); WhatsApp shrinks a
 profile photo to 640x640 anyway, so 5 MiB is far beyond any real one while keeping a
@@ -13,6 +16,25 @@ headers): the body of a multipart upload may be this much larger than the photo.
 
 JPEG = "image/jpeg"
 PNG = "image/png"
+MIME_TYPES = (JPEG, PNG)
+
+KEY_PREFIX = "profile/photo/"
+"""Where the photos' bytes live in the media object store: one new key per photo."""
+_KEY = re.compile(re.escape(KEY_PREFIX) + r"[0-9a-f]{32}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def photo_key(unique: str) -> str:
+    return KEY_PREFIX + unique
+
+
+def is_photo(object_key: Any, mime_type: Any, size: Any, sha256: Any) -> bool:
+    """Whether a stored photo's description is one ``photos.save`` made: a key under
+    ``KEY_PREFIX`` (never another object of the store), a type we accept, a size within
+    the bound and a SHA-256 in hex."""
+    return (isinstance(object_key, str) and _KEY.fullmatch(object_key) is not None and mime_type in MIME_TYPES
+            and isinstance(size, int) and not isinstance(size, bool) and 0 < size <= MAX_PHOTO_BYTES
+            and isinstance(sha256, str) and _SHA256.fullmatch(sha256) is not None)
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xd8\xff", JPEG),

@@ -25,12 +25,11 @@ from pymongo.database import Database
 
 from services.common.clock import utcnow
 from services.media.object_store import ObjectReader, ObjectStore
-from services.profile import store
+from services.profile import photo_rules, store
 from services.profile.store import Photo
 
 LINKS = "profile_photo_links"
 LINK_TTL = timedelta(hours=1)
-KEY_PREFIX = "profile/photo/"
 
 
 def ensure_indexes(db: Database) -> None:
@@ -39,7 +38,7 @@ def ensure_indexes(db: Database) -> None:
 
 def save(db: Database, objects: ObjectStore, data: bytes, mime_type: str) -> Photo:
     """Store ``data`` as the profile photo (already checked: an image within the limit)."""
-    photo = Photo(object_key=KEY_PREFIX + uuid.uuid4().hex, mime_type=mime_type, size=len(data),
+    photo = Photo(object_key=photo_rules.photo_key(uuid.uuid4().hex), mime_type=mime_type, size=len(data),
                   sha256=hashlib.sha256(data).hexdigest())
     objects.put(photo.object_key, data, mime_type)
     try:

@@ -232,12 +232,22 @@ def export_values(db: Database) -> dict[str, Any]:
     return _stored(db)
 
 
-def restorable_values(values: Any) -> dict[str, Any]:
-    """``export_values``' answer of another installation, checked (ValueError for what it
-    cannot have made), without the paths this version no longer declares."""
+def restorable_values(values: Any, context: PatchContext) -> dict[str, Any]:
+    """``export_values``' answer of another installation, each value checked as a PATCH
+    checks it here (``context``: this installation's, so a webhook URL this one refuses
+    is refused), without the paths this version no longer declares; ValueError otherwise."""
     if not isinstance(values, dict) or not all(isinstance(path, str) for path in values):
         raise ValueError("the backup's settings are unreadable")
-    return {path: value for path, value in values.items() if path in BY_PATH}
+    checked = {}
+    for path, value in values.items():
+        setting = BY_PATH.get(path)
+        if setting is None:
+            continue
+        try:
+            checked[path] = setting.kind.parse(value, context)
+        except ValueError as error:
+            raise ValueError(f"the backup's setting '{shown(path)}' is refused: {error}") from None
+    return checked
 
 
 def replace_values(db: Database, values: dict[str, Any]) -> None:

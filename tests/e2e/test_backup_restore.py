@@ -22,6 +22,7 @@ from tests.common.health import is_connected
 from tests.common.waiting import wait_for
 from tests.e2e.conftest import BUSINESS, api_client, listen_for_callbacks, log_in_first, own_cluster
 from tests.e2e.test_messaging import _phone_messages
+from tests.e2e.test_profile import shown_to
 
 PASSWORD = "backup passphrase 7!"
 PIN = "246810"
@@ -42,7 +43,11 @@ def target(servers_env, tmp_path_factory, source) -> Iterator[dict[str, Any]]:
     running = Stack.create(tmp_path_factory.mktemp("backup-target"), servers_env)
     running.env.update({"WA_MONGO_DB": "whatsapp_backup_target",
                         "WA_REDIS_URL": with_db(servers_env["WA_REDIS_URL"], 12),
-                        "WA_SHARDS": "1", "WA_NETWORK_URL": network_url})
+                        "WA_SHARDS": "1", "WA_NETWORK_URL": network_url,
+                        # The restored webhook URL is checked against this installation's
+                        # egress policy, as a PATCH would be: it must allow the source's hook.
+                        "WA_EGRESS_ALLOW": ",".join((running.env["WA_EGRESS_ALLOW"],
+                                                     source["stack"].env["WA_EGRESS_ALLOW"]))})
     running.network_url = network_url
     try:
         running.start("gateway", "dispatcher", "core")
@@ -111,6 +116,10 @@ def test_a_restored_number_talks_again_with_a_new_identity_without_registering(s
         "components": [{"type": "BODY", "text": "We are back"}]})
     assert created.status_code == 201, created.text
     assert source["api"]("POST", "/v1/settings/account/two-step", json={"pin": PIN}).status_code == 200
+    business = {"vertical": "Education", "websites": ["https://school.example"]}
+    assert source["api"]("POST", "/v1/settings/business/profile", json=business).status_code == 200
+    wait_for(lambda: (shown_to(network, phone, wa_id)["business_profile"] or {}).get("vertical") == "Education",
+             timeout=30, interval=0.2, message="the source's profile reached the network")
     data = _backup(source["api"])
     source_settings = source["api"]("GET", "/v1/settings/application").json()["settings"]["application"]
 
@@ -129,6 +138,13 @@ def test_a_restored_number_talks_again_with_a_new_identity_without_registering(s
     wrong_pin = api("POST", "/v1/account/shards", json={**shards, "pin": "000000"})
     assert wrong_pin.status_code == 403 and wrong_pin.json()["errors"][0]["code"] == 1005
     assert api("POST", "/v1/account/shards", json={**shards, "pin": PIN}).status_code == 201
+    # The profile came along as the network had it: a change there adds to it, not replaces it.
+    restored_profile = api("GET", "/v1/settings/business/profile").json()["settings"]["business"]["profile"]
+    assert {key: restored_profile[key] for key in business} == business
+    assert api("PATCH", "/v1/settings/profile/about", json={"text": "Back again"}).status_code == 200
+    seen = wait_for(lambda: (shown := shown_to(network, phone, wa_id))["about"] == "Back again" and shown,
+                    timeout=30, interval=0.2, message="the restored installation's profile change was published")
+    assert seen["business_profile"]["vertical"] == "Education"
 
     webhook = listen_for_callbacks(api, target["stack"])
     try:

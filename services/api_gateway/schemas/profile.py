@@ -3,33 +3,24 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from services.api_gateway.schemas.common import first_error, require_object
 from services.common.errors import ApiError
+from services.profile.profile_rules import (
+    ABOUT_MAX,
+    EMAIL_MAX,
+    TEXT_MAX,
+    WEBSITES_MAX,
+    Vertical,
+    is_email,
+    is_website,
+)
 
-ABOUT_MAX = 139  # characters (code points), as the original counts them, not bytes
-TEXT_MAX = 256  # address, description
-EMAIL_MAX = 128
-WEBSITES_MAX = 2
-WEBSITE_MAX = 256  # including the scheme
 LINK_TOKEN_MAX = 128  # a link's token is 43 characters: anything much longer is not one
 TOO_MANY_WEBSITES = f"Max number of websites allowed is {WEBSITES_MAX}"
-
-Vertical = Literal[
-    "Automotive", "Beauty, Spa, and Salon", "Clothing and Apparel", "Education", "Entertainment",
-    "Event Planning and Service", "Finance and Banking", "Food and Grocery", "Public Service",
-    "Hotel and Lodging", "Medical and Health", "Non-profit", "Professional Services", "Shopping and Retail",
-    "Travel and Transportation", "Restaurant", "Other",
-]
-"""§9.2's list; not ``""``: a vertical once set cannot be reset to empty."""
-
-# One @, no spaces, a dot in the domain: what a mail client accepts, without resolving it.
-_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
-_WEBSITE = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
 
 
 class AboutBody(BaseModel):
@@ -53,7 +44,7 @@ class BusinessProfileBody(BaseModel):
     @classmethod
     def _an_address(cls, email: str | None) -> str | None:
         # "" clears the address; anything else must be one.
-        if email and not _EMAIL.fullmatch(email):
+        if email and not is_email(email):
             raise ValueError("not an email address")
         return email
 
@@ -61,7 +52,7 @@ class BusinessProfileBody(BaseModel):
     @classmethod
     def _http_urls(cls, websites: list[str] | None) -> list[str] | None:
         for website in websites or []:
-            if len(website) > WEBSITE_MAX or not _WEBSITE.fullmatch(website):
+            if not is_website(website):
                 raise ValueError("not an http(s) URL of at most 256 characters")
         return websites
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.account.two_step_rules import is_pin
 from services.api_gateway.schemas.common import parse, require_object
 from services.common.errors import ApiError, missing
 
@@ -19,10 +20,6 @@ class TwoStepBody(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
     pin: str = Field(pattern=PIN_PATTERN, description="The 6-digit two-step verification PIN")
-
-
-def is_pin(value: Any) -> bool:
-    return isinstance(value, str) and len(value) == 6 and value.isascii() and value.isdigit()
 
 
 def check_pin(value: Any) -> str | None:

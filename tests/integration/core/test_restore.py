@@ -4,6 +4,7 @@ publishes a new identity with the backup's token, then registers without a code.
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -121,3 +122,50 @@ def test_a_claim_on_a_pending_registration_is_released_without_losing_it(ctx, ne
     assert restore.restore(ctx, password="pw", data=_blob())["error"]["code"] == 1014
     doc = account_store.load_raw(ctx.db)
     assert doc["pending"]["phone_number"] == "5550100" and "restoring_by" not in doc
+
+
+def test_a_code_requested_while_a_restore_ran_survives_its_failure(ctx, network, monkeypatch):
+    def request_code_meanwhile(self, identity, signed_prekey, one_time_prekeys):
+        account_store.record_code_requested(ctx.db, cc="1", phone_number="5550100", cert="x", vname="Acme")
+        raise NetworkError("down")
+
+    monkeypatch.setattr(NetworkClient, "publish_keys", request_code_meanwhile)
+    assert restore.restore(ctx, password="pw", data=_blob())["error"]["code"] == 1014
+    doc = account_store.load_raw(ctx.db)
+    assert doc is not None and doc["pending"]["phone_number"] == "5550100"
+    assert doc["state"] == account_store.CODE_REQUESTED and "restoring_by" not in doc
+
+
+def _crafted_header(raw_header: bytes) -> str:
+    data = base64.b64decode(_blob())
+    end = 7 + int.from_bytes(data[5:7], "big")
+    return base64.b64encode(data[:5] + len(raw_header).to_bytes(2, "big") + raw_header + data[end:]).decode()
+
+
+@pytest.mark.parametrize("raw_header", [b"[" * 60000, b'{"kdf": "argon2id", "t": 1e400, "m": 1024, "p": 1, '
+                                                      b'"salt": "AAAAAAAAAAAAAAAAAAAAAA=="}'])
+def test_a_crafted_header_is_unreadable_data_not_a_crash(ctx, network, raw_header):
+    answer = restore.restore(ctx, password="pw", data=_crafted_header(raw_header))
+    assert answer["error"]["code"] == 1009 and "'data'" in answer["error"]["details"]
+    _unchanged(ctx)
+
+
+def test_a_value_the_live_endpoint_refuses_changes_nothing(ctx, network):
+    payload = {**PAYLOAD, "sections": {"settings": {"sent_status": True, "webhooks.url": "http://10.0.0.1/"},
+                                       "shards": 2}}
+    answer = restore.restore(ctx, password="pw", data=_blob(payload=payload))
+    assert answer["error"]["code"] == 1009 and "webhooks.url" in answer["error"]["details"]
+    assert network["uploads"] == []
+    _unchanged(ctx)
+
+
+@pytest.mark.parametrize("claimed", ["registered", "restoring"])
+def test_no_key_is_derived_before_the_restore_is_claimed(ctx, network, monkeypatch, claimed):
+    data = _blob()
+    if claimed == "registered":
+        account_store.record_code_requested(ctx.db, cc="1", phone_number="5550199", cert="x", vname="Other")
+        account_store.record_registered(ctx.db, ctx.master_key, wa_id="15550199", token="own-token")
+    else:
+        assert account_store.claim_restore(ctx.db, "another core", 60)
+    monkeypatch.setattr(blob_rules, "_derive", lambda *args: pytest.fail("a key derived for a refused restore"))
+    assert restore.restore(ctx, password="pw", data=data)["error"]["code"] == 1004

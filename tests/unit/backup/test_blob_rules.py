@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from services.backup import blob_rules
 from services.backup.blob_rules import BadBlob, KdfParams, WrongPassword
@@ -108,3 +110,47 @@ def test_a_blob_sealed_with_other_parameters_still_opens():
 
 def test_default_parameters_are_within_the_accepted_bounds():
     blob_rules.DEFAULT_KDF.check()
+
+
+def _join_raw(prefix: bytes, raw_header: bytes, rest: bytes) -> str:
+    return base64.b64encode(prefix[:5] + len(raw_header).to_bytes(2, "big") + raw_header + rest).decode()
+
+
+@pytest.mark.parametrize("raw_header", [
+    b"[" * 60000,  # deep enough to exhaust the JSON parser's recursion
+    b'{"kdf": "argon2id", "t": 1e400, "m": 1024, "p": 1, "salt": "AAAAAAAAAAAAAAAAAAAAAA=="}',
+    b'{"kdf": "argon2id", "t": 1.0, "m": 1024, "p": 1, "salt": "AAAAAAAAAAAAAAAAAAAAAA=="}',
+    b'{"kdf": "argon2id", "t": true, "m": 1024, "p": 1, "salt": "AAAAAAAAAAAAAAAAAAAAAA=="}',
+    b'{"kdf": "argon2id", "t": 1, "m": 1024, "p": 1, "salt": 7}',
+    b'"argon2id"',
+])
+def test_a_crafted_header_is_a_bad_blob_not_a_crash(raw_header):
+    prefix, _, rest = _parts(_seal())
+    with pytest.raises(BadBlob):
+        blob_rules.read_sealed(_join_raw(prefix, raw_header, rest))
+
+
+@pytest.mark.parametrize("params", [KdfParams(5, 1024, 1), KdfParams(1, 256 * 1024 + 1, 1), KdfParams(1, 1024, 5)])
+def test_the_kdf_costs_are_capped(params):
+    with pytest.raises(BadBlob):
+        params.check()
+
+
+def test_the_dearest_accepted_parameters_are_a_few_times_the_defaults():
+    KdfParams(time_cost=4, memory_kib=256 * 1024, parallelism=4).check()
+
+
+def test_reading_the_header_derives_nothing(monkeypatch):
+    blob = _seal()
+    monkeypatch.setattr(blob_rules, "_derive", lambda *args: pytest.fail("derived while reading the header"))
+    sealed = blob_rules.read_sealed(blob)
+    assert sealed.params == FAST
+
+
+def test_a_crafted_payload_under_the_right_password_is_a_bad_blob_not_a_crash():
+    blob = _seal()
+    sealed = blob_rules.read_sealed(blob)
+    key = blob_rules._derive("correct horse", sealed.salt, sealed.params)
+    ciphertext = AESGCM(key).encrypt(sealed.nonce, b"[" * 60000, sealed.aad)
+    with pytest.raises(BadBlob):
+        blob_rules.open_sealed("correct horse", replace(sealed, ciphertext=ciphertext))

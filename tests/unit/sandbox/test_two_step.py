@@ -1,11 +1,17 @@
 from __future__ import annotations
 
-import pytest
+import asyncio
+import threading
 
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from sandbox.app import create_app
 from sandbox.errors import ApiError
 from sandbox.network import two_step
 from sandbox.network.registration import TWO_STEP, Registry
-from sandbox.network.service import Network
+from sandbox.network.service import CodeRequest, Network
+from sandbox.state import SandboxState
 
 CC, NUMBER, WA_ID = "1", "5550100", "15550100"
 
@@ -91,3 +97,80 @@ def test_the_verifier_survives_the_state_file_and_the_journal():
     registry.clear_two_step(WA_ID)
     replayed.apply_record((TWO_STEP, WA_ID), registry.dump_record((TWO_STEP, WA_ID)))
     assert not replayed.has_two_step(WA_ID)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def locked_network() -> tuple[Network, dict, Clock]:
+    network = Network()
+    clock = Clock()
+    network.pin_guesses = two_step.PinGuesses(clock)
+    cert = registered(network)
+    network.set_two_step(WA_ID, {"pin": "123456"})
+    return network, {"cc": CC, "phone_number": NUMBER, "cert": cert}, clock
+
+
+def test_wrong_pins_lock_the_number_out_even_for_the_right_one():
+    network, body, clock = locked_network()
+    for _ in range(two_step.MAX_GUESSES):
+        assert refusal(network, {**body, "pin": "000000"}) == (403, "wrong_pin")
+    assert refusal(network, {**body, "pin": "123456"}) == (429, "too_many_guesses")
+    clock.now += two_step.LOCKOUT_SECONDS - 1
+    assert refusal(network, {**body, "pin": "123456"}) == (429, "too_many_guesses")
+    clock.now += 1
+    assert network.request_code({**body, "pin": "123456"}) == {"vname": "Acme"}
+
+
+def test_the_right_pin_starts_the_count_again():
+    network, body, _ = locked_network()
+    for _ in range(two_step.MAX_GUESSES - 1):
+        assert refusal(network, {**body, "pin": "000000"}) == (403, "wrong_pin")
+    assert network.request_code({**body, "pin": "123456"}) == {"vname": "Acme"}
+    for _ in range(two_step.MAX_GUESSES - 1):
+        assert refusal(network, {**body, "pin": "000000"}) == (403, "wrong_pin")
+    assert network.request_code({**body, "pin": "123456"}) == {"vname": "Acme"}
+
+
+def test_guesses_started_at_once_count_before_they_are_judged():
+    network, body, _ = locked_network()
+    started = [network.begin_code_request({**body, "pin": "000000"}) for _ in range(two_step.MAX_GUESSES)]
+    assert refusal(network, {**body, "pin": "123456"}) == (429, "too_many_guesses")
+    assert all(not request.pin_matches() for request in started)
+
+
+def test_a_request_without_two_step_costs_no_guess():
+    network = Network()
+    network.pin_guesses = two_step.PinGuesses(Clock())
+    cert = registered(network)
+    for _ in range(two_step.MAX_GUESSES + 1):
+        assert network.request_code({"cc": CC, "phone_number": NUMBER, "cert": cert}) == {"vname": "Acme"}
+
+
+def test_the_route_checks_the_pin_off_the_event_loop(monkeypatch):
+    state = SandboxState()
+    cert = registered(state.network)
+    state.network.set_two_step(WA_ID, {"pin": "123456"})
+    checked_on: list[int] = []
+    real = CodeRequest.pin_matches
+
+    def recording(self):
+        checked_on.append(threading.get_ident())
+        return real(self)
+
+    monkeypatch.setattr(CodeRequest, "pin_matches", recording)
+
+    async def ask(pin: str) -> int:
+        async with TestClient(TestServer(create_app(state))) as client:
+            answer = await client.post("/network/v1/registration/code",
+                                       json={"cc": CC, "phone_number": NUMBER, "cert": cert, "pin": pin})
+            return answer.status
+
+    assert asyncio.run(ask("000000")) == 403
+    assert asyncio.run(ask("123456")) == 200
+    assert len(checked_on) == 2 and threading.get_ident() not in checked_on
