@@ -57,3 +57,23 @@ def test_an_abandoned_run_is_started_again(client, auth, db):
     assert db.service_runs.find_one({"_id": gc.KIND})["run"] != first["run"]
     assert gc.unfinished(db) is not None
 
+
+
+def test_a_run_whose_kick_fails_is_refused_with_503_and_not_recorded(client, auth, db, monkeypatch):
+    import redis
+
+    celery = client.application.extensions["wa_gateway"].celery
+
+    def redis_down(*_args, **_kwargs):
+        raise redis.ConnectionError("Redis is down")
+
+    monkeypatch.setattr(celery, "send_task", redis_down)
+    for path, kind in (("/v1/services/media/gc", gc.KIND), ("/v1/services/message/gc", "message_gc")):
+        response = client.put(path, headers=auth)
+        assert response.status_code == 503
+        assert response.get_json()["errors"][0]["code"] == 1016
+        assert response.headers["Retry-After"] == "5"
+        assert db.service_runs.find_one({"_id": kind}) is None
+    monkeypatch.undo()
+    assert client.put("/v1/services/media/gc", headers=auth).status_code == 200  # at once, not 2 minutes later
+    assert db.service_runs.find_one({"_id": gc.KIND})["status"] == "processing"
