@@ -7,37 +7,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import redis as redis_lib
 
 from services.callbacks import service_runs
 from services.callbacks.service_runs import RunKind, Slice
 from services.common import redis_client
 from services.common.celery_app import make_celery
 from services.common.clock import utcnow
+from tests.common.recorded_kicks import RecordedKicks
 
 KIND = RunKind(key="test_gc", service="test", counted="items_deleted", task="test.gc", queue="test")
 OTHER = RunKind(key="other_gc", service="other", counted="items_deleted", task="other.gc", queue="other")
 
 
-class Kicks:
-    """A Celery app whose ``send_task`` is recorded, or fails as with Redis down."""
-
-    def __init__(self, celery) -> None:
-        self.celery, self.sent, self.down = celery, [], False
-
-    def send_task(self, name, args=None, **options):
-        if self.down:
-            raise redis_lib.ConnectionError("Redis is down")
-        self.sent.append((name, args))
-
-    def __getattr__(self, name):
-        return getattr(self.celery, name)
-
-
 @pytest.fixture
 def celery(config, db):
     broker = redis_client.connect(config.redis_url)
-    yield Kicks(make_celery(config, "service-runs-test"))
+    yield RecordedKicks(make_celery(config, "service-runs-test"))
     broker.flushdb()  # the callbacks' kicks queued here are for no one
 
 
@@ -62,7 +47,7 @@ def test_a_first_request_whose_kick_fails_leaves_no_record(db, celery):
 
     celery.down = False  # the next request starts at once, not two minutes later
     run_id = service_runs.request(db, celery, KIND)
-    assert celery.sent == [(KIND.task, [run_id])]
+    assert celery.sent == [(KIND.task, [run_id], KIND.queue)]
     assert record(db)["status"] == "processing"
 
 
@@ -89,7 +74,7 @@ def test_a_run_whose_next_slice_kick_failed_is_resumed_by_the_periodic_job_once(
 
     age(db)
     assert service_runs.resume_abandoned(db, celery, (KIND, OTHER)) == 1
-    assert celery.sent == [(KIND.task, [run_id])]
+    assert celery.sent == [(KIND.task, [run_id], KIND.queue)]
     assert service_runs.resume_abandoned(db, celery, (KIND, OTHER)) == 0  # claimed: one core kicks it
 
     service_runs.step(db, celery, KIND, run_id, lambda progress: Slice(5 if progress == {"at": 1} else 0))
@@ -104,7 +89,7 @@ def test_a_resume_whose_kick_fails_is_tried_again_at_the_next_call(db, celery):
     celery.down = False
     celery.sent.clear()
     assert service_runs.resume_abandoned(db, celery, (KIND,)) == 1
-    assert celery.sent == [(KIND.task, [run_id])]
+    assert celery.sent == [(KIND.task, [run_id], KIND.queue)]
 
 
 def test_a_step_refreshes_the_runs_sign_of_life_as_it_starts(db, celery):
