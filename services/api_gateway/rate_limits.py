@@ -8,10 +8,11 @@ a limited class, none for a class whose limit is 0. Only authenticated requests 
 from the class's bucket; the others (no token, a bad one, a login) draw from a bucket
 of their client address (``rate_limit_rules.bucket_key``), so that anonymous traffic
 cannot lock the authenticated clients out. Telling them apart is the token lookup the
-guard needs anyway, done here once and kept for it (``auth.resolve``). When Redis does not answer the
-limit fails open (the request goes on) and the limiter is skipped for a second, so
-that requests do not each wait out a socket timeout for a check that is not the point
-of the request; its own client waits a quarter of the gateway's timeouts for the same
+guard needs anyway, done here once and kept for it (``auth.resolve``).
+
+When Redis does not answer the limit fails open (the request goes on) and the limiter
+is skipped for a second, so that requests do not each wait out a socket timeout for a
+check that is not the point of the request; its own client waits a quarter of the gateway's timeouts for the same
 reason (the script takes microseconds).
 """
 
