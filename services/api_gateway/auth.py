@@ -3,6 +3,10 @@
 
 - Bad or expired tokens: 401 with error 1005 "Access denied" ([unverified] body,
   our documented choice); non-admin on an admin endpoint: 403 1005.
+- The caller is resolved once per request (:func:`resolve`, cached on ``g``): the
+  request-rate limits and the load shedding, which run before the view, need to know
+  whether the request is authenticated, and the guard then reuses the answer instead
+  of looking the token up a second time.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import current_app, g, request
 
 from services.api_gateway import state
-from services.api_gateway.operations import Access
+from services.api_gateway.client_address import client_address
+from services.api_gateway.operations import Access, declared_access
 from services.common.errors import ApiError
 from services.users import store as user_store
 from services.users.password_rules import PASSWORD_POLICY_DETAILS, password_problem
@@ -86,13 +91,47 @@ def current_principal(*, allow_apikey: bool = False) -> Principal:
     raise denied()
 
 
+def resolve(*, allow_apikey: bool) -> Principal | ApiError:
+    """The request's caller, or the error that refuses it; looked up once per request."""
+    cached = g.get("resolved_principal")
+    if cached is not None and cached[0] == allow_apikey:
+        return cached[1]
+    try:
+        resolved: Principal | ApiError = current_principal(allow_apikey=allow_apikey)
+    except ApiError as error:
+        resolved = error
+    g.resolved_principal = (allow_apikey, resolved)
+    return resolved
+
+
+def authenticated_caller() -> Principal | None:
+    """For the hooks that run before the view: the caller when the route takes a token
+    (or the API key) and the request's is good; None for a request without a route, a
+    login (Basic), a route open to anyone, or a missing or bad token."""
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    access = declared_access(view) if view is not None else None
+    if access is None or access.basic or access.anonymous:
+        return None
+    resolved = resolve(allow_apikey=access.apikey)
+    return resolved if isinstance(resolved, Principal) else None
+
+
+def request_address() -> str:
+    """The client's address (``WA_TRUSTED_PROXIES`` decides how far ``X-Forwarded-For``
+    is believed: client_address.py)."""
+    return client_address(request.remote_addr, request.headers.getlist("X-Forwarded-For"),
+                          state.state().trusted_proxies)
+
+
 def require_auth(*, admin: bool = False, allow_apikey: bool = False) -> Callable[[F], F]:
     """Guard an endpoint: Bearer token (or the monitoring API key), optionally admin."""
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            principal = current_principal(allow_apikey=allow_apikey)
+            principal = resolve(allow_apikey=allow_apikey)
+            if isinstance(principal, ApiError):
+                raise principal
             if admin and not principal.is_admin:
                 raise ApiError(1005, "Admin access required")
             g.principal = principal

@@ -6,6 +6,10 @@ waiting for the webhook or the accepted messages waiting for the core pass their
 The backlog is read by a background thread of each worker once a second (the outbox's
 size from collection metadata, the accepted messages by an index count that stops past
 the bound), so no send waits for it; the price is a second of slack per worker.
+
+Only authenticated sends are shed: a request without a valid token goes on to its 401
+(its lookup is kept for the guard, ``auth.resolve``), so an anonymous caller learns
+nothing of the backlog.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from flask import Flask, Response, current_app, request
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
-from services.api_gateway import live_settings
+from services.api_gateway import auth, live_settings
 from services.api_gateway.envelope import error_response
 from services.api_gateway.shedding_rules import RETRY_AFTER_SECONDS, SHED_ENDPOINTS, Backlog, bounds_of, overload
 from services.api_gateway.state import GatewayState
@@ -49,6 +53,6 @@ def shed_when_overloaded() -> Response | None:
     if request.endpoint not in SHED_ENDPOINTS:
         return None
     reason = overload(current_app.extensions[EXTENSION].get(), bounds_of(live_settings.current()))
-    if reason is None:
+    if reason is None or auth.authenticated_caller() is None:
         return None
     return error_response(ApiError(1016, reason), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from services.users.throttle_rules import address_bucket
+
 MICROS = 1_000_000
 
 BURST_PER_RATE = 3
@@ -30,6 +32,16 @@ _CLASS_OF_BLUEPRINT = {
     "health": HEALTHCHECK,
     "stats": HEALTHCHECK,  # /v1/stats/app, /v1/stats/db, /metrics
 }
+
+
+def bucket_key(limited: str, anonymous_address: str | None) -> str:
+    """The bucket a request draws from: the class's, shared by every authenticated
+    caller, or for a request that is not authenticated (no token, a bad one, a login)
+    its address's own bucket of the class, so that anonymous clients never spend the
+    authenticated ones' budget (an IPv6 address counts as its /64, as for logins)."""
+    if anonymous_address is None:
+        return limited
+    return f"{limited}:address:{address_bucket(anonymous_address)}"
 
 
 def setting_name(limited_class: str) -> str:

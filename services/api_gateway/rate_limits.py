@@ -4,10 +4,15 @@ request by a ``before_request`` hook keyed on the endpoint (docs/design.md
 
 One bucket per limited class (``rate_limit_rules``) for the whole gateway cluster, kept
 in Redis so that every worker and host draws from it: one script call per request of
-a limited class, none for a class whose limit is 0. When Redis does not answer the
-limit fails open (the request goes on) and the limiter is skipped for a second, so
-that requests do not each wait out a socket timeout for a check that is not the point
-of the request; its own client waits a quarter of the gateway's timeouts for the same
+a limited class, none for a class whose limit is 0. Only authenticated requests draw
+from the class's bucket; the others (no token, a bad one, a login) draw from a bucket
+of their client address (``rate_limit_rules.bucket_key``), so that anonymous traffic
+cannot lock the authenticated clients out. Telling them apart is the token lookup the
+guard needs anyway, done here once and kept for it (``auth.resolve``).
+
+When Redis does not answer the limit fails open (the request goes on) and the limiter
+is skipped for a second, so that requests do not each wait out a socket timeout for a
+check that is not the point of the request; its own client waits a quarter of the gateway's timeouts for the same
 reason (the script takes microseconds).
 """
 
@@ -20,9 +25,15 @@ from collections.abc import Callable
 import redis
 from flask import Flask, Response, current_app, request
 
-from services.api_gateway import live_settings
+from services.api_gateway import auth, live_settings
 from services.api_gateway.envelope import error_response
-from services.api_gateway.rate_limit_rules import Bucket, bucket_of, limited_class, retry_after_seconds
+from services.api_gateway.rate_limit_rules import (
+    Bucket,
+    bucket_key,
+    bucket_of,
+    limited_class,
+    retry_after_seconds,
+)
 from services.api_gateway.state import GatewayState, connect_redis
 from services.common.errors import ApiError
 
@@ -61,13 +72,13 @@ class RateLimiter:
         self._clock = clock
         self._skip_until = 0.0
 
-    def retry_after_us(self, limited: str, bucket: Bucket, now_us: int = 0) -> int:
-        """0 when a request of class ``limited`` passes now (and is counted), else how
-        long until one would. ``now_us``: a clock of the caller's, for tests only."""
+    def retry_after_us(self, key: str, bucket: Bucket, now_us: int = 0) -> int:
+        """0 when a request drawing from bucket ``key`` passes now (and is counted), else
+        how long until one would. ``now_us``: a clock of the caller's, for tests only."""
         if self._clock() < self._skip_until:
             return 0
         try:
-            return int(self._admit(keys=[KEY_PREFIX + limited], args=[bucket.interval_us, bucket.tolerance_us, now_us]))
+            return int(self._admit(keys=[KEY_PREFIX + key], args=[bucket.interval_us, bucket.tolerance_us, now_us]))
         except redis.RedisError as error:
             # Unreachable, or refusing writes (a replica, out of memory): the limits are
             # not worth a 500. The class only: redis-py's messages name the host.
@@ -88,9 +99,12 @@ def limit_request_rate() -> Response | None:
     bucket = bucket_of(live_settings.current(), limited) if limited is not None else None
     if limited is None or bucket is None:
         return None
-    wait_us = current_app.extensions[EXTENSION].retry_after_us(limited, bucket)
+    anonymous_address = None if auth.authenticated_caller() is not None else auth.request_address()
+    wait_us = current_app.extensions[EXTENSION].retry_after_us(bucket_key(limited, anonymous_address), bucket)
     if not wait_us:
         return None
     seconds = retry_after_seconds(wait_us)
-    error = ApiError(1015, f"More than {bucket.rate} requests/s to the {limited} API: retry after {seconds} s")
+    whose = "" if anonymous_address is None else " from this address without a valid token"
+    error = ApiError(1015, f"More than {bucket.rate} requests/s to the {limited} API{whose}: "
+                           f"retry after {seconds} s")
     return error_response(error, headers={"Retry-After": str(seconds)})

@@ -3,16 +3,16 @@
 Roles: the built-in admin is ROLE_ADMIN, every created user ROLE_USER. Creating and
 deleting users is the admin's; a user reads and changes only itself (403/1005 for
 another, before anything about that user, so a user learns nothing of the others).
-Creating a user and changing a password are limited per client address and hour
-(services/users/throttle_rules.py).
+Creating a user and changing a password (by ``PUT`` or by a login's ``new_password``)
+are limited per client address, caller and hour (services/users/throttle_rules.py): the
+caller is the token's user, or for a login the user logging in.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
 from services.api_gateway import auth, state
-from services.api_gateway.client_address import client_address
 from services.api_gateway.envelope import error_response, respond
 from services.api_gateway.operations import Access, operation
 from services.api_gateway.schemas.common import json_body, parse
@@ -41,11 +41,6 @@ ADMIN_NOT_DELETABLE = "Admin user cannot be deleted"
 NOT_YOURS = "Users may only read and change themselves"
 
 
-def _client_address() -> str:
-    return client_address(request.remote_addr, request.headers.getlist("X-Forwarded-For"),
-                          state.state().trusted_proxies)
-
-
 def _too_many(details: str, key: str, limit: throttle_rules.Limit) -> Response:
     """429/1015 with ``Retry-After``: the seconds until the refusing window frees."""
     seconds = throttle_store.seconds_left(state.redis_client(), key, limit)
@@ -59,13 +54,13 @@ def login():
     credentials = auth.basic_credentials()
     redis = state.redis_client()
     if credentials is None:
-        keys = throttle_rules.keys_for("", _client_address())
+        keys = throttle_rules.keys_for("", auth.request_address())
         refusing = throttle_rules.exceeded(throttle_store.standing(redis, keys))
         if refusing is not None:
             return _too_many(RATE_LIMITED, throttle_rules.refusing_key(keys, refusing), refusing)
         raise auth.denied()
     username, password = credentials
-    keys = throttle_rules.keys_for(username, _client_address())
+    keys = throttle_rules.keys_for(username, auth.request_address())
     standing = throttle_store.reserve(redis, keys)  # a bad login until it succeeds
     refusing = throttle_rules.exceeded(standing)
     if refusing is not None:
@@ -85,6 +80,9 @@ def login():
     stamp = user.password_stamp
     if body.new_password is not None:
         auth.check_password_policy(body.new_password)
+        refused = _user_changes_refused(username)
+        if refused is not None:
+            return refused
         stamp = user_store.change_password(db, username, body.new_password)
     elif user.must_change_password:
         raise ApiError(1024, "Log in again with 'new_password' in the body to set a new password")
@@ -114,7 +112,7 @@ def logout():
 @operation("Create a user", body=CreateUserBody, answers={201: UsersAnswer}, errors=(1008, 1009, 1014, 1015))
 @auth.require_auth(admin=True)
 def create_user():
-    refused = _user_changes_refused()
+    refused = _user_changes_refused(auth.principal().username)
     if refused is not None:
         return refused
     body = parse(CreateUserBody, json_body())
@@ -150,7 +148,7 @@ def get_user(username: str):
 @auth.require_auth()
 def update_user(username: str):
     _require_manageable(username)
-    refused = _user_changes_refused()
+    refused = _user_changes_refused(auth.principal().username)
     if refused is not None:
         return refused
     body = parse(UpdateUserBody, json_body())
@@ -178,11 +176,11 @@ def _require_manageable(username: str) -> None:
         raise ApiError(1005, NOT_YOURS)
 
 
-def _user_changes_refused() -> Response | None:
-    """Count this creation or password change against the client's address; the 429
-    answer once the hour's limit is reached."""
+def _user_changes_refused(caller: str) -> Response | None:
+    """Count this creation or password change against the client's address and
+    ``caller``; the 429 answer once the hour's limit is reached."""
     limit = throttle_rules.user_changes_limit(state.config().gateway.user_changes_per_hour)
-    key = throttle_rules.user_changes_key(_client_address())
+    key = throttle_rules.user_changes_key(auth.request_address(), caller)
     if throttle_store.count(state.redis_client(), key, limit) <= limit.failures:
         return None
     return _too_many(USER_CHANGES_RATE_LIMITED, key, limit)

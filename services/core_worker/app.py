@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from celery import Celery
 
+from services.callbacks import service_runs
 from services.common.celery_app import make_celery
 from services.common.config import Config
 from services.common.periodic import Job, Periodic
@@ -27,6 +28,7 @@ from services.common.queues import (
 )
 from services.core_worker import profile_publisher, recovery, shard_consumers, tasks
 from services.core_worker.context import CoreContext
+from services.media import gc as media_gc
 from services.messages import gc as message_gc
 
 
@@ -60,4 +62,7 @@ def create_core(config: Config) -> Core:
     periodic.add(Job("message-gc", message_gc.AUTOMATIC_INTERVAL, lambda: message_gc.automatic(context.db)))
     periodic.add(Job("profile-publish", profile_publisher.PUBLISH_INTERVAL,
                      lambda: profile_publisher.publish_if_due(context)))
+    # GC runs whose next slice's kick was lost (or whose worker died) go on within a bound.
+    periodic.add(Job("resume-gc-runs", service_runs.RESUME_INTERVAL,
+                     lambda: service_runs.resume_abandoned(context.db, app, (message_gc.RUN, media_gc.RUN))))
     return Core(config, app, context, periodic)

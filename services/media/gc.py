@@ -5,14 +5,19 @@ media worker; the worker deletes every medium unused for ``UNUSED_FOR`` (object 
 then its document, so nothing the store holds is ever unknown to MongoDB) and the
 uploads that died (``catalogue.STALE_UPLOAD``), then reports by callback:
 ``{"services": [{"media": {"gc": {"items_deleted": n, "status": "complete"}}}]}``, or
-``"status": "failed"`` with ``errors``. A run whose kick was lost, or whose worker died,
-is run again by the next request (or by the worker as it starts); deleting is
-idempotent, so a second run only finds less to delete.
+``"status": "failed"`` with ``errors``. A run is worked in slices of about
+:data:`SLICE_SECONDS`, each kicking the next, so that its record shows a sign of life
+well within ``service_runs.ABANDONED_AFTER`` however long the whole run takes (a run
+that looked abandoned was replaced by the next request, and its deletions reported as
+0). A run whose kick was lost, or whose worker died, is run again by the next request,
+by the worker as it starts or by the core's periodic job; deleting is idempotent, so a
+second run only finds less to delete.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,6 +35,7 @@ log = logging.getLogger(__name__)
 
 UNUSED_FOR = timedelta(days=30)
 BATCH = 500
+SLICE_SECONDS = 20.0
 KIND = "media_gc"
 RUN = RunKind(key=KIND, service="media", counted="items_deleted", task=MEDIA_GC, queue=MEDIA_QUEUE)
 
@@ -49,8 +55,10 @@ def request(db: Database, celery: Celery) -> str:
     return service_runs.request(db, celery, RUN)
 
 
-def collect(db: Database, store: ObjectStore, now: datetime) -> int:
-    """Delete what is garbage at ``now``; how many media went."""
+def collect(db: Database, store: ObjectStore, now: datetime, seconds: float | None = None) -> Slice:
+    """Delete, a batch at a time, what is garbage at ``now`` for about ``seconds``; no
+    progress to keep between slices, since what was deleted is no longer found."""
+    deadline = time.monotonic() + (SLICE_SECONDS if seconds is None else seconds)
     deleted = 0
     while True:
         batch = catalogue.garbage(db, limit=BATCH, **cutoffs(now))
@@ -59,12 +67,14 @@ def collect(db: Database, store: ObjectStore, now: datetime) -> int:
             catalogue.forget(db, media_id)
         deleted += len(batch)
         if len(batch) < BATCH:
-            return deleted
+            return Slice(deleted)
+        if time.monotonic() >= deadline:
+            return Slice(deleted, finished=False)
 
 
 def run(db: Database, store: ObjectStore, celery: Celery, run_id: str) -> None:
-    """The worker's side of one run (in one slice); a run already finished is not reported twice."""
-    service_runs.step(db, celery, RUN, run_id, lambda _progress: Slice(collect(db, store, utcnow())))
+    """The worker's side of one slice of a run; a run already finished is not reported twice."""
+    service_runs.step(db, celery, RUN, run_id, lambda _progress: collect(db, store, utcnow()))
 
 
 def unfinished(db: Database) -> str | None:

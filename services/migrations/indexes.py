@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from pymongo.database import Database
 
-from services.callbacks import outbox
+from services.callbacks import outbox, service_runs
 from services.cluster import nodes
 from services.contacts import checks
 from services.media import catalogue, inbound_media, outbound_media
@@ -29,6 +29,7 @@ OWNERS: tuple[Callable[[Database], None], ...] = (
     publisher.ensure_indexes,
     message_gc.ensure_indexes,
     profile_photos.ensure_indexes,
+    service_runs.ensure_indexes,
 )
 
 

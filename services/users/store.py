@@ -8,9 +8,14 @@
   can tell that the password it checked is still the user's (:func:`issue_token_if_current`);
   the built-in admin is created on first use with the default password, which must be
   changed before it gets a token.
-- ``tokens`` ``{_id: sha256-hex(token), username, role, expires_at, created_at}``: the
-  token itself is never stored (token_rules.py); a TTL index removes expired ones, and
-  a lookup that finds one before the TTL monitor did deletes it.
+- ``tokens`` ``{_id: sha256-hex(token), username, role, password_stamp, expires_at,
+  created_at}``: the token itself is never stored (token_rules.py); a TTL index removes
+  expired ones, and a lookup that finds one before the TTL monitor did deletes it. A
+  token holds its user's ``password_stamp`` at issue and is good only while the user
+  exists with that stamp (:func:`token_holder`, one aggregation with the user): a
+  password change or a delete revokes every token by its user write alone, so a crash
+  before the tokens are deleted, or a user deleted and created again under the same
+  name (a new stamp), leaves no old token working. Deleting the tokens is only tidying.
 """
 
 from __future__ import annotations
@@ -130,7 +135,8 @@ def role_of(db: Database, username: str) -> str | None:
 
 def delete_user(db: Database, username: str) -> bool:
     """Delete the user and every token it holds; False when there was no such user.
-    The tokens go even then: a token whose user is gone must not outlive it."""
+    The user's delete alone revokes the tokens (:func:`token_holder`); deleting them
+    after is tidying, which a crash may skip."""
     deleted = db.users.delete_one({"_id": username}).deleted_count == 1
     db.tokens.delete_many({"username": username})
     return deleted
@@ -152,7 +158,8 @@ def change_password(db: Database, username: str, new_password: str) -> str | Non
             }
         },
     )
-    # Tokens issued under the old password stop working.
+    # The new stamp already revoked the tokens of the old password (token_holder); this
+    # is tidying, which a crash may skip.
     db.tokens.delete_many({"username": username})
     return stamp if changed.matched_count == 1 else None
 
@@ -164,15 +171,15 @@ def _new_stamp() -> str:
 # --- tokens --------------------------------------------------------------------------
 
 
-def issue_token(db: Database, username: str, role: str, ttl_seconds: int) -> tuple[str, datetime]:
-    """A new token for the user and when it expires."""
-    # The role rides on the token so that checking a request is one lookup. Roles never
-    # change (only the built-in admin is admin) and deleting a user deletes its tokens.
+def issue_token(db: Database, username: str, role: str, ttl_seconds: int,
+                password_stamp: str | None) -> tuple[str, datetime]:
+    """A new token for the user, good while its password stamp is ``password_stamp``,
+    and when it expires."""
     token = token_rules.new_token()
     expires_at = token_rules.expiry(utcnow(), ttl_seconds)
     db.tokens.insert_one({
         "_id": token_rules.token_hash(token), "username": username, "role": role,
-        "expires_at": expires_at, "created_at": utcnow(),
+        "password_stamp": password_stamp, "expires_at": expires_at, "created_at": utcnow(),
     })
     return token, expires_at
 
@@ -185,7 +192,7 @@ def issue_token_if_current(db: Database, username: str, role: str, password_stam
     A password change or a delete racing a login (its ~60 ms argon2 check) writes first
     and then deletes the user's tokens; the token is inserted first and the stamp read
     after, so either that delete removes the token or this read sees the change."""
-    token, expires_at = issue_token(db, username, role, ttl_seconds)
+    token, expires_at = issue_token(db, username, role, ttl_seconds, password_stamp)
     if db.users.count_documents({"_id": username, "password_stamp": password_stamp}, limit=1) == 0:
         revoke_token(db, token_rules.token_hash(token))
         return None
@@ -196,13 +203,25 @@ def token_holder(db: Database, token: str) -> TokenHolder | None:
     """Whom ``token`` was issued to; None for a token never issued (or revoked).
     Raises TokenExpired for one past its expiry, and deletes it."""
     hashed = token_rules.token_hash(token)
-    doc = db.tokens.find_one({"_id": hashed})
-    if doc is None:
+    # One round trip for the token and its user: a token checked without its user would
+    # outlive a revocation whose token delete never ran (a crash after the user write).
+    found = list(db.tokens.aggregate([
+        {"$match": {"_id": hashed}},
+        {"$limit": 1},
+        {"$lookup": {"from": "users", "localField": "username", "foreignField": "_id", "as": "user",
+                     "pipeline": [{"$project": {"role": 1, "password_stamp": 1}}]}},
+    ]))
+    if not found:
         return None
+    doc = found[0]
     if token_rules.is_expired(doc["expires_at"], utcnow()):
         revoke_token(db, hashed)
         raise TokenExpired
-    return TokenHolder(username=doc["username"], role=doc.get("role", ROLE_USER), token_hash=hashed)
+    user = doc["user"][0] if doc["user"] else None
+    if user is None or user.get("password_stamp") != doc.get("password_stamp"):
+        revoke_token(db, hashed)  # revoked by a password change or a delete; its delete was lost
+        return None
+    return TokenHolder(username=doc["username"], role=user.get("role", ROLE_USER), token_hash=hashed)
 
 
 def revoke_token(db: Database, hashed: str) -> None:

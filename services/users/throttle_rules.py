@@ -123,8 +123,12 @@ def user_changes_limit(per_hour: int) -> Limit:
     return Limit("user_changes", per_hour, 3600)
 
 
-def user_changes_key(address: str) -> str:
-    return f"{USER_CHANGES_PREFIX}:{address_bucket(address)}"
+def user_changes_key(address: str, principal: str) -> str:
+    """The count of user creations and password changes of one caller from one address:
+    by address so that a stolen token used from elsewhere starts afresh only there, and
+    by caller so that a plain user spending its budget never blocks the admin's."""
+    caller = hashlib.sha256(principal.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{USER_CHANGES_PREFIX}:{address_bucket(address)}:{caller}"
 
 
 def retry_after_seconds(ttl: int, limit: Limit) -> int:

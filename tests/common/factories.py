@@ -38,10 +38,18 @@ def insert_admin(db: Database, password: str) -> None:
 
 
 def issue_token(db: Database, ttl_seconds: int, username: str = ADMIN, role: str = "admin") -> str:
-    """A bearer token stored as a login stores it (only its SHA-256, with role and expiry)."""
+    """A bearer token stored as a login stores it (only its SHA-256, with role, expiry and
+    the user's password stamp); the user is created (with no usable password) if missing,
+    since a token is good only while its user exists."""
+    from services.common.clock import utcnow
     from services.users import store
 
-    token, _ = store.issue_token(db, username, role, ttl_seconds)
+    user = db.users.find_one_and_update(
+        {"_id": username},
+        {"$setOnInsert": {"password_hash": "!", "role": role, "must_change_password": False,
+                          "created_at": utcnow(), "password_stamp": "factory"}},
+        upsert=True, return_document=True)
+    token, _ = store.issue_token(db, username, role, ttl_seconds, user.get("password_stamp"))
     return token
 
 

@@ -34,7 +34,8 @@ def test_create_core(config):
     assert {DRAIN_OUTBOUND, DRAIN_INBOUND, VERIFY_CODE, CHECK_CONTACTS} <= _ours(core.celery)
     assert core.celery.conf.task_routes[VERIFY_CODE] == {"queue": CONTROL_QUEUE}
     assert core.context.celery is core.celery and core.context.leases is None
-    assert core.periodic.names() == ["recovery-sweep", "message-gc", "profile-publish"] and not core.periodic.is_alive()
+    assert core.periodic.names() == ["recovery-sweep", "message-gc", "profile-publish", "resume-gc-runs"]
+    assert not core.periodic.is_alive()
     assert core.celery.conf.task_routes[MESSAGE_GC] == {"queue": CONTROL_QUEUE} and MESSAGE_GC in _ours(core.celery)
 
 

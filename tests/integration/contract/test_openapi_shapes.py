@@ -249,7 +249,10 @@ class Ctx:
 
         headers = self.auth()
         assert self._token is not None
-        self.db.users.insert_one({"_id": "user1", "password_hash": "x", "role": "user", "must_change_password": False})
+        # The token stays good for user1 only with the stamp it was issued under.
+        stamp = self.db.tokens.find_one({"_id": token_hash(self._token)})["password_stamp"]
+        self.db.users.insert_one({"_id": "user1", "password_hash": "x", "role": "user", "must_change_password": False,
+                                  "password_stamp": stamp})
         self.db.tokens.update_one({"_id": token_hash(self._token)}, {"$set": {"username": "user1", "role": "user"}})
         return headers
 

@@ -11,6 +11,7 @@ from services.api_gateway.idempotency import INVALID_KEY, KEY_REUSED, request_ha
 from services.common.clock import utcnow
 from services.messages.idempotency import record_id
 from services.users import store as user_store
+from tests.common.factories import issue_token
 from tests.integration.gateway.conftest import META, assert_error, bearer, register
 
 TEXT = {"to": "16315551234", "type": "text", "text": {"body": "hello"}}
@@ -93,7 +94,7 @@ def test_a_refused_request_leaves_the_key_unused(client, auth, db):
 
 def test_keys_belong_to_their_user(client, auth, db):
     register(db)
-    token, _ = user_store.issue_token(db, "clerk", user_store.ROLE_USER, 3600)
+    token = issue_token(db, 3600, username="clerk", role=user_store.ROLE_USER)
     mine = _message_id(_send(client, auth))
     theirs = _message_id(_send(client, bearer(token)))
     assert mine != theirs

@@ -93,3 +93,14 @@ def test_a_bad_bound_is_refused(client, auth):
     assert_error(response, 400, 1009)
     response = client.patch(SETTINGS, headers=auth, json={"load_shedding": 5})
     assert_error(response, 400, 1009)
+
+
+def test_an_anonymous_send_is_not_shed_and_learns_nothing_of_the_backlog(app, client, auth, db):
+    register(db)
+    patch(client, auth, {"load_shedding": {"max_pending_callbacks": 0}})
+    queue_callbacks(app, db, 1)
+    wait_for(lambda: shed(client, auth), timeout=2.5)
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+        response = client.post("/v1/messages", headers=headers, json=TEXT)
+        assert_error(response, 401, 1005)
+        assert "Retry-After" not in response.headers

@@ -57,3 +57,44 @@ def test_an_abandoned_run_is_started_again(client, auth, db):
     assert db.service_runs.find_one({"_id": gc.KIND})["run"] != first["run"]
     assert gc.unfinished(db) is not None
 
+
+
+def test_a_run_whose_kick_fails_is_refused_with_503_and_not_recorded(client, auth, db, monkeypatch):
+    import redis
+
+    celery = client.application.extensions["wa_gateway"].celery
+
+    def redis_down(*_args, **_kwargs):
+        raise redis.ConnectionError("Redis is down")
+
+    monkeypatch.setattr(celery, "send_task", redis_down)
+    for path, kind in (("/v1/services/media/gc", gc.KIND), ("/v1/services/message/gc", "message_gc")):
+        response = client.put(path, headers=auth)
+        assert response.status_code == 503
+        assert response.get_json()["errors"][0]["code"] == 1016
+        assert response.headers["Retry-After"] == "5"
+        assert db.service_runs.find_one({"_id": kind}) is None
+    monkeypatch.undo()
+    assert client.put("/v1/services/media/gc", headers=auth).status_code == 200  # at once, not 2 minutes later
+    assert db.service_runs.find_one({"_id": gc.KIND})["status"] == "processing"
+
+
+def test_a_long_run_goes_on_in_slices_each_a_sign_of_life(client, auth, db, config, s3, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(gc, "BATCH", 1)
+    monkeypatch.setattr(gc, "SLICE_SECONDS", 0.0)  # every batch ends its slice
+    old = [_uploaded(client, auth) for _ in range(3)]
+    db.media.update_many({"_id": {"$in": old}}, {"$set": {"last_used_at": utcnow() - timedelta(days=31)}})
+    assert client.put("/v1/services/media/gc", headers=auth).status_code == 200
+    run_id = db.service_runs.find_one({"_id": gc.KIND})["run"]
+    celery, store = client.application.extensions["wa_gateway"].celery, ObjectStore.from_config(config)
+
+    slices = 0
+    while db.service_runs.find_one({"_id": gc.KIND})["status"] == "processing":
+        db.service_runs.update_one({"_id": gc.KIND}, {"$set": {"started_at": utcnow() - timedelta(minutes=1)}})
+        gc.run(db, store, celery, run_id)
+        assert utcnow() - db.service_runs.find_one({"_id": gc.KIND})["started_at"] < timedelta(seconds=30)
+        slices += 1
+        assert slices < 10
+    assert slices == 4  # one medium each, then the batch that finds none left
+    callback = db.pending_callbacks.find_one({"_id": f"media-gc:{run_id}"})
+    assert callback["payload"]["services"][0]["media"]["gc"]["items_deleted"] == 3

@@ -11,6 +11,7 @@ import pytest
 from services.common.queues import MEDIA_QUEUE, PREPARE_OUTBOUND_MEDIA
 from services.media import providers as media_providers
 from services.users import store as user_store
+from tests.common.factories import issue_token
 from tests.integration.gateway.conftest import META, assert_error, bearer, register
 
 TO = "16315551234"
@@ -133,7 +134,7 @@ def test_providers_are_admin_settings_with_sealed_credentials(client, auth, db, 
 
 
 def test_providers_need_the_admin(client, db):
-    token, _ = user_store.issue_token(db, "clerk", user_store.ROLE_USER, 3600)
+    token = issue_token(db, 3600, username="clerk", role=user_store.ROLE_USER)
     url = "/v1/settings/application/media/providers"
     assert_error(client.get(url, headers=bearer(token)), 403, 1005)
     assert_error(client.post(url, headers=bearer(token), json=[{"name": "a", "type": "www",

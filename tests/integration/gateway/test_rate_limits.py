@@ -149,3 +149,46 @@ def test_a_class_without_a_limit_costs_no_redis_call(app, client, auth, db):
 
     app.extensions["wa_rate_limits"].retry_after_us = never
     assert client.post("/v1/messages", headers=auth, json=TEXT).status_code == 201  # messaging: off by default
+
+
+def anonymous_until_refused(client, headers, address: str) -> None:
+    wait_for(lambda: refused(client.get(SETTINGS, headers=headers, environ_base={"REMOTE_ADDR": address})),
+             timeout=2.5, message="anonymous requests were never limited")
+
+
+def test_anonymous_requests_do_not_spend_the_authenticated_clients_budget(client, auth):
+    patch(client, auth, {"control_api_rate_limit": 1})  # 1/s, bursts to 3
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+        anonymous_until_refused(client, headers, "198.51.100.7")
+        response = client.get(SETTINGS, headers=headers, environ_base={"REMOTE_ADDR": "198.51.100.7"})
+        assert_error(response, 429, 1015)
+        assert "from this address without a valid token" in response.get_json()["errors"][0]["details"]
+    # The address's own bucket is empty; the authenticated clients', from the same address, is not.
+    assert client.get(SETTINGS, headers=auth, environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 200
+    # Nor is another address's.
+    assert_error(client.get(SETTINGS, environ_base={"REMOTE_ADDR": "198.51.100.8"}), 401, 1005)
+
+
+def test_a_login_draws_from_its_address_bucket(client, auth):
+    patch(client, auth, {"control_api_rate_limit": 1})
+    wait_for(lambda: refused(client.post("/v1/users/login", environ_base={"REMOTE_ADDR": "198.51.100.9"})),
+             timeout=2.5, message="logins were never limited")
+    assert client.get(SETTINGS, headers=auth).status_code == 200
+
+
+def test_an_authenticated_request_looks_its_token_up_once(client, auth, monkeypatch):
+    from services.api_gateway import auth as gateway_auth
+
+    patch(client, auth, {"control_api_rate_limit": 100})
+    wait_for(lambda: client.get(SETTINGS, headers=auth).get_json()["settings"]["application"][
+        "control_api_rate_limit"] == 100, timeout=2.5)
+    lookups = []
+    original = gateway_auth.user_store.token_holder
+
+    def counted(db, token):
+        lookups.append(token)
+        return original(db, token)
+
+    monkeypatch.setattr(gateway_auth.user_store, "token_holder", counted)
+    assert client.get(SETTINGS, headers=auth).status_code == 200
+    assert len(lookups) == 1

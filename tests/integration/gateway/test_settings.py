@@ -164,11 +164,10 @@ def test_a_webhook_on_a_refused_literal_address_is_refused_at_patch_time(client,
             "errors"][0]["details"]
 
 
-def test_settings_need_admin(client, db, token):
-    from services.users.token_rules import token_hash
+def test_settings_need_admin(client, db, config):
+    from tests.common.factories import issue_token
 
-    db.users.insert_one({"_id": "user1", "password_hash": "x", "role": "user", "must_change_password": False})
-    db.tokens.update_one({"_id": token_hash(token)}, {"$set": {"username": "user1", "role": "user"}})
+    token = issue_token(db, config.token_ttl_seconds, username="user1", role="user")
     headers = {"Authorization": f"Bearer {token}"}
     assert_error(client.get(PATH, headers=headers), 403, 1005)
     assert_error(client.patch(PATH, headers=headers, json={"sent_status": True}), 403, 1005)

@@ -308,12 +308,39 @@ def test_user_changes_are_limited_per_address_and_hour(limited_client, auth, db)
     assert create(client, auth, "bobby", environ_base=elsewhere).status_code == 201
 
 
+def test_a_login_that_changes_the_password_is_counted_as_a_user_change(limited_client, auth, db):
+    client, here = limited_client, {"REMOTE_ADDR": "203.0.113.10"}
+    assert create(client, auth, "alice", environ_base=here).status_code == 201  # the admin's count, not alice's
+    passwords = [USER_PASSWORD, OTHER_PASSWORD, "Th1rd-Passw0rd!", "F0urth-Passw0rd!"]
+    for old, new in zip(passwords[:2], passwords[1:3], strict=True):
+        changed = client.post("/v1/users/login", headers=basic("alice", old), json={"new_password": new},
+                              environ_base=here)
+        assert changed.status_code == 200, changed.get_json()
+    refused = client.post("/v1/users/login", headers=basic("alice", passwords[2]),
+                          json={"new_password": passwords[3]}, environ_base=here)
+    assert_error(refused, 429, 1015, "Rate limiting exceeded on creating users and changing passwords")
+    assert client.post("/v1/users/login", headers=basic("alice", passwords[2]), environ_base=here).status_code == 200
+
+
+def test_a_user_spending_its_budget_does_not_block_the_admin(limited_client, auth, db):
+    client, here = limited_client, {"REMOTE_ADDR": "203.0.113.11"}
+    assert create(client, auth, "alice", environ_base=here).status_code == 201
+    alice_auth = bearer(user_token(client, "alice"))
+    for password in (OTHER_PASSWORD, USER_PASSWORD):
+        assert client.put("/v1/users/alice", headers=alice_auth, json={"password": password},
+                          environ_base=here).status_code == 200
+        alice_auth = bearer(user_token(client, "alice", password))
+    assert_error(client.put("/v1/users/alice", headers=alice_auth, json={"password": OTHER_PASSWORD},
+                            environ_base=here), 429, 1015)
+    assert create(client, auth, "bobby", environ_base=here).status_code == 201  # the admin's second
+
+
 def test_the_user_change_window_ends_when_redis_expires_it(limited_client, auth, redis):
     here = {"REMOTE_ADDR": "203.0.113.9"}
     for name in ("alice", "bobby"):
         assert create(limited_client, auth, name, environ_base=here).status_code == 201
     assert_error(create(limited_client, auth, "carol", environ_base=here), 429, 1015)
-    key = throttle_rules.user_changes_key("203.0.113.9")
+    key = throttle_rules.user_changes_key("203.0.113.9", "admin")
     redis.delete(key)  # what the end of the window does
     assert create(limited_client, auth, "carol", environ_base=here).status_code == 201
 

@@ -14,27 +14,15 @@ from services.common.clock import utcnow
 from services.messages import gc as message_gc
 from services.messages import inbound_messages, message_store
 from services.settings import app_settings
+from tests.common.recorded_kicks import RecordedKicks
 
 WA_ID = "16315551234"
-
-
-class Kicks:
-    """A Celery app whose ``send_task`` is recorded (the core's kicks of the next slice)."""
-
-    def __init__(self, celery) -> None:
-        self.celery, self.sent = celery, []
-
-    def send_task(self, name, args=None, **options):
-        self.sent.append((name, args, options.get("queue")))
-
-    def __getattr__(self, name):
-        return getattr(self.celery, name)
 
 
 @pytest.fixture
 def celery(config, db):
     broker = redis_client.connect(config.redis_url)
-    yield Kicks(make_celery(config, "message-gc-test"))
+    yield RecordedKicks(make_celery(config, "message-gc-test"))
     broker.flushdb()  # the callbacks' kicks queued here are for no one
 
 

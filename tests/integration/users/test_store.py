@@ -58,3 +58,43 @@ def test_changing_or_deleting_an_unknown_user_says_so(db):
     assert store.change_password(db, "nobody", NEW_PASSWORD) is None
     assert store.delete_user(db, "nobody") is False
     assert db.users.count_documents({}) == 0
+
+
+def _logged_in(db, username: str = "alice", password: str = PASSWORD) -> str:
+    checked = store.authenticate(db, username, password)
+    issued = store.issue_token_if_current(db, username, checked.role, checked.password_stamp, TTL)
+    assert issued is not None
+    return issued[0]
+
+
+def test_a_delete_whose_token_delete_was_lost_still_revokes_the_tokens(db, monkeypatch):
+    store.create_user(db, "alice", PASSWORD)
+    token = _logged_in(db)
+    # A crash between the user's delete and its tokens' delete: the tokens stay stored.
+    monkeypatch.setattr(db.tokens.__class__, "delete_many", lambda *args, **kwargs: None)
+    assert store.delete_user(db, "alice")
+    monkeypatch.undo()
+    assert db.tokens.count_documents({}) == 1
+    assert store.token_holder(db, token) is None
+    assert db.tokens.count_documents({}) == 0  # and the leftover goes as it is found
+
+
+def test_a_user_deleted_and_created_again_does_not_inherit_the_old_tokens(db, monkeypatch):
+    store.create_user(db, "alice", PASSWORD)
+    token = _logged_in(db)
+    monkeypatch.setattr(db.tokens.__class__, "delete_many", lambda *args, **kwargs: None)
+    store.delete_user(db, "alice")
+    store.create_user(db, "alice", PASSWORD)
+    monkeypatch.undo()
+    assert store.token_holder(db, token) is None
+    assert store.token_holder(db, _logged_in(db)).username == "alice"
+
+
+def test_a_password_change_whose_token_delete_was_lost_still_revokes_the_tokens(db, monkeypatch):
+    store.create_user(db, "alice", PASSWORD)
+    token = _logged_in(db)
+    monkeypatch.setattr(db.tokens.__class__, "delete_many", lambda *args, **kwargs: None)
+    store.change_password(db, "alice", NEW_PASSWORD)
+    monkeypatch.undo()
+    assert store.token_holder(db, token) is None
+    assert store.token_holder(db, _logged_in(db, password=NEW_PASSWORD)).username == "alice"

@@ -8,6 +8,7 @@ from services.api_gateway.rate_limit_rules import (
     MICROS,
     Bucket,
     admit,
+    bucket_key,
     bucket_of,
     limited_class,
     retry_after_seconds,
@@ -111,3 +112,11 @@ def test_the_defaults_are_the_originals_but_sends_are_not_limited():
     assert bucket_of(defaults, "contacts") == Bucket(20, 60)
     assert bucket_of(defaults, "control") == Bucket(20, 60)
     assert bucket_of(defaults, "healthcheck") == Bucket(20, 60)
+
+
+def test_authenticated_requests_share_the_class_bucket_and_the_others_have_their_address_one():
+    assert bucket_key("control", None) == "control"
+    assert bucket_key("control", "192.0.2.1") not in ("control", bucket_key("control", "192.0.2.2"))
+    assert bucket_key("control", "192.0.2.1") != bucket_key("messaging", "192.0.2.1")
+    # An IPv6 host holds a /64: its addresses share one bucket.
+    assert bucket_key("control", "2001:db8::1") == bucket_key("control", "2001:db8::2")

@@ -85,11 +85,13 @@ def test_the_refusing_key_is_the_count_of_the_refusing_limit():
         assert refusing_key(keys, limit) == key
 
 
-def test_user_changes_are_counted_per_address_bucket_for_an_hour():
+def test_user_changes_are_counted_per_address_bucket_and_caller_for_an_hour():
     assert user_changes_limit(7) == Limit("user_changes", 7, 3600)
-    assert user_changes_key("2001:db8::1") == user_changes_key("2001:db8::2")
-    assert user_changes_key("192.0.2.1") != user_changes_key("192.0.2.2")
-    assert user_changes_key("192.0.2.1") not in keys_for("x", "192.0.2.1").counts
+    assert user_changes_key("2001:db8::1", "admin") == user_changes_key("2001:db8::2", "admin")
+    assert user_changes_key("192.0.2.1", "admin") != user_changes_key("192.0.2.2", "admin")
+    assert user_changes_key("192.0.2.1", "admin") != user_changes_key("192.0.2.1", "alice")
+    assert "alice" not in user_changes_key("192.0.2.1", "alice")  # names stay out of Redis keys
+    assert user_changes_key("192.0.2.1", "x") not in keys_for("x", "192.0.2.1").counts
 
 
 @pytest.mark.parametrize("ttl, expected", [(42, 42), (1, 1), (-2, 1), (-1, PER_ADDRESS.window_seconds)])
