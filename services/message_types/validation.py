@@ -88,7 +88,14 @@ def to_api_error(
     """pydantic's first error as the original reports it: 1008 mandatory, 1010 not
     required, 1009 invalid, or the code a declaration attached (1001, 2xxx)."""
     item = error.errors()[0]
-    loc = tuple(item["loc"])
+    return item_to_api_error(item, tuple(item["loc"]), model, type_name, root)
+
+
+def item_to_api_error(
+    item: Any, loc: tuple[Any, ...], model: type[BaseModel], type_name: str, root: str | None = None
+) -> ApiError:
+    """One pydantic error, located at ``loc`` within ``model``, as ``to_api_error`` words it
+    (for a type object validated as a field of a larger model, ``loc`` starts inside it)."""
     if issubclass(model, RootModel) and loc and isinstance(loc[0], str):
         loc = loc[1:]  # the tag of a discriminated union ("list", "button"), not a parameter
     else:
