@@ -70,7 +70,8 @@ def _annotated(field: FieldInfo) -> Any:
     return typing.Annotated[(field.annotation, *extra)] if extra else field.annotation
 
 
-def _path(root: str, loc: tuple[Any, ...]) -> str:
+def param_path(root: str, loc: tuple[Any, ...]) -> str:
+    """``contacts[0].name``: a parameter as the original names it (list items in brackets)."""
     path = root
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
@@ -100,7 +101,7 @@ def item_to_api_error(
         loc = loc[1:]  # the tag of a discriminated union ("list", "button"), not a parameter
     else:
         loc = _without_tags(model, loc)
-    path = _path(root or type_name, loc)
+    path = param_path(root or type_name, loc)
     kind = item["type"]
     if kind == "union_tag_not_found":  # the discriminator (e.g. interactive "type") is absent
         return ApiError(1008, f"Parameter '{path}.type' is mandatory for type '{type_name}'")

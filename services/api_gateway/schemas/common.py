@@ -10,6 +10,7 @@ from pydantic_core import PydanticCustomError
 from services.api_gateway.schemas import json_limits
 from services.common.errors import ApiError, invalid, missing
 from services.message_types.fields import ONPREM_ERROR, PARAM
+from services.message_types.validation import param_path
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -40,14 +41,6 @@ def missing_when(*absent: Any) -> BeforeValidator:
     return BeforeValidator(check)
 
 
-def param_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    """``contacts[1]``, ``context.message_id``: a parameter as the original names it."""
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
-    return path
-
-
 def first_error(error: ValidationError) -> ApiError:
     """Map pydantic's first error onto 1008 (missing), 1010 (extra), 1009 (invalid), or
     the code and wording a validator attached (``fields.onprem_error``)."""
@@ -56,7 +49,8 @@ def first_error(error: ValidationError) -> ApiError:
 
 def item_error(item: Any) -> ApiError:
     """One pydantic error as ``first_error`` words it."""
-    path = param_path(item["loc"])
+    loc = tuple(item["loc"])
+    path = param_path(str(loc[0]), loc[1:]) if loc else ""
     if item["type"] == "missing":
         return missing(path)
     if item["type"] == "extra_forbidden":

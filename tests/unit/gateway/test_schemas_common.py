@@ -5,7 +5,7 @@ from typing import Annotated
 import pytest
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from services.api_gateway.schemas.common import missing_when, param_path, parse
+from services.api_gateway.schemas.common import missing_when, parse
 from services.common.errors import ApiError
 from services.message_types.fields import PARAM, onprem_error
 
@@ -36,8 +36,12 @@ def test_only_the_listed_values_are_missing():
 
 
 def test_paths_name_list_items_as_the_original_does():
-    assert param_path(("contacts", 1)) == "contacts[1]"
-    assert param_path(("a", 0, "b", "c")) == "a[0].b.c"
+    class Listing(BaseModel):
+        items: list[Body]
+
+    with pytest.raises(ApiError) as caught:
+        parse(Listing, {"items": [{"name": "a"}, {"name": "b", "count": "x"}]})
+    assert caught.value.details == "Parameter 'items[1].count' has invalid value 'x'"
 
 
 def test_a_validator_can_attach_its_own_code_and_wording():
