@@ -70,7 +70,8 @@ def _annotated(field: FieldInfo) -> Any:
     return typing.Annotated[(field.annotation, *extra)] if extra else field.annotation
 
 
-def _path(root: str, loc: tuple[Any, ...]) -> str:
+def param_path(root: str, loc: tuple[Any, ...]) -> str:
+    """``contacts[0].name``: a parameter as the original names it (list items in brackets)."""
     path = root
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
@@ -88,12 +89,19 @@ def to_api_error(
     """pydantic's first error as the original reports it: 1008 mandatory, 1010 not
     required, 1009 invalid, or the code a declaration attached (1001, 2xxx)."""
     item = error.errors()[0]
-    loc = tuple(item["loc"])
+    return item_to_api_error(item, tuple(item["loc"]), model, type_name, root)
+
+
+def item_to_api_error(
+    item: Any, loc: tuple[Any, ...], model: type[BaseModel], type_name: str, root: str | None = None
+) -> ApiError:
+    """One pydantic error, located at ``loc`` within ``model``, as ``to_api_error`` words it
+    (for a type object validated as a field of a larger model, ``loc`` starts inside it)."""
     if issubclass(model, RootModel) and loc and isinstance(loc[0], str):
         loc = loc[1:]  # the tag of a discriminated union ("list", "button"), not a parameter
     else:
         loc = _without_tags(model, loc)
-    path = _path(root or type_name, loc)
+    path = param_path(root or type_name, loc)
     kind = item["type"]
     if kind == "union_tag_not_found":  # the discriminator (e.g. interactive "type") is absent
         return ApiError(1008, f"Parameter '{path}.type' is mandatory for type '{type_name}'")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError
+from pydantic_core import PydanticCustomError
 
 from services.api_gateway.schemas import json_limits
 from services.common.errors import ApiError, invalid, missing
+from services.message_types.fields import ONPREM_ERROR, PARAM
+from services.message_types.validation import param_path
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -21,20 +24,46 @@ def require_object(body: Any) -> dict[str, Any]:
     return body
 
 
+def missing_when(*absent: Any) -> BeforeValidator:
+    """A field whose value is one of ``absent`` (``None``, ``""``) is reported missing, as
+    the original reports it, before the field's type sees it. List it last in
+    ``Annotated``: pydantic runs before validators last listed first."""
+
+    # Compared with their types: 0 and False are values, not "".
+    markers = tuple((type(marker), marker) for marker in absent)
+
+    def check(value: Any) -> Any:
+        for kind, marker in markers:
+            if type(value) is kind and value == marker:
+                raise PydanticCustomError("missing", "Field required")
+        return value
+
+    return BeforeValidator(check)
+
+
 def first_error(error: ValidationError) -> ApiError:
-    """Map pydantic's first error onto 1008 (missing), 1010 (extra) or 1009 (invalid)."""
-    item = error.errors()[0]
-    path = ".".join(str(part) for part in item["loc"])
+    """Map pydantic's first error onto 1008 (missing), 1010 (extra), 1009 (invalid), or
+    the code and wording a validator attached (``fields.onprem_error``)."""
+    return item_error(error.errors()[0])
+
+
+def item_error(item: Any) -> ApiError:
+    """One pydantic error as ``first_error`` words it."""
+    loc = tuple(item["loc"])
+    path = param_path(str(loc[0]), loc[1:]) if loc else ""
     if item["type"] == "missing":
         return missing(path)
     if item["type"] == "extra_forbidden":
         return ApiError(1010, f"Parameter '{path}' is not required")
+    if item["type"] == ONPREM_ERROR:
+        ctx = item.get("ctx") or {}
+        return ApiError(int(ctx["code"]), str(ctx["details"]).replace(PARAM, path))
     return invalid(path, item.get("input"))
 
 
-def parse(model: type[M], body: Any) -> M:
+def parse(model: type[M], body: Any, context: dict[str, Any] | None = None) -> M:
     try:
-        return model.model_validate(require_object(body))
+        return model.model_validate(require_object(body), context=context)
     except ValidationError as error:
         raise first_error(error) from None
 

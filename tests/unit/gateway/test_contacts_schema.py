@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from services.api_gateway.schemas.contacts import MAX_CONTACTS, CheckRequest, validate_acknowledge, validate_check
+from services.api_gateway.schemas.contacts import MAX_CONTACTS, CheckBody, validate_acknowledge, validate_check
 from services.common.errors import ApiError
 
 
 def test_defaults_and_values():
-    assert validate_check({"contacts": ["16315551000"]}) == CheckRequest(["16315551000"], "no_wait", False)
+    expected = CheckBody(contacts=["16315551000"], blocking="no_wait", force_check=False)
+    assert validate_check({"contacts": ["16315551000"]}) == expected
     request = validate_check({"contacts": ["+1 631 555 1001", "x"], "blocking": "wait", "force_check": True})
     assert request.wait and request.force_check and request.contacts == ["+1 631 555 1001", "x"]
     assert len(validate_check({"contacts": ["1"] * MAX_CONTACTS}).contacts) == MAX_CONTACTS

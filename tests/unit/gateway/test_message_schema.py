@@ -198,3 +198,22 @@ def test_mark_read_schema():
         with pytest.raises(ApiError) as caught:
             validate_mark_read(body)
         assert (caught.value.code, caught.value.details) == (code, details)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"to": "1", "text": None}, (1008, "Parameter 'text' is mandatory for type 'text'", 400)),
+        (text(preview_url=None), (1009, "Parameter 'preview_url' has invalid value 'None'", 400)),
+        (text(context=None), (1009, "Parameter 'context' has invalid value 'None'", 400)),
+        (text(context={"message_id": "", "from": "x"}), (1010, "Parameter 'context.from' is not required", 400)),
+        (text(context={"message_id": ""}), (1008, "Missing mandatory parameter 'context.message_id'", 400)),
+        (text(context={"message_id": "é"}), (1009, "Parameter 'context.message_id' has invalid value 'é'", 400)),
+        (text(type={"a": 1}), (1009, "Parameter 'type' has invalid value '{'a': 1}'", 400)),
+        (text(to=0), (1009, "Parameter 'to' has invalid value '0'", 400)),
+        (text(ttl="", image={}), (1009, "Empty TTL value not allowed", 400)),
+        (text(image={}, context={"x": 1}), (1010, "Parameter 'image' is not required for type 'text'", 400)),
+    ],
+)
+def test_edges_of_the_order_and_of_null(body, expected):
+    assert error_of(body) == expected
