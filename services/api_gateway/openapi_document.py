@@ -203,6 +203,7 @@ class _ModelSchemas:
         refs, definitions = models_json_schema(models, ref_template=SCHEMAS + "{model}") if models else ({}, {})
         self.refs: dict[tuple[Any, Mode], dict[str, Any]] = dict(refs)
         self.components: dict[str, Any] = definitions.get("$defs", {})
+        _drop_null_defaults(self.components)
 
     def ref(self, model: type[BaseModel], mode: Mode) -> dict[str, Any]:
         return self.refs[(model, mode)]
@@ -210,6 +211,28 @@ class _ModelSchemas:
     def definition(self, model: type[BaseModel], mode: Mode) -> dict[str, Any]:
         pointer = self.ref(model, mode)["$ref"]
         return self.components[pointer.removeprefix(SCHEMAS)]
+
+
+def _drop_null_defaults(node: Any) -> None:
+    """A field that may be left out but not sent as ``null`` (``= None`` behind a
+    non-null input type) has pydantic write ``"default": null``, which its own schema
+    refuses; left out, the key's absence says the same."""
+    if isinstance(node, dict):
+        if "default" in node and node["default"] is None and not _allows_null(node):
+            del node["default"]
+        for value in node.values():
+            _drop_null_defaults(value)
+    elif isinstance(node, list):
+        for item in node:
+            _drop_null_defaults(item)
+
+
+def _allows_null(schema: dict[str, Any]) -> bool:
+    kinds = schema.get("type")
+    if kinds is not None:
+        return kinds == "null" or (isinstance(kinds, list) and "null" in kinds)
+    branches = schema.get("anyOf", []) + schema.get("oneOf", [])
+    return not branches or any(_allows_null(branch) for branch in branches if isinstance(branch, dict))
 
 
 def _operation(route: Route, schemas: _ModelSchemas) -> dict[str, Any]:

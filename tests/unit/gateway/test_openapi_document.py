@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from flask import Flask
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from services.api_gateway import auth
 from services.api_gateway.openapi_document import build_document, openapi_path, routes_of, undeclared
@@ -19,6 +19,8 @@ class ThingBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(max_length=8)
     colour: str | None = Field(default=None, json_schema_extra={"x-extension": "colours are ours"})
+    # May be left out, not sent as null.
+    shiny: Annotated[bool | None, BeforeValidator(lambda value: value), WithJsonSchema({"type": "boolean"})] = None
 
 
 class ThingQuery(BaseModel):
@@ -130,6 +132,8 @@ def test_the_request_body_is_the_validation_model(document):
     assert schema["additionalProperties"] is False
     assert schema["properties"]["name"]["maxLength"] == 8
     assert schema["properties"]["colour"]["x-extension"] == "colours are ours"
+    assert schema["properties"]["colour"]["default"] is None  # null is a colour's valid value
+    assert "default" not in schema["properties"]["shiny"]  # null is not: left out means unset
 
 
 def test_query_models_become_query_parameters(document):
