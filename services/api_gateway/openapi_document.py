@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
 
 from services.api_gateway.operations import (
     Access,
@@ -163,9 +164,13 @@ SECURITY_SCHEMES: dict[str, Any] = {
 ENVELOPE_SCHEMAS: dict[str, Any] = {
     "Meta": {"type": "object", "required": ["api_status", "version"],
              "properties": {"api_status": {"type": "string"}, "version": {"type": "string"}}},
-    "Error": {"type": "object", "required": ["code", "title"],
+    "Error": {"type": "object", "required": ["code", "title"], "additionalProperties": False,
               "properties": {"code": {"type": "integer"}, "title": {"type": "string"},
-                             "details": {"type": "string"}}},
+                             "details": {"type": "string"}, "href": {"type": "string"}},
+              # Each code has one title (services/common/errors.py): a client may switch on either.
+              "allOf": [{"if": {"properties": {"code": {"const": code}}, "required": ["code"]},
+                         "then": {"properties": {"title": {"const": title}}}}
+                        for code, (title, _status) in sorted(ERROR_TABLE.items())]},
     "ErrorEnvelope": {"type": "object", "required": ["meta", "errors"], "additionalProperties": False,
                       "properties": {"meta": {"$ref": f"{SCHEMAS}Meta"},
                                      "errors": {"type": "array", "minItems": 1,
@@ -194,13 +199,30 @@ def _models_of(routes: Iterable[Route]) -> list[tuple[type[BaseModel], Mode]]:
     return list(dict.fromkeys(wanted))
 
 
+class _ClosedAnswers(GenerateJsonSchema):
+    """pydantic's schemas, with every answer (serialization-mode) model closed: an
+    answer sends exactly its fields, so a key it does not declare (a leaked
+    ``password``) is a mismatch at any depth. A model that declares extra keys keeps
+    them (``extra="allow"``), and a dict field (a dynamic map) keeps its own
+    ``additionalProperties``. Requests stay open where the model ignores extras."""
+
+    def model_schema(self, schema: core_schema.ModelSchema) -> JsonSchemaValue:
+        json_schema = super().model_schema(schema)
+        if self.mode == "serialization":
+            target = self.resolve_ref_schema(json_schema)
+            if target.get("type") == "object" and "additionalProperties" not in target:
+                target["additionalProperties"] = False
+        return json_schema
+
+
 class _ModelSchemas:
     """Every model's JSON Schema (Draft 2020-12, as OpenAPI 3.1 uses), sharing one
     ``components/schemas`` namespace: pydantic names them, and tells a model's input and
     output apart where they differ."""
 
     def __init__(self, models: list[tuple[type[BaseModel], Mode]]) -> None:
-        refs, definitions = models_json_schema(models, ref_template=SCHEMAS + "{model}") if models else ({}, {})
+        refs, definitions = models_json_schema(models, ref_template=SCHEMAS + "{model}",
+                                                 schema_generator=_ClosedAnswers) if models else ({}, {})
         self.refs: dict[tuple[Any, Mode], dict[str, Any]] = dict(refs)
         self.components: dict[str, Any] = definitions.get("$defs", {})
         _drop_null_defaults(self.components)

@@ -29,6 +29,8 @@ from werkzeug.test import TestResponse
 # are being declared, when their answers get the bare-envelope check alone.
 REQUIRE_DECLARED = True
 
+# Methods Flask answers on every path by itself, whose error answers are not the envelope.
+IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
 _VARIABLE = re.compile(r"\{([^{}/]+)\}")
 _BARE_ENVELOPE = {
     "type": "object",
@@ -97,11 +99,20 @@ class OpenApiCheck:
     def _unknown(self, method: str, path: str, status: int, content_type: str | None,
                  body: bytes | None) -> list[str]:
         name = f"{method.upper()} {path} (not in the document) {status}"
+        implicit = method.upper() in IMPLICIT_METHODS
         if REQUIRE_DECLARED and status < 400 and method.upper() != "OPTIONS":
             return [f"{name}: an operation the document does not declare answered {status}"]
-        if method.upper() == "HEAD" or not _is_json(_media_type(content_type)):
+        if status >= 400 and not implicit:
+            # The app's handlers answer every unknown path or method with the error envelope
+            # (never werkzeug's HTML page).
+            if not _is_json(_media_type(content_type)):
+                return [f"{name}: content type {_media_type(content_type)!r} is not the JSON error envelope"]
+            schema = {"$ref": "#/components/schemas/ErrorEnvelope"}
+        elif implicit or not _is_json(_media_type(content_type)):
             return []
-        return [f"{name}: {problem}" for problem in self._body_problems(_BARE_ENVELOPE, body)]
+        else:
+            schema = _BARE_ENVELOPE
+        return [f"{name}: {problem}" for problem in self._body_problems(schema, body)]
 
     def _body_problems(self, schema: dict[str, Any], body: bytes | None) -> list[str]:
         try:
