@@ -25,7 +25,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal, get_args
 
 from pymongo.database import Database
 
@@ -38,7 +38,9 @@ TYPES = ("www",)
 """What ``type`` may be: ``www`` (an HTTP(S) server). The original also knows
 ``everstore``, Facebook's internal store, which nothing outside Meta can reach."""
 
-MASK = "********"
+Masked = Literal["********"]
+"""The type of a shown secret: answer models refuse anything else."""
+MASK: Final[str] = get_args(Masked)[0]
 """What ``GET`` shows in place of a secret."""
 
 

@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 from services.api_gateway.schemas.common import first_error
 from services.common import egress_rules
 from services.common.errors import ApiError
-from services.media.providers import MASK, Provider
+from services.media.providers import MASK, Masked, Provider
 
 NAME_PATTERN = r"^[A-Za-z0-9._~-]{1,64}$"
 """URL-safe (RFC 3986 unreserved), so that ``DELETE …/providers/{name}`` can name it."""
@@ -108,13 +108,14 @@ ProvidersBody = RootModel[Annotated[list[MediaProvider], Field(min_length=1, max
 
 class ShownBasicCredentials(BaseModel):
     username: str
-    password: str = Field(description=f"always {MASK}")
+    # Literal: an answer carrying the secret itself is refused by the model and the document.
+    password: Masked = Field(description=f"always {MASK}")
 
 
 class ShownCredentials(BaseModel):
     model_config = ConfigDict(json_schema_extra=MASKING_EXTENSION)
 
-    bearer: str | None = Field(default=None, description=f"always {MASK}")
+    bearer: Masked | None = Field(default=None, description=f"always {MASK}")
     basic: ShownBasicCredentials | None = None
 
 

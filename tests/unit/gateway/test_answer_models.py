@@ -83,6 +83,15 @@ def test_media_providers_answer_is_what_public_shows():
     assert wire(MediaProvidersAnswer.of(providers).model_dump(mode="json", exclude_none=True)) == wire(body)
 
 
+@pytest.mark.parametrize("config", [{"bearer": "s3cret-token"}, {"basic": {"username": "u", "password": "s3cret"}}])
+def test_media_providers_answer_refuses_an_unmasked_secret(config):
+    shown = {"name": "a", "type": "www", "config": config}
+    with pytest.raises(ValidationError):
+        MediaProvidersAnswer.of([shown])
+    schema = json.dumps(MediaProvidersAnswer.model_json_schema(mode="serialization"))
+    assert schema.count('"const": "********"') == 2
+
+
 def test_media_providers_schema_marks_the_extensions():
     text = json.dumps(MediaProvidersAnswer.model_json_schema())
     assert text.count('"x-extension"') == 2  # hosts, masked config
