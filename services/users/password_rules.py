@@ -33,6 +33,18 @@ PASSWORD_POLICY_DETAILS = (
     "from " + SPECIAL_CHARACTERS
 )
 
+MIN_PASSWORD = 8
+MAX_PASSWORD = 64
+_CLASS_SYNTAX = "\\[]^-"
+# The policy as JSON Schema keywords (the OpenAPI document's): one lookahead per kind of
+# character, written so that Python's and ECMA-262's regular expressions read it alike.
+PASSWORD_SCHEMA = {
+    "type": "string", "minLength": MIN_PASSWORD, "maxLength": MAX_PASSWORD,
+    "pattern": "^" + "".join(f"(?=[\\s\\S]*[{kind}])" for kind in (
+        "0-9", "A-Z", "a-z", "".join("\\" + c if c in _CLASS_SYNTAX else c for c in SPECIAL_CHARACTERS))),
+    "description": PASSWORD_POLICY_DETAILS,
+}
+
 ARGON2_MEMORY_KIB = 32 * 1024
 ARGON2_TIME_COST = 2
 ARGON2_PARALLELISM = 1
@@ -43,7 +55,7 @@ _SCRYPT = "scrypt$"
 
 def password_problem(password: object) -> str | None:
     """Why ``password`` breaks the policy of spec §4.1, or None when it is acceptable."""
-    if not isinstance(password, str) or not 8 <= len(password) <= 64:
+    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         return PASSWORD_POLICY_DETAILS
     checks = (
         any(c in string.digits for c in password),

@@ -21,6 +21,13 @@ USERNAME_DETAILS = (
 )
 RESERVED_DETAILS = "Username is reserved"
 APIKEY_USERNAME = "apikey"
+# The same rules as JSON Schema keywords (the OpenAPI document's): the characters that
+# are their own URL encoding, and the reserved name in any case.
+USERNAME_SCHEMA = {
+    "type": "string", "minLength": MIN_USERNAME, "maxLength": MAX_USERNAME, "pattern": "^[A-Za-z0-9._~-]+$",
+    "not": {"pattern": "^" + "".join(f"[{c.upper()}{c}]" for c in APIKEY_USERNAME) + "$"},
+    "description": USERNAME_DETAILS,
+}
 
 WireRole = Literal["ROLE_ADMIN", "ROLE_USER"]
 

@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
 
-from services.users.user_rules import WireRole
+from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+
+from services.message_types.fields import onprem_error
+from services.users.password_rules import PASSWORD_POLICY_DETAILS, PASSWORD_SCHEMA, password_problem
+from services.users.user_rules import USERNAME_SCHEMA, WireRole, username_problem
+
+
+def _creatable(username: str) -> str:
+    problem = username_problem(username)
+    if problem is not None:
+        raise onprem_error(1009, problem)
+    return username
+
+
+def _acceptable(password: str) -> str:
+    # The policy's wording only: a refused password is never echoed back.
+    if password_problem(password) is not None:
+        raise onprem_error(1009, PASSWORD_POLICY_DETAILS)
+    return password
+
+
+NewUsername = Annotated[str, AfterValidator(_creatable), WithJsonSchema(USERNAME_SCHEMA)]
+NewPassword = Annotated[str, AfterValidator(_acceptable), WithJsonSchema(PASSWORD_SCHEMA)]
 
 
 class LoginBody(BaseModel):
@@ -15,18 +37,18 @@ class LoginBody(BaseModel):
 
 
 class CreateUserBody(BaseModel):
-    # As login's body: unknown keys ignored, values strings (the rules: user_rules.py,
-    # password_rules.py).
+    # As login's body: unknown keys ignored, values strings; the rules (user_rules.py,
+    # password_rules.py) validate here, so the document says them.
     model_config = ConfigDict(extra="ignore", strict=True)
 
-    username: str
-    password: str
+    username: NewUsername
+    password: NewPassword
 
 
 class UpdateUserBody(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
-    password: str
+    password: NewPassword
 
 
 class LoginToken(BaseModel):
