@@ -262,10 +262,13 @@ def _operation(route: Route, schemas: _ModelSchemas) -> dict[str, Any]:
     assert operation is not None
     access = route.access
     document: dict[str, Any] = {"operationId": route.endpoint, "summary": operation.summary, "tags": list(_tags(route))}
-    if operation.description:
-        document["description"] = operation.description
+    description = operation.description
     if operation.extension:
         document["x-extension"] = operation.extension
+        # Said in words too: a reader of the docs page sees descriptions before extensions.
+        description = "\n\n".join(filter(None, (description, f"Extension: {operation.extension}")))
+    if description:
+        document["description"] = description
     if access.admin:
         document["x-admin-only"] = True
     parameters = _parameters(route, operation, schemas)

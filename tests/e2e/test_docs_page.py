@@ -44,6 +44,17 @@ def test_the_docs_page_lists_every_operation_in_a_real_browser(stack, tmp_path):
     assert document["info"]["title"] in html.unescape(dom)
 
 
+def test_the_docs_page_shows_an_operations_extension_mark(stack, tmp_path):
+    document = checked_request("GET", f"{stack.api_url}/v1/openapi.json", timeout=30).json()
+    extended = next(operation for methods in document["paths"].values() for operation in methods.values()
+                    if "x-extension" in operation)
+    # deepLinking: the fragment opens that one operation, whose extensions table is rendered.
+    fragment = f"#/{extended['tags'][0]}/{extended['operationId']}"
+    dom = html.unescape(rendered_dom(f"{stack.api_url}/docs{fragment}", tmp_path / "profile"))
+    assert "x-extension" in dom
+    assert f"Extension: {extended['x-extension']}" in dom
+
+
 def test_the_docs_page_needs_no_token(stack):
     page = requests.get(f"{stack.api_url}/docs", timeout=30)
     assert page.status_code == 200

@@ -10,6 +10,9 @@ window.addEventListener("load", function () {
     // Every operation listed expanded by tag, so that each one is in the page as rendered.
     docExpansion: "list",
     defaultModelsExpandDepth: 0,
+    // The x-extension marks (what goes beyond the original API) shown, not hidden.
+    showExtensions: true,
+    showCommonExtensions: true,
     presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout"
   });

@@ -159,6 +159,7 @@ def test_a_raw_body_and_a_media_answer_keep_their_media_types(document):
     picture = document["paths"]["/v1/things/{thing_id}/picture"]["get"]
     assert list(picture["responses"]["200"]["content"]) == ["image/png"]
     assert picture["x-extension"] == "pictures are ours"
+    assert picture["description"] == "Extension: pictures are ours"  # shown by the docs page
 
 
 def test_a_success_answer_is_the_payload_beside_meta(document):
