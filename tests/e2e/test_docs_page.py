@@ -22,7 +22,8 @@ OPERATION = re.compile(r'class="opblock-summary-method"[^>]*>([A-Z]+)</span>.*?d
 
 def rendered_dom(url: str, profile: Path) -> str:
     assert Path(CHROMIUM).is_file() or shutil.which("chromium"), (
-        f"{CHROMIUM} is missing: `make install` installs Debian's chromium (infra/ensure_packages.py)")
+        f"{CHROMIUM} is missing: this test needs a headless browser; `make install` tries to install "
+        "Debian's chromium (infra/ensure_packages.py), or: sudo apt-get install chromium")
     command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
                "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--virtual-time-budget=20000",
