@@ -27,19 +27,12 @@ from services.api_gateway.client_address import client_address
 from services.api_gateway.operations import Access, declared_access
 from services.common.errors import ApiError
 from services.users import store as user_store
-from services.users.password_rules import PASSWORD_POLICY_DETAILS, password_problem
 from services.users.user_rules import APIKEY_USERNAME
 
 INVALID_CREDENTIALS = "Invalid credentials."
 TOKEN_EXPIRED = "Token expired"
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def check_password_policy(password: object) -> None:
-    """400/1009 when ``password`` breaks the policy (services/users/password_rules.py)."""
-    if password_problem(password) is not None:
-        raise ApiError(1009, PASSWORD_POLICY_DETAILS)
 
 
 def format_expires_after(moment: datetime) -> str:

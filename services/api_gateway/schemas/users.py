@@ -33,7 +33,7 @@ class LoginBody(BaseModel):
     # Unknown keys are ignored, as the original does; new_password must be a string.
     model_config = ConfigDict(extra="ignore", strict=True)
 
-    new_password: str | None = None
+    new_password: NewPassword | None = None
 
 
 class CreateUserBody(BaseModel):
