@@ -1,15 +1,19 @@
 """Schemathesis against the served OpenAPI document, through real processes of this
 module's own (its database, its Redis database): generated requests, valid and not, on
-every operation, with a valid admin token.
+every operation, with a valid admin token; the login (Basic credentials) with the fuzz
+victim's valid credentials or generated ones, each from an address of its own (the
+login throttle would otherwise refuse every login after ten bad ones).
 
 Each answer must not be a server error, must have a status, content type and body the
 document declares (schemathesis' checks, and the test clients' own check), and a
 rejected (4xx) request must change nothing: the application settings, and the users
-the request names, read back unchanged.
+the request names, read back unchanged, and the victim still logs in with its password.
 """
 
 from __future__ import annotations
 
+import base64
+import itertools
 import math
 import sys
 import time
@@ -21,6 +25,7 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -48,10 +53,26 @@ NO_RATE_LIMITS = {"control_api_rate_limit": 0, "contacts_api_rate_limit": 0, "he
                   "messaging_api_rate_limit": 0}
 
 
+LOGIN = "/v1/users/login"
+# The fuzzer is the gateway's "proxy": each login names its client in X-Forwarded-For.
+TRUSTED_PROXIES = "127.0.0.1,::1"
+# Generated Basic credentials; None stands for the victim's valid ones (as they are then).
+CREDENTIALS = st.one_of(st.none(), st.tuples(st.text(max_size=40), st.text(max_size=70)))
+
+
 @pytest.fixture(scope="module")
 def cluster(servers_env, tmp_path_factory):
-    with own_cluster(servers_env, tmp_path_factory, "openapi_fuzz", redis_db=9, shards=1, cores=1) as running:
+    env = {**servers_env, "WA_TRUSTED_PROXIES": TRUSTED_PROXIES}
+    with own_cluster(env, tmp_path_factory, "openapi_fuzz", redis_db=9, shards=1, cores=1) as running:
         yield running
+
+
+def basic(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+
+
+def is_basic(operation: Any) -> bool:
+    return operation.definition.raw.get("security") == [{"basic": []}]
 
 
 @dataclass
@@ -61,6 +82,10 @@ class Fuzzer:
     token: str = ""
     sent: Counter[str] = field(default_factory=Counter)
     session: requests.Session = field(default_factory=requests.Session)
+    # The victim's password as the accepted requests left it, and whether it exists.
+    victim_password: str = VICTIM_PASSWORD
+    victim_exists: bool = False
+    addresses: Any = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
         self.session.hooks["response"].append(check_requests_response)
@@ -74,6 +99,18 @@ class Fuzzer:
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+    def fresh_address(self) -> str:
+        number = next(self.addresses)
+        return f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}"
+
+    def login_headers(self, credentials: tuple[str, str] | None) -> dict[str, str]:
+        username, password = credentials or (VICTIM, self.victim_password)
+        return {"Authorization": basic(username, password), "X-Forwarded-For": self.fresh_address()}
+
+    def victim_logs_in(self) -> int:
+        answer = checked_request("POST", f"{self.base_url}{LOGIN}", headers=self.login_headers(None), timeout=30)
+        return answer.status_code
 
     def read(self, path: str) -> Any:
         answer = self.session.get(f"{self.base_url}{path}", headers=self.headers, timeout=30)
@@ -93,6 +130,9 @@ class Fuzzer:
             answer = self.session.post(f"{self.base_url}/v1/users", headers=self.headers, timeout=30,
                                        json={"username": VICTIM, "password": VICTIM_PASSWORD})
             assert answer.status_code in (201, 500), answer.text  # 500/1014: it exists already
+            if answer.status_code == 201:
+                self.victim_password = VICTIM_PASSWORD
+            self.victim_exists = True
 
     @staticmethod
     def limited(settings: Any) -> bool:
@@ -118,10 +158,31 @@ class Fuzzer:
             names.add(case.body["username"])
         return {name: self.read(f"/v1/users/{requests.utils.quote(name, safe='')}") for name in names}
 
-    def run(self, case: Any, before: Any) -> Any:
+    def names_victim(self, case: Any, credentials: tuple[str, str] | None) -> bool:
+        named = set((case.path_parameters or {}).values())
+        if isinstance(case.body, dict):
+            named.add(case.body.get("username"))
+        return VICTIM in named or (is_basic(case.operation) and credentials is None)
+
+    def follow_victim(self, case: Any, credentials: tuple[str, str] | None) -> None:
+        """What an accepted request did to the victim: its password, its existence."""
+        body = case.body if isinstance(case.body, dict) else {}
+        path, named = case.operation.path, (case.path_parameters or {}).get("username")
+        if path == "/v1/users/{username}" and named == VICTIM:
+            if case.method.upper() == "PUT":
+                self.victim_password = body["password"]
+            elif case.method.upper() == "DELETE":
+                self.victim_exists = False
+        elif path == "/v1/users" and case.method.upper() == "POST" and body.get("username") == VICTIM:
+            self.victim_password, self.victim_exists = body["password"], True
+        elif path == LOGIN and credentials is None and isinstance(body.get("new_password"), str):
+            self.victim_password = body["new_password"]
+
+    def run(self, case: Any, before: Any, credentials: tuple[str, str] | None = None) -> Any:
         """One request and its checks; the settings as they are after it."""
         users_before = self.named_users(case)
-        response = case.call_and_validate(base_url=self.base_url, session=self.session, headers=self.headers,
+        headers = self.login_headers(credentials) if is_basic(case.operation) else self.headers
+        response = case.call_and_validate(base_url=self.base_url, session=self.session, headers=headers,
                                           checks=CHECKS, timeout=30)
         self.sent[case.operation.definition.raw["operationId"]] += 1
         after = self.settings()
@@ -133,10 +194,15 @@ class Fuzzer:
             after = self.settings()
         if not rejected and self.limited(after):
             after = self.lift_rate_limits()
+        if 200 <= response.status_code < 300:
+            self.follow_victim(case, credentials)
         if rejected:
             label = f"{case.method} {case.formatted_path} -> {response.status_code}"
             assert after == before, f"rejected request changed the settings: {label}"
             assert self.named_users(case) == users_before, f"rejected request changed a user: {label}"
+            if self.victim_exists and self.names_victim(case, credentials):
+                # A password change shows in no answer: logging in with the known one does.
+                assert self.victim_logs_in() == 200, f"rejected request changed the victim's password: {label}"
         return after
 
 
@@ -149,16 +215,16 @@ def fuzz(fuzzer: Fuzzer, operation: Any, mode: schemathesis.GenerationMode, exam
     """Up to ``examples`` generated cases of one operation; how many were sent."""
     user_parameters = {parameter.name: VICTIM for parameter in operation.path_parameters
                        if parameter.name in USER_PARAMETERS}
-    if user_parameters:
+    if user_parameters or is_basic(operation):
         fuzzer.ensure_victim()
     strategy = operation.as_strategy(generation_mode=mode, path_parameters=user_parameters or None)
     state = {"settings": fuzzer.settings(), "sent": 0}
 
-    @given(case=strategy)
+    @given(case=strategy, credentials=CREDENTIALS if is_basic(operation) else st.none())
     @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck), print_blob=True)
-    def one(case: Any) -> None:
-        state["settings"] = fuzzer.run(case, state["settings"])
+    def one(case: Any, credentials: tuple[str, str] | None) -> None:
+        state["settings"] = fuzzer.run(case, state["settings"], credentials)
         state["sent"] += 1
 
     try:

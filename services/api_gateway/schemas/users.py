@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 
 from services.message_types.fields import onprem_error
 from services.users.password_rules import PASSWORD_POLICY_DETAILS, PASSWORD_SCHEMA, password_problem
@@ -18,15 +18,16 @@ def _creatable(username: str) -> str:
     return username
 
 
-def _acceptable(password: str) -> str:
-    # The policy's wording only: a refused password is never echoed back.
+def _acceptable(password: object) -> object:
+    # Before the type: a refused password, a number included, gets the policy's wording
+    # and is never echoed back.
     if password_problem(password) is not None:
         raise onprem_error(1009, PASSWORD_POLICY_DETAILS)
     return password
 
 
 NewUsername = Annotated[str, AfterValidator(_creatable), WithJsonSchema(USERNAME_SCHEMA)]
-NewPassword = Annotated[str, AfterValidator(_acceptable), WithJsonSchema(PASSWORD_SCHEMA)]
+NewPassword = Annotated[str, BeforeValidator(_acceptable), WithJsonSchema(PASSWORD_SCHEMA)]
 
 
 class LoginBody(BaseModel):

@@ -13,7 +13,7 @@ def test_an_acceptable_password_passes(password):
     assert parse(LoginBody, {"new_password": password}).new_password == password
 
 
-@pytest.mark.parametrize("password", ["Abcde1!", "abcdefg1!", ""])
+@pytest.mark.parametrize("password", ["Abcde1!", "abcdefg1!", "", 12345678])
 def test_a_password_against_the_policy_is_1009(password):
     with pytest.raises(ApiError) as caught:
         parse(LoginBody, {"new_password": password})
