@@ -132,6 +132,7 @@ def register_tasks(app: Celery, ctx: CoreContext) -> None:
     @app.task(name=DISABLE_TWO_STEP, shared=False)
     def disable_two_step() -> dict:
         return two_step.disable(ctx)
+
     @app.task(name=MESSAGE_GC, shared=False)
     def message_gc_step(run_id: str) -> None:
         """One slice of a message GC run (services/messages/gc.py)."""
