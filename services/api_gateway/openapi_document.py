@@ -45,6 +45,10 @@ RATE_LIMITED: tuple[tuple[int, int], ...] = ((1015, 429),)
 # A failure no route expects (app.py's handlers): an unexpected error, a database error
 # that is not an outage. Declared so that its envelope is described; never a success.
 SERVER_ERRORS: tuple[tuple[int, int], ...] = ((1014, 500), (1023, 500))
+# What gunicorn refuses before any route sees it (answered in the envelope by
+# gunicorn_worker.py): a malformed request head, a request line over gunicorn_conf.py's
+# 4094 bytes (a long query string), too many or too long header fields.
+REQUEST_LIMITS: tuple[tuple[int, int], ...] = ((1025, 400), (1025, 414), (1025, 431))
 BODY_ERRORS: tuple[tuple[int, int], ...] = ((1025, 400), (1025, 413))  # unreadable or too large
 BAD_TOKEN = (1005, 401)
 NOT_ADMIN = (1005, 403)
@@ -101,7 +105,7 @@ def error_groups(operation: Operation, access: Access, *, reads_body: bool) -> d
     """HTTP status -> the error codes answered at it: the declared ones and those every
     route of this kind may answer."""
     pairs = [_with_status(error) for error in operation.errors]
-    pairs += OUTAGE_ERRORS + RATE_LIMITED + SERVER_ERRORS
+    pairs += OUTAGE_ERRORS + RATE_LIMITED + SERVER_ERRORS + REQUEST_LIMITS
     if reads_body:
         pairs += BODY_ERRORS
     if not access.anonymous:

@@ -81,6 +81,16 @@ def test_what_gunicorn_refuses_is_enveloped(stack, request_bytes, status):
     assert_enveloped(raw_request(stack, request_bytes), status, 1025)
 
 
+@pytest.mark.parametrize(("query", "status"), [("x=" + "a" * 5000, 414)], ids=["long-query-string"])
+def test_what_gunicorn_refuses_on_a_route_is_in_its_document(stack, token, query, status):
+    # The same refusals, on a route the served document describes: the check (checked_request)
+    # requires the status among the route's declared answers (the fuzzer found 414 was not).
+    answer = checked_request("GET", f"{stack.api_url}/v1/health?{query}",
+                             headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert answer.status_code == status
+    assert answer.json()["errors"][0]["code"] == 1025
+
+
 @pytest.mark.parametrize("chunks", [b"ZZ\r\n{}\r\n0\r\n\r\n", b"2\r\n{}XX0\r\n\r\n", b"2;a=\x01\r\n{}\r\n0\r\n\r\n"],
                          ids=["bad-size", "no-terminator", "bad-extension"])
 def test_a_bad_chunked_body_is_enveloped(stack, token, chunks):

@@ -204,9 +204,9 @@ def test_errors_are_grouped_by_status_with_their_codes(document):
 
 def test_routes_without_a_body_or_a_token_declare_no_such_errors(document):
     picture = document["paths"]["/v1/things/{thing_id}/picture"]["get"]["responses"]
-    assert set(picture) == {"200", "404", "429", "500", "503"}
+    assert set(picture) == {"200", "400", "404", "414", "429", "431", "500", "503"}
     listing = document["paths"]["/v1/things"]["get"]["responses"]
-    assert set(listing) == {"200", "401", "429", "500", "503"}
+    assert set(listing) == {"200", "400", "401", "414", "429", "431", "500", "503"}
     assert listing["500"]["x-error-codes"] == [1014, 1023]
 
 
