@@ -9,7 +9,6 @@ from its periodic job and when it connects (docs/design.md "Profile").
 from __future__ import annotations
 
 import io
-from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, request, url_for
@@ -20,7 +19,7 @@ from werkzeug.wsgi import get_input_stream
 from services.api_gateway import auth, state
 from services.api_gateway.envelope import respond
 from services.api_gateway.media import UNRENDERED, store, store_unavailable
-from services.api_gateway.operations import Access, operation
+from services.api_gateway.operations import Access, access, operation
 from services.api_gateway.schemas.common import json_body, parse
 from services.api_gateway.schemas.profile import (
     AboutAnswer,
@@ -175,20 +174,10 @@ def get_photo():
     return _answer(PhotoLinkAnswer, {"settings": {"profile": {"photo": {"link": link}}}})
 
 
-def _anonymous(view: Any) -> Any:
-    """Declares a route that needs no login (the token in its path authorises it)."""
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return view(*args, **kwargs)
-
-    wrapper.access = Access(anonymous=True)  # type: ignore[attr-defined]
-    return wrapper
-
-
 @bp.get("/profile/photo/link")
 @operation("Get the profile photo by its link", query=PhotoLinkQuery, answers={200: PHOTO_TYPES},
            errors=(1006, 1008, 1009), extension=LINK_EXTENSION, tags=("Profile",))
-@_anonymous
+@access(Access(anonymous=True))  # no login: the link's token authorises it
 def photo_by_link():
     # The token rides in the query string, which the access log leaves out (it logs the
     # path only: services/api_gateway/gunicorn_conf.py), as it leaves out every credential.

@@ -14,7 +14,7 @@ from flask import Blueprint, Response
 
 from services.api_gateway import auth, state
 from services.api_gateway.envelope import error_response, respond
-from services.api_gateway.operations import Access, operation
+from services.api_gateway.operations import Access, access, operation
 from services.api_gateway.schemas.common import json_body, parse
 from services.api_gateway.schemas.users import (
     CreateUserBody,
@@ -50,6 +50,7 @@ def _too_many(details: str, key: str, limit: throttle_rules.Limit) -> Response:
 @bp.post("/login")
 @operation("Log in", body=LoginBody, answers={200: LoginAnswer}, errors=(1005, 1009, 1015, 1024),
            description="Basic credentials; `new_password` changes the password first.")
+@access(Access(basic=True))
 def login():
     credentials = auth.basic_credentials()
     redis = state.redis_client()
@@ -92,9 +93,6 @@ def login():
     token, expires_at = issued
     answer = LoginAnswer(users=[LoginToken(token=token, expires_after=auth.format_expires_after(expires_at))])
     return respond(answer.model_dump(mode="json"))
-
-
-login.access = Access(basic=True)  # type: ignore[attr-defined]
 
 
 @bp.post("/logout")
